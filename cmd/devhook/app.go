@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes of devhook. They are the only ones the command returns.
+const (
+	exitOK    = 0 // success, or a clean shutdown on Ctrl-C
+	exitError = 1 // the command failed: the message says why
+	exitUsage = 2 // bad flags or arguments
+)
+
+// usageError marks an error caused by how the command was called.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// env is what every command shares: its output streams.
+type env struct {
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func newApp(e *env) *cli.App {
+	app := &cli.App{
+		Name:                 "devhook",
+		Usage:                "build against Podio webhooks on a laptop",
+		Writer:               e.stdout,
+		ErrWriter:            e.stderr,
+		ExitErrHandler:       func(*cli.Context, error) {},
+		EnableBashCompletion: true,
+		Commands: []*cli.Command{
+			mockCommand(e),
+		},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err}
+		},
+	}
+	return app
+}
+
+// run runs devhook with args and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr}
+	err := newApp(e).RunContext(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "devhook: %v\n", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitError
+}

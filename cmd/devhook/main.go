@@ -1,0 +1,16 @@
+// Command devhook builds against Podio webhooks on a laptop: a tunnel,
+// automatic hook verification, forwarding to a local app, and a faithful
+// offline mock of the Podio API.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args, os.Stdout, os.Stderr))
+}
