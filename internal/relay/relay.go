@@ -1,0 +1,565 @@
+// Package relay is what `devhook up` runs behind its public tunnel URL.
+//
+// Podio POSTs form-encoded webhook events to the public URL. A [Handler]
+// checks the secret path segment that keeps strangers out (Podio does not
+// sign webhooks), answers hook.verify itself by calling [Config.Validate]
+// while the verify request is still open, and forwards every other delivery
+// byte for byte to the developer's local app ([Config.Target]). Each request
+// it handles is reported once as an [Event], which [FormatLine] and
+// [FormatJSON] render for the terminal.
+package relay
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// DefaultSlowWarning is the local response time above which an event gets a
+// warning when [Config.SlowWarning] is zero. Podio gives up after 15 s.
+const DefaultSlowWarning = 10 * time.Second
+
+const (
+	// maxRequestBody bounds the public request body the relay reads. Podio's
+	// form bodies are a few hundred bytes.
+	maxRequestBody = 8 << 20
+	// maxCapturedBody bounds the local response body copied into an Event.
+	maxCapturedBody = 64 << 10
+	// podioTimeout is how long Podio waits for a 2xx (its published rule).
+	podioTimeout = "15 s"
+	// redactedSecret replaces the secret in the paths of rejected requests.
+	redactedSecret = "{secret}"
+)
+
+// Config configures a [Handler]. Pass it to [New]; the Handler keeps a copy,
+// so changing a Config after New has no effect.
+type Config struct {
+	// Secret is the random path segment of the public URL: only requests to
+	// /Secret or below /Secret/ are served, everything else gets 404 and a
+	// [KindRejected] event. It must contain only URL-unreserved characters
+	// (letters, digits, '-', '_', '.', '~'); [NewSecret] makes a good one.
+	// Empty is not allowed: New refuses it.
+	Secret string
+
+	// Target is the local app's webhook URL, e.g.
+	// http://localhost:3000/podio/hook. Deliveries are forwarded to its path,
+	// with any extra path below the secret appended and the public query
+	// string kept. Its scheme must be http or https. Nil is not allowed: New
+	// refuses it.
+	Target *url.URL
+
+	// Validate is called for every type=hook.verify delivery with its hook_id
+	// and code, from inside the verify request while it is still open (as
+	// Podio's mock allows), typically to call POST /hook/{hook_id}/verify/validate.
+	// ctx is the public request's context. On success the relay answers 200,
+	// on error 502 and the event carries the error. Nil means the relay does
+	// not validate: hook.verify is forwarded to Target like any other
+	// delivery, so the local app can validate it itself.
+	Validate func(ctx context.Context, hookID int64, code string) error
+
+	// ForwardVerify makes the relay forward hook.verify to Target after a
+	// successful Validate; the caller then gets the local app's answer. False
+	// means the local app never sees hook.verify (unless Validate is nil).
+	ForwardVerify bool
+
+	// Ack makes the relay answer 200 to every delivery at once and forward it
+	// in the background; the event is reported when the background forward
+	// finishes and carries the local status. hook.verify is never acked: it
+	// is always handled inside the open request. [Handler.Close] waits for
+	// background forwards. False means the caller waits for the local app and
+	// gets its answer unchanged.
+	Ack bool
+
+	// SlowWarning is the local response time above which an event gets a
+	// "SLOW" warning (Podio gives up at 15 s). Acked deliveries never get
+	// one, since Podio did not wait for them. Zero means
+	// [DefaultSlowWarning] (10 s); a negative value disables the warning.
+	SlowWarning time.Duration
+
+	// Now returns the time stamped on events. Latency is always measured
+	// with the monotonic clock, independently of Now. Nil means time.Now.
+	Now func() time.Time
+
+	// OnEvent receives one [Event] per request handled, after the answer was
+	// written (for acked deliveries, after the background forward finished).
+	// It may be called from several goroutines at once and should return
+	// quickly. Nil means events are dropped.
+	OnEvent func(Event)
+}
+
+// Handler is the relay: an [http.Handler] to mount at the root of the
+// server behind the public tunnel URL. Create it with [New]; its zero value
+// is not usable. It is safe for concurrent use.
+type Handler struct {
+	cfg    Config
+	target url.URL // copy of cfg.Target
+	client *http.Client
+	slow   time.Duration // effective SlowWarning; <= 0 disables
+
+	mu     sync.Mutex     // guards closed; wg.Add happens under mu
+	closed bool           // set by Close; later requests get 503
+	wg     sync.WaitGroup // counts background (Ack) forwards
+}
+
+// New returns a Handler for cfg. It fails when cfg.Secret is empty or not
+// URL-safe, or when cfg.Target is nil or not an absolute http(s) URL.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Secret == "" {
+		return nil, errors.New("relay: empty secret")
+	}
+	if i := strings.IndexFunc(cfg.Secret, func(r rune) bool { return !isUnreserved(r) }); i >= 0 {
+		return nil, fmt.Errorf("relay: secret has character %q that is not URL-safe", cfg.Secret[i])
+	}
+	if cfg.Target == nil {
+		return nil, errors.New("relay: nil target")
+	}
+	if s := cfg.Target.Scheme; (s != "http" && s != "https") || cfg.Target.Host == "" {
+		return nil, fmt.Errorf("relay: target %q is not an absolute http or https url", cfg.Target.Redacted())
+	}
+	h := &Handler{
+		cfg:    cfg,
+		target: *cfg.Target,
+		slow:   cfg.SlowWarning,
+	}
+	if h.slow == 0 {
+		h.slow = DefaultSlowWarning
+	}
+	if h.cfg.Now == nil {
+		h.cfg.Now = time.Now
+	}
+	transport := &http.Transport{
+		// Never route the local app through an environment proxy.
+		Proxy: nil,
+		DialContext: (&net.Dialer{
+			Timeout:   5 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		// Keep connections to the local app alive so a delivery does not pay
+		// for a new TCP connection; Podio may deliver in bursts.
+		MaxIdleConns:        64,
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+		// Forward Accept-Encoding as received and never decode the answer:
+		// the caller must get the local bytes unchanged.
+		DisableCompression: true,
+	}
+	h.client = &http.Client{
+		Transport: transport,
+		// Redirects go back to the caller as they are.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return h, nil
+}
+
+// Close makes the Handler answer 503 to new requests, waits for the
+// background forwards started in [Config.Ack] mode to finish (and their
+// events to be reported), then closes idle connections to the local app. It
+// does not wait for requests still being served synchronously; shut the
+// [http.Server] down for that. Close always returns nil.
+func (h *Handler) Close() error {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	h.wg.Wait()
+	h.client.CloseIdleConnections()
+	return nil
+}
+
+// ServeHTTP implements [http.Handler].
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now() // monotonic
+	ev := Event{
+		Time: h.cfg.Now(),
+		Kind: KindRejected,
+		Request: Request{
+			Method:     r.Method,
+			RemoteAddr: r.RemoteAddr,
+			Header:     r.Header.Clone(),
+		},
+	}
+	escPath := r.URL.EscapedPath()
+	rest, ok := h.matchSecret(escPath)
+	if !ok || r.Method != http.MethodPost {
+		ev.Request.Path = strings.ReplaceAll(escPath, h.cfg.Secret, redactedSecret)
+		ev.Request.Query = strings.ReplaceAll(r.URL.RawQuery, h.cfg.Secret, redactedSecret)
+		h.finish(w, &ev, start, http.StatusNotFound, "", "404 page not found\n")
+		return
+	}
+	ev.Request.Path = rest
+	if ev.Request.Path == "" {
+		ev.Request.Path = "/"
+	}
+	ev.Request.Query = r.URL.RawQuery
+
+	if h.isClosed() {
+		h.finish(w, &ev, start, http.StatusServiceUnavailable, "relay closed", "devhook: relay is shutting down\n")
+		return
+	}
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	ev.Request.Body = body
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			h.finish(w, &ev, start, http.StatusRequestEntityTooLarge,
+				fmt.Sprintf("request body larger than %d bytes", maxRequestBody), "devhook: request body too large\n")
+			return
+		}
+		h.finish(w, &ev, start, http.StatusBadRequest,
+			fmt.Sprintf("read request body: %v", err), "devhook: cannot read request body\n")
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		h.finish(w, &ev, start, http.StatusBadRequest,
+			fmt.Sprintf("unparsable form body: %v", err), "devhook: body is not a form\n")
+		return
+	}
+	ev.Type = form.Get("type")
+	if ev.Type == "" {
+		h.finish(w, &ev, start, http.StatusBadRequest, "missing type parameter", "devhook: missing type parameter\n")
+		return
+	}
+	ev.Kind = KindDelivery
+	ev.IDs = idParams(form)
+	if id, err := strconv.ParseInt(form.Get("hook_id"), 10, 64); err == nil && id > 0 {
+		ev.HookID = id
+	}
+
+	out, err := h.newOutRequest(r, rest, body)
+	if err != nil {
+		// Cannot happen for a URL that New accepted and a path that matched
+		// the secret, but never panic on it.
+		h.finish(w, &ev, start, http.StatusBadRequest, fmt.Sprintf("build local request: %v", err), "devhook: bad request\n")
+		return
+	}
+
+	if ev.Type == "hook.verify" {
+		ev.Kind = KindVerify
+		if !h.verify(w, r, &ev, start, form) {
+			return
+		}
+		h.forward(w, r, &ev, start, out)
+		return
+	}
+	if h.cfg.Ack {
+		h.ack(w, &ev, start, out)
+		return
+	}
+	h.forward(w, r, &ev, start, out)
+}
+
+// verify handles the hook.verify part that does not involve the local app.
+// It reports whether the request must still be forwarded; if not, the answer
+// was written and the event reported.
+func (h *Handler) verify(w http.ResponseWriter, r *http.Request, ev *Event, start time.Time, form url.Values) bool {
+	raw := form.Get("hook_id")
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		h.finish(w, ev, start, http.StatusBadRequest, fmt.Sprintf("invalid hook_id %q", raw), "devhook: invalid hook_id\n")
+		return false
+	}
+	ev.HookID = id
+	code := form.Get("code")
+	if code == "" {
+		h.finish(w, ev, start, http.StatusBadRequest, "missing code parameter", "devhook: missing code parameter\n")
+		return false
+	}
+	if h.cfg.Validate == nil {
+		return true
+	}
+	if err := h.cfg.Validate(r.Context(), id, code); err != nil {
+		h.finish(w, ev, start, http.StatusBadGateway, fmt.Sprintf("validate hook %d: %v", id, err), "devhook: hook validation failed\n")
+		return false
+	}
+	ev.Verified = true
+	if !h.cfg.ForwardVerify {
+		h.finish(w, ev, start, http.StatusOK, "", "")
+		return false
+	}
+	return true
+}
+
+// forward sends out to the local app inside the public request and copies
+// the local answer back unchanged.
+func (h *Handler) forward(w http.ResponseWriter, r *http.Request, ev *Event, start time.Time, out *http.Request) {
+	ev.ForwardedTo = out.URL.Redacted()
+	resp, err := h.client.Do(out.WithContext(r.Context()))
+	if err != nil {
+		msg := h.unreachable(out.URL, err)
+		if r.Context().Err() != nil {
+			msg = fmt.Sprintf("caller hung up after %s, before the local app answered", formatLatency(time.Since(start)))
+		}
+		h.finish(w, ev, start, http.StatusBadGateway, msg, "devhook: local app not reachable\n")
+		return
+	}
+	defer resp.Body.Close()
+	removeHopByHop(resp.Header)
+	dst := w.Header()
+	for k, vv := range resp.Header {
+		dst[k] = vv
+	}
+	w.WriteHeader(resp.StatusCode)
+	capture := capWriter{limit: maxCapturedBody}
+	_, err = io.Copy(w, io.TeeReader(resp.Body, &capture))
+	ev.Latency = time.Since(start)
+	ev.Status = resp.StatusCode
+	ev.Response = Response{Status: resp.StatusCode, Header: resp.Header.Clone(), Body: capture.buf, BodyTruncated: capture.truncated}
+	if err != nil {
+		ev.Err = fmt.Sprintf("copy local response body: %v", err)
+	}
+	h.checkSlow(ev)
+	h.emit(w, ev)
+}
+
+// ack answers 200 at once and forwards out in the background.
+func (h *Handler) ack(w http.ResponseWriter, ev *Event, start time.Time, out *http.Request) {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		h.finish(w, ev, start, http.StatusServiceUnavailable, "relay closed", "devhook: relay is shutting down\n")
+		return
+	}
+	h.wg.Add(1)
+	h.mu.Unlock()
+
+	ev.Acked = true
+	ev.ForwardedTo = out.URL.Redacted()
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+	// The public request's context ends when ServeHTTP returns; the
+	// background forward must outlive it.
+	out = out.WithContext(context.Background())
+	go func() {
+		defer h.wg.Done()
+		resp, err := h.client.Do(out)
+		if err != nil {
+			ev.Latency = time.Since(start)
+			ev.Status = http.StatusBadGateway
+			ev.Err = h.unreachable(out.URL, err)
+			h.emit(nil, ev)
+			return
+		}
+		defer resp.Body.Close()
+		capture := capWriter{limit: maxCapturedBody}
+		_, err = io.Copy(&capture, resp.Body)
+		ev.Latency = time.Since(start)
+		removeHopByHop(resp.Header)
+		ev.Status = resp.StatusCode
+		ev.Response = Response{Status: resp.StatusCode, Header: resp.Header, Body: capture.buf, BodyTruncated: capture.truncated}
+		if err != nil {
+			ev.Err = fmt.Sprintf("read local response body: %v", err)
+		}
+		h.emit(nil, ev)
+	}()
+}
+
+// finish writes the relay's own answer, records it in ev and reports ev. An
+// empty errMsg means success.
+func (h *Handler) finish(w http.ResponseWriter, ev *Event, start time.Time, status int, errMsg, body string) {
+	hdr := w.Header()
+	if body != "" {
+		hdr.Set("Content-Type", "text/plain; charset=utf-8")
+		hdr.Set("X-Content-Type-Options", "nosniff")
+	}
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+	ev.Latency = time.Since(start)
+	ev.Status = status
+	ev.Err = errMsg
+	ev.Response = Response{Status: status, Header: hdr.Clone()}
+	if body != "" {
+		ev.Response.Body = []byte(body)
+	}
+	if ev.Kind == KindVerify {
+		h.checkSlow(ev) // Validate ran inside the open request
+	}
+	h.emit(w, ev)
+}
+
+// emit reports ev. When w is not nil the answer is flushed first, so a slow
+// OnEvent does not hold up the caller.
+func (h *Handler) emit(w http.ResponseWriter, ev *Event) {
+	if h.cfg.OnEvent == nil {
+		return
+	}
+	if w != nil {
+		_ = http.NewResponseController(w).Flush()
+	}
+	h.cfg.OnEvent(*ev)
+}
+
+func (h *Handler) checkSlow(ev *Event) {
+	if h.slow > 0 && ev.Latency > h.slow {
+		ev.Warning = fmt.Sprintf("SLOW: %s (Podio gives up at %s)", formatLatency(ev.Latency), podioTimeout)
+	}
+}
+
+func (h *Handler) isClosed() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closed
+}
+
+// matchSecret reports whether the escaped path is /<secret> or lies below
+// /<secret>/, and returns the escaped rest of the path after the secret ("" or
+// starting with '/').
+func (h *Handler) matchSecret(escPath string) (rest string, ok bool) {
+	s := h.cfg.Secret
+	if len(escPath) < 1+len(s) || escPath[0] != '/' {
+		return "", false
+	}
+	if subtle.ConstantTimeCompare([]byte(escPath[1:1+len(s)]), []byte(s)) != 1 {
+		return "", false
+	}
+	rest = escPath[1+len(s):]
+	if rest != "" && rest[0] != '/' {
+		return "", false
+	}
+	return rest, true
+}
+
+// newOutRequest builds the request to the local app: same method, body and
+// end-to-end headers, the target path with rest appended, the public query
+// kept. Its context is set by the caller.
+func (h *Handler) newOutRequest(r *http.Request, rest string, body []byte) (*http.Request, error) {
+	u := h.target
+	if rest != "" {
+		decoded, err := url.PathUnescape(rest)
+		if err != nil {
+			return nil, fmt.Errorf("unescape path %q: %w", rest, err)
+		}
+		u.RawPath = joinPath(h.target.EscapedPath(), rest)
+		u.Path = joinPath(h.target.Path, decoded)
+	}
+	if q := r.URL.RawQuery; q != "" {
+		if u.RawQuery == "" {
+			u.RawQuery = q
+		} else {
+			u.RawQuery += "&" + q
+		}
+	}
+	out, err := http.NewRequestWithContext(context.Background(), r.Method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("new request: %w", err)
+	}
+	out.Header = r.Header.Clone()
+	removeHopByHop(out.Header)
+	out.Header.Del("Expect") // the body has been read already
+	if _, ok := out.Header["User-Agent"]; !ok {
+		// An empty value stops net/http from adding its own User-Agent.
+		out.Header["User-Agent"] = []string{""}
+	}
+	return out, nil
+}
+
+// unreachable describes a failed round trip to the local app.
+func (h *Handler) unreachable(u *url.URL, err error) string {
+	base := *u
+	base.RawQuery = ""
+	return fmt.Sprintf("local app not reachable at %s (%s)", base.Redacted(), shortReason(err))
+}
+
+// shortReason turns a transport error into a few words.
+func shortReason(err error) string {
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	case errors.Is(err, context.DeadlineExceeded), os.IsTimeout(err):
+		return "timeout"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed without an answer"
+	}
+	if dnsErr, ok := errors.AsType[*net.DNSError](err); ok {
+		if dnsErr.IsNotFound {
+			return "no such host"
+		}
+		return dnsErr.Err
+	}
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
+}
+
+// hopByHop lists the headers that belong to one connection (RFC 9110 7.6.1)
+// and are never forwarded.
+var hopByHop = []string{
+	"Connection",
+	"Proxy-Connection",
+	"Keep-Alive",
+	"Proxy-Authenticate",
+	"Proxy-Authorization",
+	"Te",
+	"Trailer",
+	"Transfer-Encoding",
+	"Upgrade",
+}
+
+// removeHopByHop deletes hop-by-hop headers from h, including those named
+// in its Connection header.
+func removeHopByHop(h http.Header) {
+	for _, v := range h.Values("Connection") {
+		for name := range strings.SplitSeq(v, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				h.Del(name)
+			}
+		}
+	}
+	for _, name := range hopByHop {
+		h.Del(name)
+	}
+}
+
+// joinPath appends rest ("" or starting with '/') to base without doubling
+// the slash.
+func joinPath(base, rest string) string {
+	if rest == "" {
+		return base
+	}
+	if strings.HasSuffix(base, "/") {
+		return base + rest[1:]
+	}
+	return base + rest
+}
+
+func isUnreserved(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' ||
+		r == '-' || r == '_' || r == '.' || r == '~'
+}
+
+// capWriter keeps the first limit bytes written to it and discards the rest.
+type capWriter struct {
+	limit     int
+	buf       []byte
+	truncated bool
+}
+
+func (c *capWriter) Write(p []byte) (int, error) {
+	room := c.limit - len(c.buf)
+	if len(p) > room {
+		c.buf = append(c.buf, p[:room]...)
+		c.truncated = true
+	} else {
+		c.buf = append(c.buf, p...)
+	}
+	return len(p), nil
+}
