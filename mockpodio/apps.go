@@ -1,0 +1,190 @@
+package mockpodio
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/devhookhq/devhook/fixtures"
+)
+
+type appConfig struct {
+	Name     *string `json:"name"`
+	ItemName *string `json:"item_name"`
+}
+
+type appFieldWrite struct {
+	Type       string `json:"type"`
+	ExternalID string `json:"external_id"`
+	Config     struct {
+		Label    string `json:"label"`
+		Settings struct {
+			Options []fieldOption `json:"options"`
+		} `json:"settings"`
+	} `json:"config"`
+}
+
+type appWrite struct {
+	SpaceID any             `json:"space_id"`
+	Config  appConfig       `json:"config"`
+	Fields  []appFieldWrite `json:"fields"`
+}
+
+func (s *Server) handleCreateApp(c *call) (int, any, error) {
+	var body appWrite
+	if err := c.decode(&body); err != nil {
+		return 0, nil, err
+	}
+	spaceID, ok := parseID(toString(body.SpaceID))
+	if !ok {
+		return 0, nil, invalid("space_id is required and must be a positive integer")
+	}
+	if body.Config.Name == nil || strings.TrimSpace(*body.Config.Name) == "" {
+		return 0, nil, invalid("config.name is required")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.spaces[spaceID]; !ok {
+		if s.Strict {
+			return 0, nil, notFound("space", spaceID)
+		}
+		s.spaces[spaceID] = &space{ID: spaceID, Name: "Space " + strconv.FormatInt(spaceID, 10)}
+	}
+	itemName := "Item"
+	if body.Config.ItemName != nil {
+		itemName = *body.Config.ItemName
+	}
+	a := s.createAppLocked(0, spaceID, *body.Config.Name, itemName)
+	if err := s.addAppFieldsLocked(a, body.Fields); err != nil {
+		delete(s.apps, a.ID)
+		return 0, nil, err
+	}
+	if c.hooksEnabled() {
+		s.fireLocked("app.create", appParams(a), target{fixtures.RefSpace, spaceID})
+	}
+	return http.StatusOK, map[string]any{"app_id": a.ID}, nil
+}
+
+func (s *Server) addAppFieldsLocked(a *app, fs []appFieldWrite) error {
+	for i, fw := range fs {
+		if !fieldTypes[fw.Type] {
+			return invalid("Invalid fields[%d].type %q", i, fw.Type)
+		}
+		ext := fw.ExternalID
+		if ext == "" {
+			ext = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(fw.Config.Label), " ", "-"))
+		}
+		if ext == "" {
+			return invalid("fields[%d] needs config.label or external_id", i)
+		}
+		for _, id := range a.FieldIDs {
+			if s.fields[id].ExternalID == ext {
+				return invalid("fields[%d]: external_id %q is already used in the app", i, ext)
+			}
+		}
+		f := &field{ID: next(&s.ids.field), AppID: a.ID, ExternalID: ext, Label: fw.Config.Label, Type: fw.Type,
+			Options: fw.Config.Settings.Options}
+		s.fields[f.ID] = f
+		a.FieldIDs = append(a.FieldIDs, f.ID)
+	}
+	return nil
+}
+
+func appParams(a *app) []param { return []param{{"app_id", strconv.FormatInt(a.ID, 10)}} }
+
+func (s *Server) liveAppLocked(c *call) (*app, error) {
+	id, err := c.id("app_id")
+	if err != nil {
+		return nil, err
+	}
+	a, ok := s.apps[id]
+	if !ok || a.Deleted {
+		return nil, notFound("app", id)
+	}
+	return a, nil
+}
+
+func (s *Server) handleGetApp(c *call) (int, any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.liveAppLocked(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, s.appJSONLocked(a), nil
+}
+
+func (s *Server) handleUpdateApp(c *call) (int, any, error) {
+	var body appWrite
+	if err := c.decode(&body); err != nil {
+		return 0, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.liveAppLocked(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	if body.Config.Name != nil {
+		if strings.TrimSpace(*body.Config.Name) == "" {
+			return 0, nil, invalid("config.name cannot be empty")
+		}
+		a.Name = *body.Config.Name
+	}
+	if body.Config.ItemName != nil {
+		a.ItemName = *body.Config.ItemName
+	}
+	if err := s.addAppFieldsLocked(a, body.Fields); err != nil {
+		return 0, nil, err
+	}
+	if c.hooksEnabled() {
+		s.fireLocked("app.update", appParams(a), target{fixtures.RefApp, a.ID})
+	}
+	return statusNoContent, nil, nil
+}
+
+func (s *Server) handleDeleteApp(c *call) (int, any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.liveAppLocked(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	if c.hooksEnabled() {
+		s.fireLocked("app.delete", appParams(a), target{fixtures.RefApp, a.ID})
+	}
+	a.Deleted = true
+	return statusNoContent, nil, nil
+}
+
+func (s *Server) appJSONLocked(a *app) map[string]any {
+	fields := []map[string]any{}
+	for _, fid := range a.FieldIDs {
+		f := s.fields[fid]
+		cfg := map[string]any{"label": f.Label}
+		if f.Type == "category" {
+			cfg["settings"] = map[string]any{"options": f.Options}
+		}
+		fields = append(fields, map[string]any{"field_id": f.ID, "external_id": f.ExternalID, "type": f.Type, "label": f.Label, "status": "active", "config": cfg})
+	}
+	return map[string]any{
+		"app_id": a.ID, "space_id": a.SpaceID, "status": "active",
+		"config": map[string]any{"name": a.Name, "item_name": a.ItemName},
+		"fields": fields, "link": fmt.Sprintf("https://podio.com/mock/apps/%d", a.ID),
+	}
+}
+
+// toString renders a JSON scalar (string or number) as a string.
+func toString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,152 @@
+package mockpodio
+
+import (
+	"sort"
+	"sync"
+	"time"
+)
+
+// Clock is the mock's source of time. Everything about token lifetimes,
+// delivery timeouts, queue delays, suspensions and failure windows reads it,
+// so a test can swap in a [ManualClock] and move through a 15-minute
+// suspension or a 7-day window in milliseconds.
+type Clock interface {
+	// Now returns the current time.
+	Now() time.Time
+	// AfterFunc calls f in its own goroutine once d has passed on this
+	// clock, unless the returned timer is stopped first.
+	AfterFunc(d time.Duration, f func()) Timer
+}
+
+// Timer is a pending [Clock.AfterFunc] call.
+type Timer interface {
+	// Stop prevents the call if it has not happened yet and reports
+	// whether it did.
+	Stop() bool
+}
+
+// RealClock returns the wall clock.
+func RealClock() Clock { return realClock{} }
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+
+// ManualClock is a [Clock] that moves only when told to. Its zero value is
+// not usable: create one with [NewManualClock].
+type ManualClock struct {
+	mu     sync.Mutex // guards now, timers, seq
+	now    time.Time
+	timers []*manualTimer
+	seq    int
+}
+
+// NewManualClock returns a manual clock reading start.
+func NewManualClock(start time.Time) *ManualClock {
+	return &ManualClock{now: start}
+}
+
+// Now returns the clock's current reading.
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// AfterFunc arranges for f to run once the clock has been advanced by d.
+// A d of zero or less runs f at once, in its own goroutine.
+func (c *ManualClock) AfterFunc(d time.Duration, f func()) Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seq++
+	t := &manualTimer{clock: c, when: c.now.Add(d), f: f, seq: c.seq}
+	if d <= 0 {
+		go f()
+		t.fired = true
+		return t
+	}
+	c.timers = append(c.timers, t)
+	return t
+}
+
+// Advance moves the clock forward by d and runs, in order of due time,
+// every timer that falls due. Each timer's function runs in its own
+// goroutine, as with [time.AfterFunc].
+func (c *ManualClock) Advance(d time.Duration) {
+	if d < 0 {
+		d = 0
+	}
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	due := c.dueLocked()
+	c.mu.Unlock()
+	for _, t := range due {
+		go t.f()
+	}
+}
+
+// Set moves the clock to t if t is later than its reading, firing due
+// timers as [ManualClock.Advance] does.
+func (c *ManualClock) Set(t time.Time) {
+	c.mu.Lock()
+	now := c.now
+	c.mu.Unlock()
+	if t.After(now) {
+		c.Advance(t.Sub(now))
+	}
+}
+
+// Pending returns how many timers are waiting to fire.
+func (c *ManualClock) Pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.timers)
+}
+
+// dueLocked removes and returns the timers due at c.now, earliest first.
+func (c *ManualClock) dueLocked() []*manualTimer {
+	var due, keep []*manualTimer
+	for _, t := range c.timers {
+		if !t.when.After(c.now) {
+			t.fired = true
+			due = append(due, t)
+		} else {
+			keep = append(keep, t)
+		}
+	}
+	c.timers = keep
+	sort.Slice(due, func(i, j int) bool {
+		if due[i].when.Equal(due[j].when) {
+			return due[i].seq < due[j].seq
+		}
+		return due[i].when.Before(due[j].when)
+	})
+	return due
+}
+
+type manualTimer struct {
+	clock *ManualClock
+	when  time.Time
+	f     func()
+	seq   int
+	fired bool // guarded by clock.mu
+}
+
+func (t *manualTimer) Stop() bool {
+	c := t.clock
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.fired {
+		return false
+	}
+	for i, x := range c.timers {
+		if x == t {
+			c.timers = append(c.timers[:i], c.timers[i+1:]...)
+			break
+		}
+	}
+	t.fired = true
+	return true
+}

@@ -1,0 +1,405 @@
+package mockpodio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Outcome is what became of one delivery.
+type Outcome string
+
+// The outcomes a delivery can have. Every event a hook is targeted by gets
+// exactly one of them.
+const (
+	// OutcomeDelivered: the receiver answered 2xx within the timeout.
+	OutcomeDelivered Outcome = "delivered"
+	// OutcomeFailed: unreachable, connection broken, non-2xx, or no answer
+	// within the timeout. It counts toward the suspension and disabling
+	// rules.
+	OutcomeFailed Outcome = "failed"
+	// OutcomeDroppedSuspended: the hook was suspended, so the event was
+	// ignored, as Podio does.
+	OutcomeDroppedSuspended Outcome = "dropped_suspended"
+	// OutcomeDroppedInactive: the hook was inactive (unverified or
+	// disabled), or deleted before its turn came.
+	OutcomeDroppedInactive Outcome = "dropped_inactive"
+	// OutcomeDroppedFault: an injected delivery fault dropped it.
+	OutcomeDroppedFault Outcome = "dropped_fault"
+)
+
+// Delivery is the record of one attempt to deliver an event to a hook, or
+// of the decision not to.
+type Delivery struct {
+	// ID numbers deliveries in the order they were recorded, from 1.
+	ID int64 `json:"id"`
+	// EventID is the fired event this delivery belongs to; every hook an
+	// event targets shares it.
+	EventID int64 `json:"event_id"`
+	// HookID is the hook delivered to.
+	HookID int64 `json:"hook_id"`
+	// Type is the event type, e.g. "item.create" or "hook.verify".
+	Type string `json:"type"`
+	// URL is the URL posted to: the hook URL without its query string.
+	URL string `json:"url"`
+	// Params are the form parameters sent, including type and hook_id and
+	// the hook URL's query pairs.
+	Params map[string]string `json:"params"`
+	// Body is the form-encoded body exactly as sent.
+	Body string `json:"body"`
+	// StatusCode is the receiver's status; 0 when none arrived.
+	StatusCode int `json:"status_code"`
+	// Error says why a delivery failed or was dropped; empty on success.
+	Error string `json:"error"`
+	// Duration is how long the attempt took on the mock's clock.
+	Duration time.Duration `json:"-"`
+	// DurationMS is Duration in milliseconds, for JSON.
+	DurationMS float64 `json:"duration_ms"`
+	// Outcome is what became of it.
+	Outcome Outcome `json:"outcome"`
+	// At is when the attempt started (or the drop was decided), on the
+	// mock's clock.
+	At time.Time `json:"at"`
+	// Duplicate marks an extra copy sent by an injected duplicate fault.
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// param is one form parameter, kept in the order it is sent.
+type param struct{ key, value string }
+
+// pending is a delivery waiting in a hook's queue.
+type pending struct {
+	eventID   int64
+	hookID    int64
+	typ       string
+	url       string
+	params    []param
+	verify    bool // a hook.verify: sent whatever the hook's state, not counted by the rules
+	duplicate bool
+}
+
+func encodeParams(ps []param) string {
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(p.key))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(p.value))
+	}
+	return b.String()
+}
+
+func paramMap(ps []param) map[string]string {
+	m := make(map[string]string, len(ps))
+	for _, p := range ps {
+		if _, dup := m[p.key]; !dup {
+			m[p.key] = p.value
+		}
+	}
+	return m
+}
+
+// splitHookURL returns the URL Podio posts to (without query string or
+// fragment) and the query pairs it adds to the body instead.
+func splitHookURL(raw string) (string, []param) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw, nil
+	}
+	var extra []param
+	for _, pair := range strings.Split(u.RawQuery, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		ku, err1 := url.QueryUnescape(k)
+		vu, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			ku, vu = k, v
+		}
+		extra = append(extra, param{ku, vu})
+	}
+	u.RawQuery = ""
+	u.ForceQuery = false
+	u.Fragment = ""
+	return u.String(), extra
+}
+
+// target is an object events are fired on.
+type target struct {
+	refType string
+	refID   int64
+}
+
+// fireLocked fires an event of type typ with params on every hook of that
+// type registered on one of targets, and returns the event's id. Active
+// hooks get a queued delivery; the others get their drop recorded at once.
+func (s *Server) fireLocked(typ string, params []param, targets ...target) int64 {
+	eventID := s.nextEventIDLocked()
+	now := s.now()
+	for _, h := range s.hooksForLocked(typ, targets) {
+		p := s.newPendingLocked(eventID, h, typ, params)
+		switch {
+		case !h.Active:
+			s.recordLocked(p, Delivery{Outcome: OutcomeDroppedInactive, At: now, Error: "hook is inactive: " + h.inactiveReasonOr()})
+		case Suspended(h.history.SuspendedUntil, now):
+			s.recordLocked(p, Delivery{Outcome: OutcomeDroppedSuspended, At: now,
+				Error: "hook is suspended until " + podioTime(h.history.SuspendedUntil)})
+		default:
+			s.enqueueLocked(h, p)
+		}
+	}
+	return eventID
+}
+
+func (s *Server) nextEventIDLocked() int64 {
+	s.events++
+	return s.events
+}
+
+// hooksForLocked returns the live hooks of type typ on targets, by id.
+func (s *Server) hooksForLocked(typ string, targets []target) []*hook {
+	var out []*hook
+	for _, t := range targets {
+		for _, id := range s.hooksByRef[t] {
+			h := s.hooks[id]
+			if h != nil && !h.Deleted && h.Type == typ {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}
+
+func (s *Server) newPendingLocked(eventID int64, h *hook, typ string, params []param) *pending {
+	u, extra := splitHookURL(h.URL)
+	ps := make([]param, 0, 2+len(params)+len(extra))
+	ps = append(ps, param{"type", typ}, param{"hook_id", strconv.FormatInt(h.ID, 10)})
+	ps = append(ps, params...)
+	ps = append(ps, extra...)
+	return &pending{eventID: eventID, hookID: h.ID, typ: typ, url: u, params: ps}
+}
+
+// enqueueLocked puts p on h's queue and starts h's worker if idle.
+func (s *Server) enqueueLocked(h *hook, p *pending) {
+	s.wg.Add(1)
+	h.queue = append(h.queue, p)
+	if !h.working {
+		h.working = true
+		go s.work(h)
+	}
+}
+
+// work drains h's queue, one delivery at a time: a hook's deliveries are
+// attempted in order (unless a reorder fault says otherwise), concurrently
+// with every other hook's.
+func (s *Server) work(h *hook) {
+	for {
+		s.mu.Lock()
+		if len(h.queue) == 0 {
+			h.working = false
+			s.mu.Unlock()
+			return
+		}
+		i := 0
+		if f := s.faults.deliveryFor(h.ID); f != nil && f.Reorder && len(h.queue) > 1 {
+			i = s.rng.IntN(len(h.queue))
+		}
+		p := h.queue[i]
+		h.queue = append(h.queue[:i], h.queue[i+1:]...)
+		delay := s.QueueDelay
+		if s.QueueJitter > 0 {
+			delay += time.Duration(s.rng.Int64N(int64(s.QueueJitter) + 1))
+		}
+		if f := s.faults.deliveryFor(h.ID); f != nil {
+			delay += f.Delay.Duration
+		}
+		s.mu.Unlock()
+		if delay > 0 {
+			s.waitClock(delay)
+		}
+		s.attempt(p)
+		s.wg.Done()
+	}
+}
+
+// waitClock blocks until d has passed on the mock's clock.
+func (s *Server) waitClock(d time.Duration) {
+	done := make(chan struct{})
+	s.clock().AfterFunc(d, func() { close(done) })
+	<-done
+}
+
+// attempt delivers p, unless the hook's state or a fault says otherwise,
+// records the outcome and applies the rules.
+func (s *Server) attempt(p *pending) {
+	s.mu.Lock()
+	h := s.hooks[p.hookID]
+	now := s.now()
+	if !p.verify {
+		switch {
+		case h == nil || h.Deleted:
+			s.recordLocked(p, Delivery{Outcome: OutcomeDroppedInactive, At: now, Error: "hook was deleted"})
+			s.mu.Unlock()
+			return
+		case !h.Active:
+			s.recordLocked(p, Delivery{Outcome: OutcomeDroppedInactive, At: now, Error: "hook is inactive: " + h.inactiveReasonOr()})
+			s.mu.Unlock()
+			return
+		case Suspended(h.history.SuspendedUntil, now):
+			s.recordLocked(p, Delivery{Outcome: OutcomeDroppedSuspended, At: now,
+				Error: "hook is suspended until " + podioTime(h.history.SuspendedUntil)})
+			s.mu.Unlock()
+			return
+		}
+	}
+	var duplicate bool
+	if f := s.faults.deliveryFor(p.hookID); f != nil && !p.verify && !p.duplicate {
+		if f.DropRate > 0 && s.rng.Float64() < f.DropRate {
+			s.recordLocked(p, Delivery{Outcome: OutcomeDroppedFault, At: now, Error: "dropped by an injected fault"})
+			s.mu.Unlock()
+			return
+		}
+		duplicate = f.DuplicateRate > 0 && s.rng.Float64() < f.DuplicateRate
+	}
+	s.mu.Unlock()
+
+	status, err := s.post(p)
+	end := s.now()
+	d := Delivery{StatusCode: status, At: now, Duration: end.Sub(now), Outcome: OutcomeDelivered}
+	failed := err != nil || status < 200 || status > 299
+	if failed {
+		d.Outcome = OutcomeFailed
+		if err != nil {
+			d.Error = err.Error()
+		} else {
+			d.Error = fmt.Sprintf("receiver answered %d, not 2xx", status)
+		}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recordLocked(p, d)
+	if h != nil && !h.Deleted && !p.verify {
+		s.applyRulesLocked(h, failed, end)
+	}
+	if duplicate && h != nil && !h.Deleted {
+		dup := *p
+		dup.duplicate = true
+		s.enqueueLocked(h, &dup)
+	}
+}
+
+// applyRulesLocked feeds one outcome to Podio's rules and applies the
+// verdict to h.
+func (s *Server) applyRulesLocked(h *hook, failed bool, now time.Time) {
+	hist, v := Apply(h.history, failed, now)
+	h.history = hist
+	if !v.SuspendUntil.IsZero() {
+		s.logf("hook %d suspended until %s: more than %d failures within %s", h.ID, podioTime(v.SuspendUntil), SuspendThreshold, SuspendWindow)
+	}
+	if v.Disable && h.Active {
+		h.Active = false
+		h.inactiveReason = fmt.Sprintf("disabled: more than %d failures within 7 days; verify it again", DisableThreshold)
+		s.logf("hook %d %s", h.ID, h.inactiveReason)
+	}
+	if v.Unverify && h.Active && countTimeoutsAsConsecutive {
+		h.Active = false
+		h.inactiveReason = fmt.Sprintf("unverified: more than %d consecutive failures; verify it again", UnverifyThreshold)
+		s.logf("hook %d %s", h.ID, h.inactiveReason)
+	}
+}
+
+func (h *hook) inactiveReasonOr() string {
+	if h.inactiveReason != "" {
+		return h.inactiveReason
+	}
+	return "not verified"
+}
+
+// deliveryUserAgent is the User-Agent of event POSTs. UNVERIFIED: Podio's
+// real one is not documented.
+const deliveryUserAgent = "Podio-Webhooks (devhook mockpodio)"
+
+// errDeliveryTimeout is the failure of a receiver that did not answer in
+// time.
+var errDeliveryTimeout = errors.New("timeout")
+
+// post sends p and returns the receiver's status. The timeout runs on the
+// mock's clock from the start of the request, and a status counts only if
+// it arrived before it.
+func (s *Server) post(p *pending) (int, error) {
+	timeout := s.deliveryTimeout()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	timer := s.clock().AfterFunc(timeout, func() { cancel(errDeliveryTimeout) })
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, strings.NewReader(encodeParams(p.params)))
+	if err != nil {
+		timer.Stop()
+		return 0, fmt.Errorf("bad hook URL: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", deliveryUserAgent)
+	resp, err := s.delivClient.Do(req)
+	inTime := timer.Stop()
+	if err != nil {
+		if !inTime || errors.Is(context.Cause(ctx), errDeliveryTimeout) {
+			return 0, fmt.Errorf("timeout: no answer within %s", timeout)
+		}
+		return 0, describeNetError(err)
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if !inTime {
+		return resp.StatusCode, fmt.Errorf("timeout: answered %d after more than %s", resp.StatusCode, timeout)
+	}
+	return resp.StatusCode, nil
+}
+
+// describeNetError shortens a transport error to what a developer needs.
+func describeNetError(err error) error {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return fmt.Errorf("unreachable: %v", opErr.Err)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("connection failed: %v", ue.Err)
+	}
+	return err
+}
+
+// recordLocked completes d from p and appends it to the record.
+func (s *Server) recordLocked(p *pending, d Delivery) {
+	s.recorded++
+	d.ID = s.recorded
+	d.EventID = p.eventID
+	d.HookID = p.hookID
+	d.Type = p.typ
+	d.URL = p.url
+	d.Params = paramMap(p.params)
+	d.Body = encodeParams(p.params)
+	d.Duplicate = p.duplicate
+	d.DurationMS = float64(d.Duration) / float64(time.Millisecond)
+	s.counts[d.Outcome]++
+	s.deliveries = append(s.deliveries, d)
+	if over := len(s.deliveries) - s.maxDeliveries(); over > 0 {
+		s.dropped += over
+		s.deliveries = append(s.deliveries[:0:0], s.deliveries[over:]...)
+	}
+	msg := ""
+	if d.Error != "" {
+		msg = "  " + d.Error
+	}
+	s.logf("hook %d  %s  -> %s %d  %.1f ms%s", d.HookID, d.Type, d.Outcome, d.StatusCode, d.DurationMS, msg)
+	s.notifyLocked()
+}

@@ -1,0 +1,354 @@
+package mockpodio
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/devhookhq/devhook/fixtures"
+)
+
+// Hook choices the reference leaves open (shared/podio-api.md §3, §10).
+const (
+	// statusNoContent answers the operations with no body (delete hook,
+	// verify/request, verify/validate, deletes): 204, INFERRED.
+	statusNoContent = http.StatusNoContent
+	// verifyCodeBytes is the size of a hook.verify code, in random bytes
+	// (hex-encoded on the wire). UNVERIFIED.
+	verifyCodeBytes = 16
+)
+
+// Hook is a snapshot of a hook's state, as [Server.Hooks] and
+// GET /_mock/hooks show it.
+type Hook struct {
+	HookID  int64  `json:"hook_id"`
+	RefType string `json:"ref_type"`
+	RefID   int64  `json:"ref_id"`
+	Type    string `json:"type"`
+	URL     string `json:"url"`
+	// Status is "active" or "inactive", as Podio lists it.
+	Status string `json:"status"`
+	// InactiveReason says why an inactive hook is inactive.
+	InactiveReason string `json:"inactive_reason,omitempty"`
+	// SuspendedUntil is when the current suspension ends; nil when the
+	// hook is not suspended.
+	SuspendedUntil *time.Time `json:"suspended_until"`
+	// Failures15m counts failures within the suspension window.
+	Failures15m int `json:"failures_15m"`
+	// Failures7d counts failures within the disabling window.
+	Failures7d int `json:"failures_7d"`
+	// ConsecutiveFailures counts failures since the last success.
+	ConsecutiveFailures int `json:"consecutive_failures"`
+	// Queued counts deliveries waiting in the hook's queue.
+	Queued    int       `json:"queued"`
+	CreatedOn time.Time `json:"created_on"`
+}
+
+func (s *Server) hookSnapshotLocked(h *hook) Hook {
+	now := s.now()
+	out := Hook{
+		HookID: h.ID, RefType: h.RefType, RefID: h.RefID, Type: h.Type, URL: h.URL,
+		Status:              hookStatus(h),
+		Failures15m:         FailuresWithin(h.history.Failures, now, SuspendWindow),
+		Failures7d:          FailuresWithin(h.history.Failures, now, DisableWindow),
+		ConsecutiveFailures: h.history.Consecutive,
+		Queued:              len(h.queue),
+		CreatedOn:           h.CreatedOn,
+	}
+	if !h.Active {
+		out.InactiveReason = h.inactiveReasonOr()
+	}
+	if Suspended(h.history.SuspendedUntil, now) {
+		t := h.history.SuspendedUntil
+		out.SuspendedUntil = &t
+	}
+	return out
+}
+
+func hookStatus(h *hook) string {
+	if h.Active {
+		return "active"
+	}
+	return "inactive"
+}
+
+// Hooks returns a snapshot of every live hook, by id.
+func (s *Server) Hooks() []Hook {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Hook
+	for _, h := range s.hooks {
+		if !h.Deleted {
+			out = append(out, s.hookSnapshotLocked(h))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].HookID < out[j].HookID })
+	return out
+}
+
+// Hook returns a snapshot of the live hook id.
+func (s *Server) Hook(id int64) (Hook, bool) {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.hooks[id]
+	if !ok || h.Deleted {
+		return Hook{}, false
+	}
+	return s.hookSnapshotLocked(h), true
+}
+
+var refTypes = []string{fixtures.RefApp, fixtures.RefAppField, fixtures.RefSpace}
+
+// hookRef parses and checks the {ref_type}/{ref_id} of a hook route.
+// In permissive mode an unknown app or space is created; an unknown field
+// is always an error, since the mock cannot tell its app.
+func (s *Server) hookRefLocked(c *call) (target, error) {
+	rt := c.params["ref_type"]
+	if !slices.Contains(refTypes, rt) {
+		return target{}, invalid("Invalid ref_type %q: hooks can be registered on app, app_field or space", rt)
+	}
+	id, err := c.id("ref_id")
+	if err != nil {
+		return target{}, err
+	}
+	switch rt {
+	case fixtures.RefApp:
+		a, ok := s.apps[id]
+		if !ok || a.Deleted {
+			if s.Strict || ok {
+				return target{}, notFound("app", id)
+			}
+			s.createAppLocked(id, s.defaultSpaceLocked(), "App "+strconv.FormatInt(id, 10), "Item")
+		}
+	case fixtures.RefSpace:
+		if _, ok := s.spaces[id]; !ok {
+			if s.Strict {
+				return target{}, notFound("space", id)
+			}
+			s.spaces[id] = &space{ID: id, Name: "Space " + strconv.FormatInt(id, 10)}
+			s.ids.space = max(s.ids.space, id)
+		}
+	case fixtures.RefAppField:
+		if f, ok := s.fields[id]; !ok || s.apps[f.AppID] == nil || s.apps[f.AppID].Deleted {
+			return target{}, notFound("field", id)
+		}
+	}
+	return target{refType: rt, refID: id}, nil
+}
+
+// checkHookURL applies Podio's rules to a hook URL: http or https, a
+// host, no user info, and port 80 or 443 unless AllowAnyPort.
+func (s *Server) checkHookURL(raw string) error {
+	if strings.TrimSpace(raw) == "" {
+		return invalid("url is required")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return invalid("Invalid url %q: %v", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return invalid("Invalid url %q: the scheme must be http or https", raw)
+	}
+	if u.Hostname() == "" {
+		return invalid("Invalid url %q: no host", raw)
+	}
+	if u.User != nil {
+		return invalid("Invalid url %q: user info is not allowed", raw)
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return invalid("Invalid url %q: bad port", raw)
+		}
+		if !s.AllowAnyPort && p != "80" && p != "443" {
+			return invalid("Invalid url %q: only ports 80 and 443 are allowed", raw)
+		}
+	}
+	return nil
+}
+
+func (s *Server) handleCreateHook(c *call) (int, any, error) {
+	var body struct {
+		URL  string `json:"url"`
+		Type string `json:"type"`
+	}
+	if err := c.decode(&body); err != nil {
+		return 0, nil, err
+	}
+	if body.Type == "" {
+		return 0, nil, invalid("type is required")
+	}
+	if !validEventType(body.Type) || body.Type == fixtures.VerifyEvent {
+		return 0, nil, invalid("Invalid type %q: not a hook event type", body.Type)
+	}
+	if err := s.checkHookURL(body.URL); err != nil {
+		return 0, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.hookRefLocked(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	if !fixtures.Allowed(t.refType, body.Type) {
+		spec, _ := fixtures.Lookup(body.Type)
+		return 0, nil, invalid("Invalid type %q for ref_type %s: it can be registered on %s", body.Type, t.refType, strings.Join(spec.RefTypes, ", "))
+	}
+	n := 0
+	for _, id := range s.hooksByRef[t] {
+		if h := s.hooks[id]; !h.Deleted && h.Type == body.Type {
+			n++
+		}
+	}
+	if n >= MaxHooksPerType {
+		return 0, nil, invalid("The %s %d already has %d hooks of type %s, the most allowed", t.refType, t.refID, MaxHooksPerType, body.Type)
+	}
+	h := &hook{
+		ID: next(&s.ids.hook), RefType: t.refType, RefID: t.refID, Type: body.Type, URL: body.URL,
+		CreatedOn: s.now(), CreatedBy: c.auth.Ref,
+	}
+	s.hooks[h.ID] = h
+	s.hooksByRef[t] = append(s.hooksByRef[t], h.ID)
+	s.sendVerifyLocked(h)
+	return http.StatusOK, map[string]int64{"hook_id": h.ID}, nil
+}
+
+// sendVerifyLocked queues a hook.verify with a new code for h.
+func (s *Server) sendVerifyLocked(h *hook) {
+	h.Code = randomHex(verifyCodeBytes)
+	p := s.newPendingLocked(s.nextEventIDLocked(), h, fixtures.VerifyEvent, []param{{"code", h.Code}})
+	p.verify = true
+	s.enqueueLocked(h, p)
+}
+
+// hookJSON is a hook as GET /hook/{ref_type}/{ref_id}/ lists it.
+type hookJSON struct {
+	HookID     int64          `json:"hook_id"`
+	Status     string         `json:"status"`
+	Type       string         `json:"type"`
+	URL        string         `json:"url"`
+	CreatedOn  string         `json:"created_on"`
+	CreatedBy  map[string]any `json:"created_by"`
+	CreatedVia map[string]any `json:"created_via"`
+}
+
+func (s *Server) handleListHooks(c *call) (int, any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.hookRefLocked(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := []hookJSON{}
+	for _, id := range s.hooksByRef[t] {
+		h := s.hooks[id]
+		if h.Deleted {
+			continue
+		}
+		out = append(out, hookJSON{
+			HookID: h.ID, Status: hookStatus(h), Type: h.Type, URL: h.URL,
+			CreatedOn: podioTime(h.CreatedOn), CreatedBy: s.bylineLocked(h.CreatedBy), CreatedVia: via(),
+		})
+	}
+	return http.StatusOK, out, nil
+}
+
+// liveHookLocked returns the hook of the {hook_id} path parameter.
+func (s *Server) liveHookLocked(c *call) (*hook, error) {
+	id, err := c.id("hook_id")
+	if err != nil {
+		return nil, err
+	}
+	h, ok := s.hooks[id]
+	if !ok || h.Deleted {
+		return nil, notFound("hook", id)
+	}
+	return h, nil
+}
+
+func (s *Server) handleDeleteHook(c *call) (int, any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, err := s.liveHookLocked(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	h.Deleted = true
+	h.Active = false
+	t := target{h.RefType, h.RefID}
+	s.hooksByRef[t] = slices.DeleteFunc(s.hooksByRef[t], func(id int64) bool { return id == h.ID })
+	s.notifyLocked()
+	return statusNoContent, nil, nil
+}
+
+func (s *Server) handleVerifyRequest(c *call) (int, any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, err := s.liveHookLocked(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	s.sendVerifyLocked(h)
+	return statusNoContent, nil, nil
+}
+
+func (s *Server) handleVerifyValidate(c *call) (int, any, error) {
+	var body struct {
+		Code any `json:"code"`
+	}
+	if err := c.decode(&body); err != nil {
+		return 0, nil, err
+	}
+	code := fmt.Sprint(body.Code)
+	if body.Code == nil || code == "" {
+		return 0, nil, invalid("code is required")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, err := s.liveHookLocked(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	if h.Code == "" || code != h.Code {
+		return 0, nil, invalid("Invalid verification code for hook %d", h.ID)
+	}
+	h.Active = true
+	h.inactiveReason = ""
+	if resetHistoryOnVerify {
+		h.history = History{}
+	}
+	s.logf("hook %d verified: active", h.ID)
+	s.notifyLocked()
+	return statusNoContent, nil, nil
+}
+
+// bylineLocked renders who made something as Podio's ByLine.
+func (s *Server) bylineLocked(r ref) map[string]any {
+	name := ""
+	switch r.Type {
+	case "app":
+		if a, ok := s.apps[r.ID]; ok {
+			name = a.Name
+		}
+	case "user":
+		if u, ok := s.users[r.ID]; ok {
+			name = u.Name
+		}
+	}
+	return map[string]any{
+		"type": r.Type, "id": r.ID, "name": name, "url": nil,
+		"avatar_type": "file", "avatar_id": nil, "image": nil, "last_seen_on": nil,
+	}
+}
+
+// via renders the API client something was made through as Podio's Via.
+func via() map[string]any {
+	return map[string]any{"id": 1, "name": "devhook mockpodio", "url": nil, "display": false}
+}

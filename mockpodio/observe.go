@@ -1,0 +1,118 @@
+package mockpodio
+
+import (
+	"context"
+	"fmt"
+	"maps"
+)
+
+// Deliveries returns a copy of the recorded deliveries, oldest first. At
+// most MaxDeliveries are kept; [Server.Stats] counts every one.
+func (s *Server) Deliveries() []Delivery {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Delivery, len(s.deliveries))
+	for i, d := range s.deliveries {
+		d.Params = maps.Clone(d.Params)
+		out[i] = d
+	}
+	return out
+}
+
+// Stats counts what the server has done since it started or was reset.
+type Stats struct {
+	// Events counts fired events, hook.verify included.
+	Events int64 `json:"events"`
+	// Deliveries counts recorded deliveries, including those the record
+	// has since dropped.
+	Deliveries int64 `json:"deliveries"`
+	// Outcomes counts deliveries by outcome.
+	Outcomes map[Outcome]int `json:"outcomes"`
+	// DroppedFromRecord counts deliveries dropped from the record by the
+	// MaxDeliveries cap.
+	DroppedFromRecord int `json:"dropped_from_record"`
+}
+
+// Stats returns the server's counters.
+func (s *Server) Stats() Stats {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Stats{Events: s.events, Deliveries: s.recorded, Outcomes: maps.Clone(s.counts), DroppedFromRecord: s.dropped}
+}
+
+// AwaitDeliveries blocks until at least n deliveries have been recorded
+// since the server started or was reset, and fails only when ctx ends.
+func (s *Server) AwaitDeliveries(ctx context.Context, n int) error {
+	s.init()
+	for {
+		s.mu.Lock()
+		got, ch := s.recorded, s.changed
+		s.mu.Unlock()
+		if got >= int64(n) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("mockpodio: await %d deliveries (have %d): %w", n, got, context.Cause(ctx))
+		}
+	}
+}
+
+// AwaitDelivery blocks until a recorded delivery satisfies match and
+// returns it; it looks at deliveries already recorded too. It fails only
+// when ctx ends.
+func (s *Server) AwaitDelivery(ctx context.Context, match func(Delivery) bool) (Delivery, error) {
+	s.init()
+	seen := 0
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		var found *Delivery
+		start := max(0, seen-s.dropped)
+		for i := start; i < len(s.deliveries); i++ {
+			if match(s.deliveries[i]) {
+				d := s.deliveries[i]
+				d.Params = maps.Clone(d.Params)
+				found = &d
+				break
+			}
+		}
+		seen = len(s.deliveries) + s.dropped
+		s.mu.Unlock()
+		if found != nil {
+			return *found, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Delivery{}, fmt.Errorf("mockpodio: await delivery: %w", context.Cause(ctx))
+		}
+	}
+}
+
+// AwaitHook blocks until hook id's snapshot satisfies match and returns
+// it. It fails only when ctx ends.
+func (s *Server) AwaitHook(ctx context.Context, id int64, match func(Hook) bool) (Hook, error) {
+	s.init()
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		var snap Hook
+		h, ok := s.hooks[id]
+		if ok {
+			snap = s.hookSnapshotLocked(h)
+		}
+		s.mu.Unlock()
+		if ok && match(snap) {
+			return snap, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return snap, fmt.Errorf("mockpodio: await hook %d: %w", id, context.Cause(ctx))
+		}
+	}
+}

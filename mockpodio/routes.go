@@ -1,0 +1,308 @@
+package mockpodio
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// handlerFunc serves one API operation. It returns the status and the
+// value to answer as JSON; a nil value with 204 answers no body.
+type handlerFunc func(s *Server, c *call) (int, any, error)
+
+type route struct {
+	method  string
+	pattern []string // segments; "{name}" matches any one segment
+	handle  handlerFunc
+	public  bool // needs no access token
+}
+
+// routes are Podio's paths the mock serves. Trailing slashes are ignored
+// when matching, so both forms work everywhere (shared/podio-api.md §9).
+var routes = []route{
+	{method: "POST", pattern: seg("oauth/token"), handle: (*Server).handleToken, public: true},
+	{method: "POST", pattern: seg("oauth/token/v2"), handle: (*Server).handleToken, public: true},
+
+	{method: "POST", pattern: seg("hook/{ref_type}/{ref_id}"), handle: (*Server).handleCreateHook},
+	{method: "GET", pattern: seg("hook/{ref_type}/{ref_id}"), handle: (*Server).handleListHooks},
+	{method: "DELETE", pattern: seg("hook/{hook_id}"), handle: (*Server).handleDeleteHook},
+	{method: "POST", pattern: seg("hook/{hook_id}/verify/request"), handle: (*Server).handleVerifyRequest},
+	{method: "POST", pattern: seg("hook/{hook_id}/verify/validate"), handle: (*Server).handleVerifyValidate},
+
+	{method: "POST", pattern: seg("item/app/{app_id}"), handle: (*Server).handleCreateItem},
+	{method: "POST", pattern: seg("item/app/{app_id}/filter"), handle: (*Server).handleFilterItems},
+	{method: "GET", pattern: seg("item/app/{app_id}/external_id/{external_id}"), handle: (*Server).handleGetItemByExternalID},
+	{method: "GET", pattern: seg("item/{item_id}"), handle: (*Server).handleGetItem},
+	{method: "PUT", pattern: seg("item/{item_id}"), handle: (*Server).handleUpdateItem},
+	{method: "PUT", pattern: seg("item/{item_id}/value"), handle: (*Server).handleUpdateItemValues},
+	{method: "PUT", pattern: seg("item/{item_id}/value/{field}"), handle: (*Server).handleUpdateItemFieldValues},
+	{method: "DELETE", pattern: seg("item/{item_id}"), handle: (*Server).handleDeleteItem},
+	{method: "GET", pattern: seg("app/{app_id}/item/{app_item_id}"), handle: (*Server).handleGetItemByAppItemID},
+
+	{method: "POST", pattern: seg("comment/{ref_type}/{ref_id}"), handle: (*Server).handleCreateComment},
+	{method: "GET", pattern: seg("comment/{ref_type}/{ref_id}"), handle: (*Server).handleListComments},
+	{method: "GET", pattern: seg("comment/{comment_id}"), handle: (*Server).handleGetComment},
+	{method: "PUT", pattern: seg("comment/{comment_id}"), handle: (*Server).handleUpdateComment},
+	{method: "DELETE", pattern: seg("comment/{comment_id}"), handle: (*Server).handleDeleteComment},
+
+	{method: "POST", pattern: seg("task"), handle: (*Server).handleCreateTask},
+	{method: "POST", pattern: seg("task/{ref_type}/{ref_id}"), handle: (*Server).handleCreateTask},
+	{method: "GET", pattern: seg("task/{task_id}"), handle: (*Server).handleGetTask},
+	{method: "PUT", pattern: seg("task/{task_id}"), handle: (*Server).handleUpdateTask},
+	{method: "DELETE", pattern: seg("task/{task_id}"), handle: (*Server).handleDeleteTask},
+	{method: "POST", pattern: seg("task/{task_id}/complete"), handle: (*Server).handleCompleteTask},
+	{method: "POST", pattern: seg("task/{task_id}/incomplete"), handle: (*Server).handleIncompleteTask},
+
+	{method: "POST", pattern: seg("app"), handle: (*Server).handleCreateApp},
+	{method: "GET", pattern: seg("app/{app_id}"), handle: (*Server).handleGetApp},
+	{method: "PUT", pattern: seg("app/{app_id}"), handle: (*Server).handleUpdateApp},
+	{method: "DELETE", pattern: seg("app/{app_id}"), handle: (*Server).handleDeleteApp},
+}
+
+func seg(p string) []string { return strings.Split(p, "/") }
+
+func splitPath(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+// match finds the route for method and path segments; pathMatched tells
+// whether some route had the path with another method.
+func match(method string, parts []string) (r *route, params map[string]string) {
+	for i := range routes {
+		rt := &routes[i]
+		if rt.method != method || len(rt.pattern) != len(parts) {
+			continue
+		}
+		p := map[string]string{}
+		ok := true
+		for j, want := range rt.pattern {
+			if strings.HasPrefix(want, "{") {
+				p[want[1:len(want)-1]] = parts[j]
+			} else if want != parts[j] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return rt, p
+		}
+	}
+	return nil, nil
+}
+
+// call is one API request being served.
+type call struct {
+	w      http.ResponseWriter
+	r      *http.Request
+	params map[string]string
+	body   []byte
+	auth   *token // nil on public routes
+}
+
+// id returns the path parameter name as a positive id, or a 404.
+func (c *call) id(name string) (int64, error) {
+	n, ok := parseID(c.params[name])
+	if !ok {
+		return 0, errorf(http.StatusNotFound, codeNotFound, "Invalid %s %q: must be a positive integer", name, c.params[name])
+	}
+	return n, nil
+}
+
+// decode parses the JSON body into v. An empty body or JSON null leaves v
+// as it is; the Content-Type is not checked, since some clients send none.
+func (c *call) decode(v any) error {
+	b := bytes.TrimSpace(c.body)
+	if len(b) == 0 || string(b) == "null" {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return invalid("Invalid value for %s: must be %s, not %s", te.Field, jsonKind(te.Type.Kind().String()), te.Value)
+		}
+		return errorf(http.StatusBadRequest, codeInvalidValue, "Invalid JSON body: %v", err)
+	}
+	return nil
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "int", "int64", "int32", "float64":
+		return "number"
+	case "map", "struct":
+		return "object"
+	case "slice":
+		return "array"
+	}
+	return k
+}
+
+// hooksEnabled reports whether the write should fire hooks: true unless
+// the query says hook=false (also 0 or no, any case).
+func (c *call) hooksEnabled() bool {
+	v, ok := c.r.URL.Query()["hook"]
+	if !ok || len(v) == 0 {
+		return true
+	}
+	return !falsy(v[0])
+}
+
+// ServeHTTP serves Podio's API and the mock's /_mock/ control routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.init()
+	start := time.Now()
+	rw := &statusWriter{ResponseWriter: w}
+	s.serve(rw, r)
+	s.logf("api  %s %s -> %d  %s", r.Method, r.URL.RequestURI(), rw.status, time.Since(start).Round(time.Microsecond))
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Podio-Request-Id", randomHex(8))
+	ceiling := strconv.Itoa(s.rateCeiling())
+	w.Header().Set("X-Rate-Limit-Limit", ceiling)
+	w.Header().Set("X-Rate-Limit-Remaining", ceiling)
+	parts := splitPath(r.URL.Path)
+	if len(parts) > 0 && parts[0] == "_mock" {
+		s.serveControl(w, r, parts[1:])
+		return
+	}
+	rt, params := match(r.Method, parts)
+	if rt == nil {
+		writeError(w, r, errorf(http.StatusNotFound, codeNotFound, descNoOperation))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, s.maxBodyBytes()+1))
+	if err != nil {
+		writeError(w, r, invalid("Could not read the request body: %v", err))
+		return
+	}
+	if int64(len(body)) > s.maxBodyBytes() {
+		writeError(w, r, errorf(http.StatusRequestEntityTooLarge, codeTooLarge,
+			"Request body too large: more than %d bytes", s.maxBodyBytes()))
+		return
+	}
+	c := &call{w: w, r: r, params: params, body: body}
+	if err := s.applyAPIFaults(c); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if !rt.public {
+		tok, err := s.authenticate(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		c.auth = tok
+		if err := s.countCall(w, tok); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
+	status, resp, err := rt.handle(s, c)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if resp == nil && status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return
+	}
+	writeJSON(w, status, resp)
+}
+
+// authenticate checks the Authorization header: "OAuth2 <token>" (the
+// scheme word "Bearer" is accepted too).
+func (s *Server) authenticate(r *http.Request) (*token, error) {
+	h := r.Header.Get("Authorization")
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if h == "" {
+		return nil, errorf(http.StatusUnauthorized, codeUnauthorized, "Missing Authorization header: send \"Authorization: OAuth2 <access_token>\"")
+	}
+	if !ok || !(strings.EqualFold(scheme, "OAuth2") || strings.EqualFold(scheme, "Bearer")) || strings.TrimSpace(tok) == "" {
+		return nil, errorf(http.StatusUnauthorized, codeUnauthorized, "Malformed Authorization header: send \"Authorization: OAuth2 <access_token>\"")
+	}
+	tok = strings.TrimSpace(tok)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, found := s.tokens[tok]
+	if !found {
+		return nil, errorf(http.StatusUnauthorized, codeUnauthorized, descInvalid)
+	}
+	if !s.now().Before(t.Expires) {
+		return nil, errorf(http.StatusUnauthorized, codeInvalidToken, descExpired)
+	}
+	cp := *t
+	return &cp, nil
+}
+
+// countCall counts an API call against the token's hourly window, sets
+// the rate-limit headers and refuses the call with 420 once over the
+// configured limit.
+func (s *Server) countCall(w http.ResponseWriter, t *token) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	key := t.Ref.Type + ":" + strconv.FormatInt(t.Ref.ID, 10) + ":" + t.ClientID
+	calls := s.calls[key]
+	start := now.Add(-time.Hour)
+	i := 0
+	for i < len(calls) && !calls[i].After(start) {
+		i++
+	}
+	calls = calls[i:]
+	limit := s.RateLimit
+	ceiling := s.rateCeiling()
+	if limit > 0 && len(calls) >= limit {
+		s.calls[key] = calls
+		w.Header().Set("X-Rate-Limit-Limit", strconv.Itoa(ceiling))
+		w.Header().Set("X-Rate-Limit-Remaining", "0")
+		return errorf(420, codeRateLimit, "You have hit the rate limit. Please wait 3600 seconds before trying again")
+	}
+	calls = append(calls, now)
+	s.calls[key] = calls
+	remaining := ceiling - len(calls)
+	if remaining < 0 {
+		remaining = 0
+	}
+	w.Header().Set("X-Rate-Limit-Limit", strconv.Itoa(ceiling))
+	w.Header().Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
+	return nil
+}
+
+// statusWriter remembers the status written, for the log line.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (s *Server) rateCeiling() int {
+	if s.RateLimit > 0 {
+		return s.RateLimit
+	}
+	return DefaultRateLimitCeiling
+}

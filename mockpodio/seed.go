@@ -1,0 +1,177 @@
+package mockpodio
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Seed is the state a [Server] starts with: OAuth clients, users, spaces,
+// apps with their tokens and fields. Its JSON form is the one of
+// fixtures.DefaultSeed and of `devhook mock --seed FILE`.
+type Seed struct {
+	Clients   []SeedClient   `json:"clients"`
+	Users     []SeedUser     `json:"users"`
+	Spaces    []SeedSpace    `json:"spaces"`
+	Apps      []SeedApp      `json:"apps"`
+	AuthCodes []SeedAuthCode `json:"auth_codes,omitempty"`
+}
+
+// SeedClient is an OAuth client (API key).
+type SeedClient struct {
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+}
+
+// SeedUser is a user for the password grant.
+type SeedUser struct {
+	UserID   int64  `json:"user_id"`
+	Name     string `json:"name"`
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// SeedSpace is a workspace.
+type SeedSpace struct {
+	SpaceID  int64  `json:"space_id"`
+	Name     string `json:"name"`
+	URLLabel string `json:"url_label"`
+}
+
+// SeedApp is an app with its app token and fields.
+type SeedApp struct {
+	AppID    int64       `json:"app_id"`
+	SpaceID  int64       `json:"space_id"`
+	AppToken string      `json:"app_token"`
+	Name     string      `json:"name"`
+	ItemName string      `json:"item_name"`
+	Fields   []SeedField `json:"fields"`
+}
+
+// SeedField is an app field. Type is a Podio field type such as "text",
+// "number" or "category"; Options are a category's choices.
+type SeedField struct {
+	FieldID    int64         `json:"field_id"`
+	ExternalID string        `json:"external_id"`
+	Label      string        `json:"label"`
+	Type       string        `json:"type"`
+	Options    []fieldOption `json:"options,omitempty"`
+}
+
+// SeedAuthCode is an authorization code the authorization_code grant
+// accepts, for the user UserID.
+type SeedAuthCode struct {
+	Code   string `json:"code"`
+	UserID int64  `json:"user_id"`
+}
+
+// ErrBadSeed is returned for a seed that does not parse or does not hold
+// together.
+var ErrBadSeed = errors.New("mockpodio: bad seed")
+
+// fieldTypes are the field types the mock knows how to store.
+var fieldTypes = map[string]bool{
+	"text": true, "number": true, "category": true, "date": true, "money": true,
+	"email": true, "phone": true, "link": true, "embed": true, "app": true,
+	"contact": true, "calculation": true, "location": true, "duration": true,
+	"progress": true, "image": true, "tag": true,
+}
+
+// ParseSeed parses and checks a seed: unknown keys, duplicate ids, apps in
+// unknown spaces and unknown field types are errors.
+func ParseSeed(b []byte) (*Seed, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var sd Seed
+	if err := dec.Decode(&sd); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadSeed, err)
+	}
+	if err := sd.check(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadSeed, err)
+	}
+	return &sd, nil
+}
+
+func (sd *Seed) check() error {
+	spaces := map[int64]bool{}
+	for _, sp := range sd.Spaces {
+		if sp.SpaceID <= 0 || spaces[sp.SpaceID] {
+			return fmt.Errorf("space_id %d: must be positive and unique", sp.SpaceID)
+		}
+		spaces[sp.SpaceID] = true
+	}
+	apps := map[int64]bool{}
+	fields := map[int64]bool{}
+	for _, a := range sd.Apps {
+		if a.AppID <= 0 || apps[a.AppID] {
+			return fmt.Errorf("app_id %d: must be positive and unique", a.AppID)
+		}
+		apps[a.AppID] = true
+		if !spaces[a.SpaceID] {
+			return fmt.Errorf("app %d: space_id %d is not in spaces", a.AppID, a.SpaceID)
+		}
+		ext := map[string]bool{}
+		for _, f := range a.Fields {
+			if f.FieldID <= 0 || fields[f.FieldID] {
+				return fmt.Errorf("app %d: field_id %d must be positive and unique", a.AppID, f.FieldID)
+			}
+			fields[f.FieldID] = true
+			if f.ExternalID == "" || ext[f.ExternalID] {
+				return fmt.Errorf("app %d: field %d: external_id must be set and unique in the app", a.AppID, f.FieldID)
+			}
+			ext[f.ExternalID] = true
+			if !fieldTypes[f.Type] {
+				return fmt.Errorf("app %d: field %d: unknown type %q", a.AppID, f.FieldID, f.Type)
+			}
+		}
+	}
+	users := map[int64]bool{}
+	for _, u := range sd.Users {
+		if u.UserID <= 0 || users[u.UserID] || strings.TrimSpace(u.Username) == "" {
+			return fmt.Errorf("user %d: user_id must be positive and unique, username set", u.UserID)
+		}
+		users[u.UserID] = true
+	}
+	for _, c := range sd.Clients {
+		if c.ClientID == "" {
+			return errors.New("client: client_id must be set")
+		}
+	}
+	for _, ac := range sd.AuthCodes {
+		if !users[ac.UserID] {
+			return fmt.Errorf("auth code %q: user_id %d is not in users", ac.Code, ac.UserID)
+		}
+	}
+	return nil
+}
+
+// loadSeedLocked adds sd's objects to the state. Ids the seed uses are
+// reserved: new objects get higher ones.
+func (s *Server) loadSeedLocked(sd *Seed) {
+	for _, c := range sd.Clients {
+		s.clients[c.ClientID] = &oauthClient{ID: c.ClientID, Secret: c.ClientSecret}
+	}
+	for _, u := range sd.Users {
+		s.users[u.UserID] = &user{ID: u.UserID, Name: u.Name, Username: u.Username, Password: u.Password}
+		s.ids.user = max(s.ids.user, u.UserID)
+	}
+	for _, sp := range sd.Spaces {
+		s.spaces[sp.SpaceID] = &space{ID: sp.SpaceID, Name: sp.Name, URLLabel: sp.URLLabel}
+		s.ids.space = max(s.ids.space, sp.SpaceID)
+	}
+	for _, a := range sd.Apps {
+		ap := &app{ID: a.AppID, SpaceID: a.SpaceID, Token: a.AppToken, Name: a.Name, ItemName: a.ItemName, NextAppID: 1}
+		s.apps[a.AppID] = ap
+		s.ids.app = max(s.ids.app, a.AppID)
+		for _, f := range a.Fields {
+			s.fields[f.FieldID] = &field{ID: f.FieldID, AppID: a.AppID, ExternalID: f.ExternalID, Label: f.Label, Type: f.Type, Options: append([]fieldOption(nil), f.Options...)}
+			ap.FieldIDs = append(ap.FieldIDs, f.FieldID)
+			s.ids.field = max(s.ids.field, f.FieldID)
+		}
+	}
+	for _, ac := range sd.AuthCodes {
+		s.authCodes[ac.Code] = ac.UserID
+	}
+}

@@ -1,0 +1,353 @@
+// Package mockpodio is a faithful mock of the Podio API and its webhook
+// delivery engine, usable from Go tests like net/http/httptest and as the
+// engine behind `devhook mock`.
+//
+// It speaks Podio's wire format (shared/podio-api.md): OAuth, hooks with
+// the hook.verify handshake, items, comments, tasks and apps whose writes
+// fire form-encoded events to every active hook, Podio's error JSON and
+// rate-limit headers. Time comes from an injectable [Clock], so tests can
+// move through token expiry and the suspension rules without sleeping.
+package mockpodio
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/devhookhq/devhook/fixtures"
+)
+
+// Defaults of the [Server] configuration fields.
+const (
+	DefaultTokenLifetime   = 8 * time.Hour
+	DefaultRefreshLifetime = 28 * 24 * time.Hour
+	DefaultMaxBodyBytes    = 4 << 20
+	DefaultMaxDeliveries   = 100_000
+	// DefaultRateLimitCeiling is what X-Rate-Limit-Limit reports when no
+	// rate limit is configured: Podio's general limit per hour.
+	DefaultRateLimitCeiling = 1000
+)
+
+// ErrServerClosed is returned by operations on a closed [Server].
+var ErrServerClosed = errors.New("mockpodio: server closed")
+
+// Server is a mock Podio API. Create one with [NewServer] or
+// [NewUnstartedServer]; set its exported fields before [Server.Start].
+// Server is also an [http.Handler], and its zero value is usable as one.
+type Server struct {
+	// URL is the base URL of the started server, e.g.
+	// "http://127.0.0.1:53172", with no trailing slash.
+	URL string
+	// Listener is where the server listens. NewUnstartedServer sets it to
+	// a loopback listener; it may be replaced before Start.
+	Listener net.Listener
+
+	// Clock is the mock's time. nil means the wall clock.
+	Clock Clock
+	// DeliveryTimeout is how long a receiver has to answer 2xx, measured
+	// on Clock from the start of the request. 0 means 15 s.
+	DeliveryTimeout time.Duration
+	// AllowAnyPort accepts hook URLs on ports other than 80 and 443.
+	// false means Podio's rule: only 80 and 443. NewServer and
+	// NewUnstartedServer set it, since test receivers listen on random
+	// loopback ports.
+	AllowAnyPort bool
+	// Strict makes credentials and objects exact: only the seeded OAuth
+	// clients, app tokens, users, apps and fields exist. false means
+	// permissive: any client, and an app grant for an unknown app creates
+	// the app.
+	Strict bool
+	// Seed is the state the server starts (and resets) with. nil means
+	// empty.
+	Seed *Seed
+	// TokenLifetime is how long an access token lives. 0 means 8 h.
+	TokenLifetime time.Duration
+	// RateLimit is the number of API calls allowed per token per hour,
+	// after which every call gets 420. 0 means no limit.
+	RateLimit int
+	// MaxBodyBytes caps request bodies; larger ones get 413. 0 means 4 MiB.
+	MaxBodyBytes int64
+	// QueueDelay delays every delivery by this much, plus a random part up
+	// to QueueJitter, to emulate Podio's queue at peak times. 0 means none.
+	QueueDelay time.Duration
+	// QueueJitter is the random part of the queue delay. 0 means none.
+	QueueJitter time.Duration
+	// MaxDeliveries caps the recorded deliveries; the oldest are dropped
+	// and counted. 0 means 100,000.
+	MaxDeliveries int
+	// HTTPClient sends deliveries. nil means a client of its own with
+	// keep-alive connections; its Timeout is not used, DeliveryTimeout is.
+	HTTPClient *http.Client
+	// Logf receives one line per API call and per delivery. nil means no
+	// log.
+	Logf func(format string, args ...any)
+	// FaultSeed seeds the random choices of queue jitter and delivery
+	// faults, so a run can be reproduced. 0 means 1.
+	FaultSeed uint64
+
+	srv      *http.Server
+	initOnce sync.Once
+	wg       sync.WaitGroup // counts queued and running deliveries
+
+	mu          sync.Mutex // guards everything below
+	closed      bool
+	ids         ids
+	clients     map[string]*oauthClient
+	users       map[int64]*user
+	spaces      map[int64]*space
+	apps        map[int64]*app
+	fields      map[int64]*field
+	items       map[int64]*item
+	comments    map[int64]*comment
+	tasks       map[int64]*task
+	hooks       map[int64]*hook
+	tokens      map[string]*token // by access token
+	refreshes   map[string]*token // by refresh token
+	authCodes   map[string]int64  // authorization code -> user id
+	calls       map[string][]time.Time
+	hooksByRef  map[target][]int64
+	events      int64 // events fired
+	recorded    int64 // deliveries recorded, including those since dropped
+	counts      map[Outcome]int
+	deliveries  []Delivery
+	dropped     int // deliveries dropped from the record by MaxDeliveries
+	changed     chan struct{}
+	faults      faultSet
+	rng         *mrand.Rand
+	delivClient *http.Client
+}
+
+// NewServer starts and returns a Server listening on a loopback port. The
+// caller must Close it.
+func NewServer() (*Server, error) {
+	s, err := NewUnstartedServer()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Start(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// NewUnstartedServer returns a Server listening on a loopback port but not
+// yet serving, so its fields can be set before [Server.Start].
+func NewUnstartedServer() (*Server, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("mockpodio: listen: %w", err)
+	}
+	return &Server{Listener: l, AllowAnyPort: true}, nil
+}
+
+// Start serves on s.Listener.
+func (s *Server) Start() error {
+	if s.Listener == nil {
+		return errors.New("mockpodio: start: no listener")
+	}
+	if s.srv != nil {
+		return errors.New("mockpodio: start: already started")
+	}
+	s.init()
+	s.URL = "http://" + s.Listener.Addr().String()
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(s.Listener)
+	return nil
+}
+
+// Close stops the server and blocks until every API request in flight and
+// every queued or running delivery has finished.
+func (s *Server) Close() {
+	s.init()
+	if s.srv != nil {
+		s.srv.Shutdown(context.Background())
+	}
+	s.wg.Wait()
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	if s.delivClient != nil {
+		s.delivClient.CloseIdleConnections()
+	}
+}
+
+// Client returns an HTTP client for the server's API.
+func (s *Server) Client() *http.Client {
+	return &http.Client{Timeout: 30 * time.Second}
+}
+
+// Transport returns a RoundTripper that serves every request in memory
+// through s, whatever its host: hermetic tests need no socket.
+func (s *Server) Transport() http.RoundTripper {
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, r)
+		res := rec.Result()
+		res.Request = r
+		return res, nil
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func (s *Server) init() {
+	s.initOnce.Do(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		seed := s.FaultSeed
+		if seed == 0 {
+			seed = 1
+		}
+		s.rng = mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+		s.changed = make(chan struct{})
+		s.delivClient = s.HTTPClient
+		if s.delivClient == nil {
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			tr.MaxIdleConnsPerHost = 64
+			s.delivClient = &http.Client{Transport: tr}
+		}
+		s.resetLocked()
+	})
+}
+
+// resetLocked empties the state and loads the seed.
+func (s *Server) resetLocked() {
+	s.ids = newIDs()
+	s.clients = map[string]*oauthClient{}
+	s.users = map[int64]*user{}
+	s.spaces = map[int64]*space{}
+	s.apps = map[int64]*app{}
+	s.fields = map[int64]*field{}
+	s.items = map[int64]*item{}
+	s.comments = map[int64]*comment{}
+	s.tasks = map[int64]*task{}
+	s.hooks = map[int64]*hook{}
+	s.tokens = map[string]*token{}
+	s.refreshes = map[string]*token{}
+	s.authCodes = map[string]int64{}
+	s.calls = map[string][]time.Time{}
+	s.hooksByRef = map[target][]int64{}
+	s.events = 0
+	s.recorded = 0
+	s.counts = map[Outcome]int{}
+	s.deliveries = nil
+	s.dropped = 0
+	s.faults = faultSet{}
+	if s.Seed != nil {
+		s.loadSeedLocked(s.Seed)
+	}
+	s.notifyLocked()
+}
+
+func (s *Server) clock() Clock {
+	if s.Clock == nil {
+		return realClock{}
+	}
+	return s.Clock
+}
+
+func (s *Server) now() time.Time { return s.clock().Now().UTC() }
+
+func (s *Server) logf(format string, args ...any) {
+	if s.Logf != nil {
+		s.Logf(format, args...)
+	}
+}
+
+func (s *Server) deliveryTimeout() time.Duration {
+	if s.DeliveryTimeout > 0 {
+		return s.DeliveryTimeout
+	}
+	return DefaultDeliveryTimeout
+}
+
+func (s *Server) tokenLifetime() time.Duration {
+	if s.TokenLifetime > 0 {
+		return s.TokenLifetime
+	}
+	return DefaultTokenLifetime
+}
+
+func (s *Server) maxBodyBytes() int64 {
+	if s.MaxBodyBytes > 0 {
+		return s.MaxBodyBytes
+	}
+	return DefaultMaxBodyBytes
+}
+
+func (s *Server) maxDeliveries() int {
+	if s.MaxDeliveries > 0 {
+		return s.MaxDeliveries
+	}
+	return DefaultMaxDeliveries
+}
+
+// notifyLocked wakes everyone waiting for a change.
+func (s *Server) notifyLocked() {
+	if s.changed != nil {
+		close(s.changed)
+	}
+	s.changed = make(chan struct{})
+}
+
+// randomHex returns n random bytes as hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// podioTime formats t as Podio does: UTC, no zone suffix.
+func podioTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}
+
+// validEventType reports whether name is a catalogued event type.
+func validEventType(name string) bool {
+	_, ok := fixtures.Lookup(name)
+	return ok
+}
+
+// parseID parses a path id: a positive int64.
+func parseID(s string) (int64, bool) {
+	var n int64
+	if s == "" || len(s) > 19 {
+		return 0, false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := int64(c - '0')
+		if n > (math.MaxInt64-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, n > 0
+}
+
+// falsy reports whether a query flag means false: "false", "0" or "no" in
+// any case.
+func falsy(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "false", "0", "no":
+		return true
+	}
+	return false
+}
