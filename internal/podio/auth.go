@@ -70,20 +70,20 @@ func (c *Client) renew(ctx context.Context, stale string) error {
 	c.mu.Lock()
 	cur, creds := *c.token, *c.creds
 	c.mu.Unlock()
-	if cur.AccessToken != stale {
+	if cur.AccessToken.Reveal() != stale {
 		return nil
 	}
 
 	var refreshErr error
-	if cur.RefreshToken != "" {
+	if !cur.RefreshToken.IsZero() {
 		tok, err := c.fetchToken(ctx, map[string]string{
 			"grant_type":    "refresh_token",
-			"refresh_token": cur.RefreshToken,
+			"refresh_token": cur.RefreshToken.Reveal(),
 			"client_id":     creds.ClientID,
-			"client_secret": creds.ClientSecret,
+			"client_secret": creds.ClientSecret.Reveal(),
 		})
 		if err == nil {
-			if tok.RefreshToken == "" {
+			if tok.RefreshToken.IsZero() {
 				tok.RefreshToken = cur.RefreshToken
 			}
 			c.setToken(tok)
@@ -143,7 +143,7 @@ func (c *Client) fetchToken(ctx context.Context, form map[string]string) (*Token
 	if tr.AccessToken == "" {
 		return nil, errors.New("podio: token response has no access_token")
 	}
-	t := &Token{AccessToken: tr.AccessToken, RefreshToken: tr.RefreshToken, Ref: tr.Ref}
+	t := &Token{AccessToken: NewSecret(tr.AccessToken), RefreshToken: NewSecret(tr.RefreshToken), Ref: tr.Ref}
 	if tr.ExpiresIn > 0 {
 		t.Expiry = time.Now().Add(time.Duration(tr.ExpiresIn) * time.Second)
 	}

@@ -26,7 +26,7 @@ func TestAuthenticate(t *testing.T) {
 			reply:    tokenReply("tok1", "ref1"),
 			wantReqs: []gotRequest{tokenRequest(appForm)},
 			wantToken: Token{
-				AccessToken: "tok1", RefreshToken: "ref1",
+				AccessToken: NewSecret("tok1"), RefreshToken: NewSecret("ref1"),
 				Expiry: time.Now().Add(28800 * time.Second), Ref: Ref{Type: "app", ID: 42},
 			},
 		},
@@ -36,7 +36,7 @@ func TestAuthenticate(t *testing.T) {
 			reply:    jsonReply(http.StatusOK, `{"access_token":"utok","token_type":"bearer","expires_in":28799,"refresh_token":"uref","ref":{"type":"user","id":9}}`),
 			wantReqs: []gotRequest{tokenRequest(pwForm)},
 			wantToken: Token{
-				AccessToken: "utok", RefreshToken: "uref",
+				AccessToken: NewSecret("utok"), RefreshToken: NewSecret("uref"),
 				Expiry: time.Now().Add(28799 * time.Second), Ref: Ref{Type: "user", ID: 9},
 			},
 		},
@@ -90,22 +90,22 @@ func TestAuthenticateErrors(t *testing.T) {
 		},
 		{
 			name:    "no client secret",
-			creds:   Credentials{ClientID: "cid", AppID: 42, AppToken: "apptok-xyz"},
+			creds:   Credentials{ClientID: "cid", AppID: 42, AppToken: NewSecret("apptok-xyz")},
 			wantErr: ErrInvalidCredentials,
 		},
 		{
 			name:    "no grant",
-			creds:   Credentials{ClientID: "cid", ClientSecret: "csecret-xyz"},
+			creds:   Credentials{ClientID: "cid", ClientSecret: NewSecret("csecret-xyz")},
 			wantErr: ErrInvalidCredentials,
 		},
 		{
 			name:    "both grants",
-			creds:   Credentials{ClientID: "cid", ClientSecret: "s", AppID: 1, AppToken: "t", Username: "u", Password: "p"},
+			creds:   Credentials{ClientID: "cid", ClientSecret: NewSecret("s"), AppID: 1, AppToken: NewSecret("t"), Username: "u", Password: NewSecret("p")},
 			wantErr: ErrInvalidCredentials,
 		},
 		{
 			name:    "app id without app token",
-			creds:   Credentials{ClientID: "cid", ClientSecret: "s", AppID: 1},
+			creds:   Credentials{ClientID: "cid", ClientSecret: NewSecret("s"), AppID: 1},
 			wantErr: ErrInvalidCredentials,
 		},
 	}
@@ -275,8 +275,8 @@ func TestRenew(t *testing.T) {
 				t.Errorf("requests (-want +got):\n%s", diff)
 			}
 			tok, _ := c.Token()
-			if tok.RefreshToken != tt.wantRefresh {
-				t.Errorf("refresh token after GetItem = %q, want %q", tok.RefreshToken, tt.wantRefresh)
+			if got := tok.RefreshToken.Reveal(); got != tt.wantRefresh {
+				t.Errorf("refresh token after GetItem = %q, want %q", got, tt.wantRefresh)
 			}
 		})
 	}

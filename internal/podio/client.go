@@ -183,7 +183,7 @@ func (c *Client) accessToken() (string, error) {
 	if c.token == nil {
 		return "", ErrNotAuthenticated
 	}
-	return c.token.AccessToken, nil
+	return c.token.AccessToken.Reveal(), nil
 }
 
 // send performs one exchange with the given access token and returns the

@@ -188,7 +188,7 @@ func tokenRequest(form url.Values) gotRequest {
 
 // Test credentials and the token requests they make.
 var (
-	appCreds = Credentials{ClientID: "cid", ClientSecret: "csecret-xyz", AppID: 42, AppToken: "apptok-xyz"}
+	appCreds = Credentials{ClientID: "cid", ClientSecret: NewSecret("csecret-xyz"), AppID: 42, AppToken: NewSecret("apptok-xyz")}
 	appForm  = url.Values{
 		"grant_type":    {"app"},
 		"client_id":     {"cid"},
@@ -196,7 +196,7 @@ var (
 		"app_id":        {"42"},
 		"app_token":     {"apptok-xyz"},
 	}
-	pwCreds = Credentials{ClientID: "cid", ClientSecret: "csecret-xyz", Username: "ann@example.com", Password: "hunter2-xyz"}
+	pwCreds = Credentials{ClientID: "cid", ClientSecret: NewSecret("csecret-xyz"), Username: "ann@example.com", Password: NewSecret("hunter2-xyz")}
 	pwForm  = url.Values{
 		"grant_type":    {"password"},
 		"client_id":     {"cid"},
