@@ -68,6 +68,7 @@ type Ngrok struct {
 	agent  ngrok.Agent
 	ln     ngrok.EndpointListener
 	url    string
+	st     *starter
 	cancel context.CancelCauseFunc // ends the session's context
 
 	closed    atomic.Bool
@@ -149,7 +150,7 @@ func ListenNgrok(ctx context.Context, opts NgrokOptions) (*Ngrok, error) {
 		cancelSess(err)
 		return nil, err
 	}
-	return &Ngrok{agent: agent, ln: ln, url: ln.URL().String(), cancel: cancelSess}, nil
+	return &Ngrok{agent: agent, ln: ln, url: ln.URL().String(), st: st, cancel: cancelSess}, nil
 }
 
 // listen connects the agent and binds one https endpoint.
@@ -188,6 +189,7 @@ func (t *Ngrok) Accept() (net.Conn, error) {
 func (t *Ngrok) Close() error {
 	t.closeOnce.Do(func() {
 		t.closed.Store(true)
+		t.st.close()
 		t.closeErr = t.agent.Disconnect()
 		// The SDK's listener Close waits for connections that are still
 		// being handed to Accept, so accept and drop them meanwhile.
@@ -216,8 +218,9 @@ type starter struct {
 	logger *slog.Logger
 	cancel context.CancelCauseFunc // ends the session's context
 
-	mu      sync.Mutex // guards started, failure, last
+	mu      sync.Mutex // guards started, closing, failure, last
 	started bool
+	closing bool  // Close was called: session changes are no news
 	failure error // why the start was abandoned
 	last    error // the last disconnect error
 }
@@ -231,6 +234,9 @@ func (s *starter) onEvent(ev ngrok.Event) {
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.closing {
+			return
+		}
 		if s.started {
 			s.logger.Warn("ngrok session lost, reconnecting", "err", ev.Error)
 			return
@@ -242,10 +248,17 @@ func (s *starter) onEvent(ev ngrok.Event) {
 	case *ngrok.EventAgentConnectSucceeded:
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if s.started {
+		if s.started && !s.closing {
 			s.logger.Info("ngrok session restored")
 		}
 	}
+}
+
+// close silences the log before the session is closed on purpose.
+func (s *starter) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closing = true
 }
 
 // fail abandons the start with err unless it has already ended.
