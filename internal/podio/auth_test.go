@@ -366,3 +366,30 @@ func TestConcurrentRefresh(t *testing.T) {
 		t.Errorf("calls retried with the new token = %d, want %d", len(retried), callers)
 	}
 }
+
+// TestRenewWithoutRefreshToken: when Podio issued no refresh token, an
+// expired token is replaced by authenticating again.
+func TestRenewWithoutRefreshToken(t *testing.T) {
+	srv, f := newFake(t,
+		jsonReply(http.StatusOK, `{"access_token":"tok1","expires_in":28800}`),
+		expired,
+		tokenReply("tok2", "ref2"),
+		jsonReply(http.StatusOK, `{"item_id":7}`),
+	)
+	c := newTestClient(srv)
+	if err := c.Authenticate(t.Context(), appCreds); err != nil {
+		t.Fatalf("Authenticate: %v", err)
+	}
+	if _, err := c.GetItem(t.Context(), 7); err != nil {
+		t.Fatalf("GetItem: %v", err)
+	}
+	want := []gotRequest{
+		tokenRequest(appForm),
+		apiRequest(t, "GET", "/item/7", "", "tok1", ""),
+		tokenRequest(appForm),
+		apiRequest(t, "GET", "/item/7", "", "tok2", ""),
+	}
+	if diff := cmp.Diff(want, f.requests()); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+}
