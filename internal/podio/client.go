@@ -71,8 +71,8 @@ type Client struct {
 	UserAgent string
 
 	mu         sync.Mutex   // guards creds, token, rateLimit, rateRemain, authSem
-	creds      *Credentials // nil until Authenticate; a pointer so fmt prints no secrets
-	token      *Token       // nil until Authenticate; a pointer so fmt prints no secrets
+	creds      *Credentials // nil until Authenticate
+	token      *Token       // nil until Authenticate
 	rateLimit  int
 	rateRemain int
 	// authSem serializes token requests (a buffered channel of one, so
