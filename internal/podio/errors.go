@@ -157,9 +157,29 @@ const maxSnippet = 200
 // parseError builds the *Error for a non-2xx response. It never fails: a
 // body that is not Podio's error JSON is kept as a snippet.
 func parseError(status int, body []byte, method, rawURL, rawQuery string) *Error {
-	e := &Error{StatusCode: status}
-	if err := json.Unmarshal(body, e); err != nil || e.Code == "" {
-		*e = Error{StatusCode: status, Body: snippet(body)}
+	// error_parameters is read leniently: an empty one might come as []
+	// (a PHP-style empty array) rather than {}, and must not cost the rest.
+	var wire struct {
+		Code        string          `json:"error"`
+		Description string          `json:"error_description"`
+		Detail      any             `json:"error_detail"`
+		Parameters  json.RawMessage `json:"error_parameters"`
+		Propagate   bool            `json:"error_propagate"`
+		Request     ErrorRequest    `json:"request"`
+	}
+	var e *Error
+	if err := json.Unmarshal(body, &wire); err != nil || wire.Code == "" {
+		e = &Error{StatusCode: status, Body: snippet(body)}
+	} else {
+		e = &Error{
+			StatusCode:  status,
+			Code:        wire.Code,
+			Description: wire.Description,
+			Detail:      wire.Detail,
+			Propagate:   wire.Propagate,
+			Request:     wire.Request,
+		}
+		_ = json.Unmarshal(wire.Parameters, &e.Parameters) // not an object: leave nil
 	}
 	if e.Request == (ErrorRequest{}) {
 		e.Request = ErrorRequest{URL: rawURL, QueryString: rawQuery, Method: method}

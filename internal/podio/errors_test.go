@@ -36,6 +36,15 @@ func TestErrors(t *testing.T) {
 			},
 		},
 		{
+			name:     "error_parameters as an empty list",
+			reply:    jsonReply(http.StatusBadRequest, `{"error":"invalid_value","error_description":"bad","error_parameters":[],"error_propagate":true}`),
+			wantErrs: []error{ErrBadRequest},
+			want: &Error{
+				StatusCode: 400, Code: "invalid_value", Description: "bad", Propagate: true,
+				Request: ErrorRequest{URL: base + "/item/app/42/", QueryString: "hook=false", Method: "POST"},
+			},
+		},
+		{
 			name:     "403 forbidden",
 			reply:    jsonReply(http.StatusForbidden, `{"error":"forbidden","error_description":"No access"}`),
 			wantErrs: []error{ErrForbidden},
