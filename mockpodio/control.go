@@ -1,8 +1,202 @@
 package mockpodio
 
-import "net/http"
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
-// serveControl serves the mock's own /_mock/ routes.
+	"github.com/devhookhq/devhook/fixtures"
+)
+
+// The control API: the mock's own routes under /_mock/, never mixed into
+// Podio's. Stable JSON, so test suites in any language can script the
+// mock. Each route has a Go method on Server too.
+
+// ClockState is GET /_mock/clock's answer.
+type ClockState struct {
+	Now    time.Time `json:"now"`
+	Manual bool      `json:"manual"`
+}
+
+// ErrClockNotManual is returned when asked to move a clock that is not a
+// [ManualClock].
+var ErrClockNotManual = errors.New("mockpodio: the clock is not manual (start the mock with a manual clock)")
+
+// Advance moves a manual clock forward by d, firing everything due:
+// suspensions end, tokens expire, delayed deliveries go out.
+func (s *Server) Advance(d time.Duration) error {
+	mc, ok := s.Clock.(*ManualClock)
+	if !ok {
+		return ErrClockNotManual
+	}
+	mc.Advance(d)
+	s.mu.Lock()
+	s.notifyLocked()
+	s.mu.Unlock()
+	return nil
+}
+
+// FireEvent fires an event of type typ on the object refType/refID, as if
+// the action had happened in Podio, and returns the event id. Parameters
+// the event takes but params lacks get the values of its fixture; a
+// parameter the event does not take is an error.
+func (s *Server) FireEvent(refType string, refID int64, typ string, params map[string]string) (int64, error) {
+	if !fixtures.Allowed(refType, typ) {
+		if _, ok := fixtures.Lookup(typ); !ok || typ == fixtures.VerifyEvent {
+			return 0, invalid("Invalid type %q: not a hook event type", typ)
+		}
+		return 0, invalid("Invalid type %q for ref_type %q", typ, refType)
+	}
+	if refID <= 0 {
+		return 0, invalid("ref_id must be a positive integer")
+	}
+	ev, err := fixtures.Get(typ)
+	if err != nil {
+		return 0, invalid("%v", err)
+	}
+	if params != nil {
+		if _, ok := params["hook_id"]; ok {
+			return 0, invalid("hook_id is set by the mock for each hook")
+		}
+		if ev, err = ev.With(params); err != nil {
+			return 0, invalid("%v", err)
+		}
+	}
+	spec, _ := fixtures.Lookup(typ)
+	ps := make([]param, 0, len(spec.Params))
+	for _, k := range spec.Params {
+		ps = append(ps, param{k, ev.Params[k]})
+	}
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fireLocked(typ, ps, target{refType, refID}), nil
+}
+
+// Reset empties the mock and loads its seed again. Deliveries still in
+// flight finish, but are no longer recorded.
+func (s *Server) Reset() {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen++
+	s.resetLocked()
+}
+
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, parts []string) {
-	writeError(w, r, errorf(http.StatusNotFound, codeNotFound, descNoOperation))
+	route := r.Method + " " + strings.Join(parts, "/")
+	switch route {
+	case "GET hooks":
+		writeJSON(w, http.StatusOK, nonNil(s.Hooks()))
+	case "GET deliveries":
+		s.serveDeliveries(w, r)
+	case "GET stats":
+		writeJSON(w, http.StatusOK, s.Stats())
+	case "GET clock":
+		writeJSON(w, http.StatusOK, s.clockState())
+	case "POST clock/advance":
+		var body struct {
+			Duration Duration `json:"duration"`
+		}
+		if err := decodeControl(r, &body); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if err := s.Advance(body.Duration.Duration); err != nil {
+			writeError(w, r, errorf(http.StatusConflict, codeConflict, "%v", err))
+			return
+		}
+		writeJSON(w, http.StatusOK, s.clockState())
+	case "POST events":
+		var body struct {
+			RefType string            `json:"ref_type"`
+			RefID   int64             `json:"ref_id"`
+			Type    string            `json:"type"`
+			Params  map[string]string `json:"params"`
+		}
+		if err := decodeControl(r, &body); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		id, err := s.FireEvent(body.RefType, body.RefID, body.Type, body.Params)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]int64{"event_id": id})
+	case "GET faults":
+		writeJSON(w, http.StatusOK, s.CurrentFaults())
+	case "POST faults":
+		var f Faults
+		if err := decodeControl(r, &f); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if err := s.AddFaults(f); err != nil {
+			writeError(w, r, invalid("%v", err))
+			return
+		}
+		writeJSON(w, http.StatusOK, s.CurrentFaults())
+	case "DELETE faults":
+		s.ClearFaults()
+		w.WriteHeader(http.StatusNoContent)
+	case "POST reset":
+		s.Reset()
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeError(w, r, errorf(http.StatusNotFound, codeNotFound,
+			"No mock control route %s /_mock/%s: see GET hooks, deliveries, stats, clock, faults; POST clock/advance, events, faults, reset; DELETE faults",
+			r.Method, strings.Join(parts, "/")))
+	}
+}
+
+func (s *Server) clockState() ClockState {
+	_, manual := s.Clock.(*ManualClock)
+	return ClockState{Now: s.now(), Manual: manual}
+}
+
+// serveDeliveries answers GET /_mock/deliveries, filtered by hook_id,
+// type, outcome and after (an id: only later deliveries).
+func (s *Server) serveDeliveries(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var hookID, after int64
+	for name, dst := range map[string]*int64{"hook_id": &hookID, "after": &after} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				writeError(w, r, invalid("Invalid %s %q: must be a whole number", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	typ, outcome := q.Get("type"), q.Get("outcome")
+	out := []Delivery{}
+	for _, d := range s.Deliveries() {
+		if (hookID == 0 || d.HookID == hookID) && (typ == "" || d.Type == typ) &&
+			(outcome == "" || string(d.Outcome) == outcome) && d.ID > after {
+			out = append(out, d)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// decodeControl reads a control route's JSON body strictly.
+func decodeControl(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return invalid("Invalid JSON body: %v", err)
+	}
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

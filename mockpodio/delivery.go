@@ -83,6 +83,7 @@ type pending struct {
 	params    []param
 	verify    bool // a hook.verify: sent whatever the hook's state, not counted by the rules
 	duplicate bool
+	gen       int // the server generation it was queued in
 }
 
 func encodeParams(ps []param) string {
@@ -186,7 +187,7 @@ func (s *Server) newPendingLocked(eventID int64, h *hook, typ string, params []p
 	ps = append(ps, param{"type", typ}, param{"hook_id", strconv.FormatInt(h.ID, 10)})
 	ps = append(ps, params...)
 	ps = append(ps, extra...)
-	return &pending{eventID: eventID, hookID: h.ID, typ: typ, url: u, params: ps}
+	return &pending{eventID: eventID, hookID: h.ID, typ: typ, url: u, params: ps, gen: s.gen}
 }
 
 // enqueueLocked puts p on h's queue and starts h's worker if idle.
@@ -244,6 +245,9 @@ func (s *Server) waitClock(d time.Duration) {
 func (s *Server) attempt(p *pending) {
 	s.mu.Lock()
 	h := s.hooks[p.hookID]
+	if p.gen != s.gen {
+		h = nil
+	}
 	now := s.now()
 	if !p.verify {
 		switch {
@@ -380,6 +384,9 @@ func describeNetError(err error) error {
 
 // recordLocked completes d from p and appends it to the record.
 func (s *Server) recordLocked(p *pending, d Delivery) {
+	if p.gen != s.gen {
+		return // queued before a Reset
+	}
 	s.recorded++
 	d.ID = s.recorded
 	d.EventID = p.eventID

@@ -101,6 +101,7 @@ type Server struct {
 
 	mu          sync.Mutex // guards everything below
 	closed      bool
+	gen         int // bumped by Reset: deliveries of an older generation are not recorded
 	ids         ids
 	clients     map[string]*oauthClient
 	users       map[int64]*user
