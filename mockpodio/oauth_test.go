@@ -85,8 +85,10 @@ func TestTokenGrants(t *testing.T) {
 			wantStatus: 200, wantRef: ref{"app", 42},
 		},
 		{
-			name:       "app grant with trailing slash",
-			call:       func(*testing.T, *mockpodio.Server) tokenCall { return tokenCall{path: "/oauth/token/", form: appForm("42", "apptok")} },
+			name: "app grant with trailing slash",
+			call: func(*testing.T, *mockpodio.Server) tokenCall {
+				return tokenCall{path: "/oauth/token/", form: appForm("42", "apptok")}
+			},
 			wantStatus: 200, wantRef: ref{"app", 42},
 		},
 		{
@@ -240,8 +242,10 @@ func TestTokenGrants(t *testing.T) {
 			wantStatus: 400, wantErr: "invalid_client",
 		},
 		{
-			name:       "v2 body not JSON",
-			call:       func(*testing.T, *mockpodio.Server) tokenCall { return tokenCall{path: "/oauth/token/v2", json: "{not json"} },
+			name: "v2 body not JSON",
+			call: func(*testing.T, *mockpodio.Server) tokenCall {
+				return tokenCall{path: "/oauth/token/v2", json: "{not json"}
+			},
 			wantStatus: 400, wantErr: "invalid_value",
 		},
 		{
@@ -516,8 +520,10 @@ func TestStrictOAuth(t *testing.T) {
 			wantStatus: 400, wantErr: "invalid_client",
 		},
 		{
-			name:       "unknown client",
-			call:       func(*testing.T, *mockpodio.Server) tokenCall { return tokenCall{form: appGrant("cid", "csec", "3001", seedAppToken)} },
+			name: "unknown client",
+			call: func(*testing.T, *mockpodio.Server) tokenCall {
+				return tokenCall{form: appGrant("cid", "csec", "3001", seedAppToken)}
+			},
 			wantStatus: 400, wantErr: "invalid_client",
 		},
 		{
