@@ -45,8 +45,36 @@ func edgeOptions(t *testing.T, edge *fakeedge.Server) tunnel.NgrokOptions {
 		ConnectURL:     edge.Addr,
 		ConnectCAs:     edge.CAs,
 		ConnectTimeout: 10 * time.Second,
-		Logger:         slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger:         slog.New(slog.NewTextHandler(newTestWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
+}
+
+// testWriter writes to t.Output until the test ends and drops writes after:
+// the SDK keeps a dead session's heartbeat timer for 25 s after a reconnect,
+// and it logs when that timer fires.
+type testWriter struct {
+	mu   sync.Mutex // guards done
+	done bool
+	t    *testing.T
+}
+
+func newTestWriter(t *testing.T) *testWriter {
+	w := &testWriter{t: t}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.done = true
+	})
+	return w
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return len(p), nil
+	}
+	return w.t.Output().Write(p)
 }
 
 func listenNgrok(t *testing.T, opts tunnel.NgrokOptions) *tunnel.Ngrok {
@@ -99,6 +127,7 @@ func post(t *testing.T, edge *fakeedge.Server, reqs <-chan received, url string,
 }
 
 func TestNgrokProxiesRequest(t *testing.T) {
+	t.Parallel()
 	body := make([]byte, 1<<20) // larger than a muxado window
 	rand.Read(body)
 
@@ -140,6 +169,7 @@ func TestNgrokProxiesRequest(t *testing.T) {
 }
 
 func TestNgrokStartErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		token  string
@@ -337,6 +367,7 @@ func closedPort(t *testing.T) string {
 }
 
 func TestNgrokUnreachable(t *testing.T) {
+	t.Parallel()
 	const timeout = 300 * time.Millisecond
 	tests := []struct {
 		name string
@@ -350,6 +381,7 @@ func TestNgrokUnreachable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			addr := tt.addr(t)
 			start := time.Now()
 			tun, err := tunnel.ListenNgrok(t.Context(), tunnel.NgrokOptions{
@@ -378,6 +410,7 @@ func TestNgrokUnreachable(t *testing.T) {
 }
 
 func TestNgrokContextCancel(t *testing.T) {
+	t.Parallel()
 	t.Run("before start", func(t *testing.T) {
 		edge := newEdge(t, nil)
 		ctx, cancel := context.WithCancel(t.Context())
@@ -429,6 +462,7 @@ func TestNgrokContextCancel(t *testing.T) {
 }
 
 func TestNgrokReconnect(t *testing.T) {
+	t.Parallel()
 	edge := newEdge(t, nil)
 	tun := listenNgrok(t, edgeOptions(t, edge))
 	reqs := serveRecorder(t, tun)
@@ -454,6 +488,7 @@ func TestNgrokReconnect(t *testing.T) {
 }
 
 func TestNgrokClose(t *testing.T) {
+	t.Parallel()
 	edge := newEdge(t, nil)
 	tun, err := tunnel.ListenNgrok(t.Context(), edgeOptions(t, edge))
 	if err != nil {
