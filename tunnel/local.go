@@ -7,6 +7,11 @@ import (
 	"strings"
 )
 
+var (
+	_ Tunnel = (*Local)(nil)
+	_ Tunnel = (*Static)(nil)
+)
+
 // defaultAddr is where [ListenLocal] and [ListenStatic] listen when given no
 // address.
 const defaultAddr = "127.0.0.1:0"

@@ -34,6 +34,8 @@ const (
 	hintUnreachable      = "check the network, proxy and firewall, and https://status.ngrok.com"
 )
 
+var _ Tunnel = (*Ngrok)(nil)
+
 // errStartTimeout is the cause of the start context when ConnectTimeout ends.
 var errStartTimeout = errors.New("connect timeout")
 
