@@ -145,10 +145,12 @@ func ListenNgrok(ctx context.Context, opts NgrokOptions) (*Ngrok, error) {
 	ln, err := listen(sessCtx, agent, opts.Domain)
 	stop()
 	if err := st.finish(err, addr); err != nil {
+		// Disconnect first: unbinding on a live session could wait for
+		// an edge that does not answer.
+		_ = agent.Disconnect()
 		if ln != nil {
 			_ = ln.Close()
 		}
-		_ = agent.Disconnect()
 		cancelSess(err)
 		return nil, err
 	}

@@ -148,6 +148,9 @@ func (s *Server) Close() {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
+	if s.ln == nil {
+		return
+	}
 	s.ln.Close()
 	s.DropSessions()
 	s.wg.Wait()
