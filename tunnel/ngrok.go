@@ -18,12 +18,11 @@ import (
 	"golang.ngrok.com/ngrok/v2"
 )
 
-const (
-	// defaultConnectURL is the SDK's default agent ingress, named in errors.
-	defaultConnectURL = "connect.ngrok-agent.com:443"
-	// DefaultConnectTimeout is used when [NgrokOptions.ConnectTimeout] is zero.
-	DefaultConnectTimeout = 20 * time.Second
-)
+// DefaultConnectTimeout is used when [NgrokOptions.ConnectTimeout] is zero.
+const DefaultConnectTimeout = 20 * time.Second
+
+// defaultConnectURL is the SDK's default agent ingress, named in errors.
+const defaultConnectURL = "connect.ngrok-agent.com:443"
 
 // One-line hints for [NgrokError.Hint].
 const (
