@@ -74,15 +74,18 @@ func splitPath(p string) []string {
 	return strings.Split(p, "/")
 }
 
-// match finds the route for method and path segments; pathMatched tells
-// whether some route had the path with another method.
+// match finds the route for method and path segments. When several
+// patterns fit, the one with the most literal segments wins, so
+// /task/{id}/complete is not taken for /task/{ref_type}/{ref_id}.
 func match(method string, parts []string) (r *route, params map[string]string) {
+	best := -1
 	for i := range routes {
 		rt := &routes[i]
 		if rt.method != method || len(rt.pattern) != len(parts) {
 			continue
 		}
 		p := map[string]string{}
+		literals := 0
 		ok := true
 		for j, want := range rt.pattern {
 			if strings.HasPrefix(want, "{") {
@@ -90,13 +93,15 @@ func match(method string, parts []string) (r *route, params map[string]string) {
 			} else if want != parts[j] {
 				ok = false
 				break
+			} else {
+				literals++
 			}
 		}
-		if ok {
-			return rt, p
+		if ok && literals > best {
+			r, params, best = rt, p, literals
 		}
 	}
-	return nil, nil
+	return r, params
 }
 
 // call is one API request being served.
