@@ -51,6 +51,7 @@ func (s *Server) handleCreateApp(c *call) (int, any, error) {
 			return 0, nil, notFound("space", spaceID)
 		}
 		s.spaces[spaceID] = &space{ID: spaceID, Name: "Space " + strconv.FormatInt(spaceID, 10)}
+		s.ids.space = max(s.ids.space, spaceID)
 	}
 	itemName := "Item"
 	if body.Config.ItemName != nil {

@@ -86,6 +86,7 @@ func (s *Server) taskSpaceLocked(refType string, refID int64) (int64, error) {
 				return 0, notFound("space", refID)
 			}
 			s.spaces[refID] = &space{ID: refID, Name: "Space " + strconv.FormatInt(refID, 10)}
+			s.ids.space = max(s.ids.space, refID)
 		}
 		return refID, nil
 	case "app":
