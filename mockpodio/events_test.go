@@ -1,0 +1,270 @@
+package mockpodio_test
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/devhookhq/devhook/mockpodio"
+)
+
+// eventEnv is a seeded permissive server with a validating receiver.
+type eventEnv struct {
+	s     *mockpodio.Server
+	token string
+	rc    *recorder
+	hooks map[string]int64 // by the path of their URL on rc, e.g. "/app/item.create"
+}
+
+func newEventEnv(t *testing.T) *eventEnv {
+	t.Helper()
+	s := newServer(t, withSeed(t, false))
+	token := seedToken(t, s)
+	return &eventEnv{s: s, token: token, rc: newRecorder(t, s, token), hooks: map[string]int64{}}
+}
+
+// hook registers an active hook for typ on refType/refID, at URL path
+// "/<name>/<typ>" on the receiver, and returns the path.
+func (e *eventEnv) hook(t *testing.T, name, refType string, refID int64, typ string) string {
+	t.Helper()
+	path := "/" + name + "/" + typ
+	e.hooks[path] = verifiedHook(t, e.s, e.token, refType, refID, typ, e.rc.URL()+path)
+	return path
+}
+
+// allHooks registers the hooks TestEventParams expects deliveries on.
+func (e *eventEnv) allHooks(t *testing.T) {
+	t.Helper()
+	for _, typ := range []string{"item.create", "item.update", "item.delete", "comment.create", "comment.delete", "app.update", "app.delete"} {
+		e.hook(t, "app", "app", seedAppID, typ)
+	}
+	for _, typ := range []string{"item.create", "item.update", "item.delete"} {
+		e.hook(t, "title", "app_field", seedTitleField, typ)
+	}
+	e.hook(t, "status", "app_field", seedStatusField, "item.update")
+	for _, typ := range []string{"app.create", "task.create", "task.update", "task.delete"} {
+		e.hook(t, "space", "space", seedSpaceID, typ)
+	}
+}
+
+// received closes the server, which waits for every delivery, and
+// returns the events (hook.verify left out) the receiver got, by path.
+func (e *eventEnv) received(t *testing.T) map[string][]url.Values {
+	t.Helper()
+	e.s.Close()
+	for _, d := range e.s.Deliveries() {
+		if d.Outcome != mockpodio.OutcomeDelivered {
+			t.Errorf("delivery %d (%s to hook %d): %s %s", d.ID, d.Type, d.HookID, d.Outcome, d.Error)
+		}
+	}
+	got := map[string][]url.Values{}
+	for _, h := range e.rc.requests() {
+		if h.Form.Get("type") == "hook.verify" {
+			continue
+		}
+		if h.Method != "POST" || h.ContentType != "application/x-www-form-urlencoded" || h.RawQuery != "" {
+			t.Errorf("event request %s %s?%s with Content-Type %q", h.Method, h.Path, h.RawQuery, h.ContentType)
+		}
+		got[h.Path] = append(got[h.Path], h.Form)
+	}
+	return got
+}
+
+// form builds the expected form of an event to the hook at path.
+func (e *eventEnv) form(path, typ string, kv ...string) url.Values {
+	v := url.Values{"type": {typ}, "hook_id": {itoa(e.hooks[path])}}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v[kv[i]] = []string{kv[i+1]}
+	}
+	return v
+}
+
+// item returns the item's id and current item_revision_id as strings.
+func (e *eventEnv) item(t *testing.T, id int64) (string, string) {
+	t.Helper()
+	return itoa(id), itoa(itemRevisionID(t, e.s, e.token, id))
+}
+
+func TestEventParams(t *testing.T) {
+	// Each case prepares objects before the hooks exist, so that only its
+	// write can deliver; then it returns the forms it expects, by path.
+	tests := []struct {
+		name  string
+		prep  func(t *testing.T, e *eventEnv) int64
+		write func(t *testing.T, e *eventEnv, id int64) map[string][]url.Values
+	}{
+		{"item.create with external_id", nil, func(t *testing.T, e *eventEnv, _ int64) map[string][]url.Values {
+			id, rev := e.item(t, createItem(t, e.s, e.token, seedAppID, map[string]any{"external_id": "bug-1", "fields": map[string]any{"title": "A", "status": 1}}))
+			kv := []string{"item_id", id, "item_revision_id", rev, "external_id", "bug-1"}
+			return map[string][]url.Values{
+				"/app/item.create":   {e.form("/app/item.create", "item.create", kv...)},
+				"/title/item.create": {e.form("/title/item.create", "item.create", kv...)},
+			}
+		}},
+		{"item.create without external_id, no hooked field", nil, func(t *testing.T, e *eventEnv, _ int64) map[string][]url.Values {
+			id, rev := e.item(t, createItem(t, e.s, e.token, seedAppID, map[string]any{"fields": map[string]any{"priority": 1}}))
+			return map[string][]url.Values{
+				"/app/item.create": {e.form("/app/item.create", "item.create", "item_id", id, "item_revision_id", rev, "external_id", "")},
+			}
+		}},
+		{"item.create in another app", nil, func(t *testing.T, e *eventEnv, _ int64) map[string][]url.Values {
+			createItem(t, e.s, e.token, 3002, map[string]any{"fields": map[string]any{"title": "A"}})
+			return map[string][]url.Values{}
+		}},
+		{"item.update of the title", seedItem, func(t *testing.T, e *eventEnv, item int64) map[string][]url.Values {
+			mustStatus(t, "update", do(t, e.s, e.token, "PUT", "/item/"+itoa(item), map[string]any{"fields": map[string]any{"title": "B"}}), 200)
+			id, rev := e.item(t, item)
+			kv := []string{"item_id", id, "item_revision_id", rev, "external_id", "bug-1"}
+			return map[string][]url.Values{
+				"/app/item.update":   {e.form("/app/item.update", "item.update", kv...)},
+				"/title/item.update": {e.form("/title/item.update", "item.update", kv...)},
+			}
+		}},
+		{"item.update of the status", seedItem, func(t *testing.T, e *eventEnv, item int64) map[string][]url.Values {
+			mustStatus(t, "update", do(t, e.s, e.token, "PUT", "/item/"+itoa(item), map[string]any{"fields": map[string]any{"title": "A", "status": 2}}), 200)
+			id, rev := e.item(t, item)
+			kv := []string{"item_id", id, "item_revision_id", rev, "external_id", "bug-1"}
+			return map[string][]url.Values{
+				"/app/item.update":    {e.form("/app/item.update", "item.update", kv...)},
+				"/status/item.update": {e.form("/status/item.update", "item.update", kv...)},
+			}
+		}},
+		{"item values of both fields", seedItem, func(t *testing.T, e *eventEnv, item int64) map[string][]url.Values {
+			mustStatus(t, "update", do(t, e.s, e.token, "PUT", "/item/"+itoa(item)+"/value", map[string]any{"title": "B", "status": 3}), 200)
+			id, rev := e.item(t, item)
+			kv := []string{"item_id", id, "item_revision_id", rev, "external_id", "bug-1"}
+			return map[string][]url.Values{
+				"/app/item.update":    {e.form("/app/item.update", "item.update", kv...)},
+				"/title/item.update":  {e.form("/title/item.update", "item.update", kv...)},
+				"/status/item.update": {e.form("/status/item.update", "item.update", kv...)},
+			}
+		}},
+		{"item.update of the external_id only", seedItem, func(t *testing.T, e *eventEnv, item int64) map[string][]url.Values {
+			mustStatus(t, "update", do(t, e.s, e.token, "PUT", "/item/"+itoa(item), map[string]any{"external_id": "bug-2"}), 200)
+			id, rev := e.item(t, item)
+			return map[string][]url.Values{
+				"/app/item.update": {e.form("/app/item.update", "item.update", "item_id", id, "item_revision_id", rev, "external_id", "bug-2")},
+			}
+		}},
+		{"item.update that changes nothing", seedItem, func(t *testing.T, e *eventEnv, item int64) map[string][]url.Values {
+			mustStatus(t, "update", do(t, e.s, e.token, "PUT", "/item/"+itoa(item), map[string]any{"fields": map[string]any{"title": "A", "status": 1}}), 204)
+			return map[string][]url.Values{}
+		}},
+		{"item.delete", seedItem, func(t *testing.T, e *eventEnv, item int64) map[string][]url.Values {
+			id, rev := e.item(t, item)
+			mustStatus(t, "delete", do(t, e.s, e.token, "DELETE", "/item/"+id, nil), 204)
+			kv := []string{"item_id", id, "item_revision_id", rev, "external_id", "bug-1"}
+			return map[string][]url.Values{
+				"/app/item.delete":   {e.form("/app/item.delete", "item.delete", kv...)},
+				"/title/item.delete": {e.form("/title/item.delete", "item.delete", kv...)},
+			}
+		}},
+		{"comment.create", seedItem, func(t *testing.T, e *eventEnv, item int64) map[string][]url.Values {
+			res := do(t, e.s, e.token, "POST", "/comment/item/"+itoa(item)+"/", map[string]any{"value": "hi"})
+			mustStatus(t, "comment", res, 200)
+			c := itoa(num(t, field(t, res.Body, "comment_id")))
+			return map[string][]url.Values{
+				"/app/comment.create": {e.form("/app/comment.create", "comment.create", "item_id", itoa(item), "comment_id", c)},
+			}
+		}},
+		{"comment.delete", seedComment, func(t *testing.T, e *eventEnv, c int64) map[string][]url.Values {
+			item := num(t, field(t, field(t, do(t, e.s, e.token, "GET", "/comment/"+itoa(c), nil).Body, "ref"), "id"))
+			mustStatus(t, "delete", do(t, e.s, e.token, "DELETE", "/comment/"+itoa(c), nil), 204)
+			return map[string][]url.Values{
+				"/app/comment.delete": {e.form("/app/comment.delete", "comment.delete", "item_id", itoa(item), "comment_id", itoa(c))},
+			}
+		}},
+		{"comment update fires nothing", seedComment, func(t *testing.T, e *eventEnv, c int64) map[string][]url.Values {
+			mustStatus(t, "update", do(t, e.s, e.token, "PUT", "/comment/"+itoa(c), map[string]any{"value": "new"}), 204)
+			return map[string][]url.Values{}
+		}},
+		{"task.create on the space", nil, func(t *testing.T, e *eventEnv, _ int64) map[string][]url.Values {
+			res := do(t, e.s, e.token, "POST", "/task/", map[string]any{"text": "x", "ref_type": "space", "ref_id": seedSpaceID})
+			mustStatus(t, "task", res, 200)
+			return map[string][]url.Values{
+				"/space/task.create": {e.form("/space/task.create", "task.create", "task_id", itoa(num(t, field(t, res.Body, "task_id"))))},
+			}
+		}},
+		{"task.create on an item of the space", seedItem, func(t *testing.T, e *eventEnv, item int64) map[string][]url.Values {
+			res := do(t, e.s, e.token, "POST", "/task/item/"+itoa(item)+"/", map[string]any{"text": "x"})
+			mustStatus(t, "task", res, 200)
+			return map[string][]url.Values{
+				"/space/task.create": {e.form("/space/task.create", "task.create", "task_id", itoa(num(t, field(t, res.Body, "task_id"))))},
+			}
+		}},
+		{"private task.create", nil, func(t *testing.T, e *eventEnv, _ int64) map[string][]url.Values {
+			mustStatus(t, "task", do(t, e.s, e.token, "POST", "/task/space/2001/", map[string]any{"text": "x", "private": true}), 200)
+			return map[string][]url.Values{}
+		}},
+		{"task.create on another space", nil, func(t *testing.T, e *eventEnv, _ int64) map[string][]url.Values {
+			mustStatus(t, "task", do(t, e.s, e.token, "POST", "/task/space/2999/", map[string]any{"text": "x"}), 200)
+			return map[string][]url.Values{}
+		}},
+		{"task.update", seedTask, func(t *testing.T, e *eventEnv, task int64) map[string][]url.Values {
+			mustStatus(t, "update", do(t, e.s, e.token, "PUT", "/task/"+itoa(task), map[string]any{"text": "y"}), 200)
+			return map[string][]url.Values{"/space/task.update": {e.form("/space/task.update", "task.update", "task_id", itoa(task))}}
+		}},
+		{"task complete is a task.update", seedTask, func(t *testing.T, e *eventEnv, task int64) map[string][]url.Values {
+			mustStatus(t, "complete", do(t, e.s, e.token, "POST", "/task/"+itoa(task)+"/complete", nil), 200)
+			return map[string][]url.Values{"/space/task.update": {e.form("/space/task.update", "task.update", "task_id", itoa(task))}}
+		}},
+		{"task.delete", seedTask, func(t *testing.T, e *eventEnv, task int64) map[string][]url.Values {
+			mustStatus(t, "delete", do(t, e.s, e.token, "DELETE", "/task/"+itoa(task), nil), 204)
+			return map[string][]url.Values{"/space/task.delete": {e.form("/space/task.delete", "task.delete", "task_id", itoa(task))}}
+		}},
+		{"app.create in the space", nil, func(t *testing.T, e *eventEnv, _ int64) map[string][]url.Values {
+			res := do(t, e.s, e.token, "POST", "/app/", map[string]any{"space_id": seedSpaceID, "config": map[string]any{"name": "New"}})
+			mustStatus(t, "app", res, 200)
+			return map[string][]url.Values{
+				"/space/app.create": {e.form("/space/app.create", "app.create", "app_id", itoa(num(t, field(t, res.Body, "app_id"))))},
+			}
+		}},
+		{"app.create in another space", nil, func(t *testing.T, e *eventEnv, _ int64) map[string][]url.Values {
+			mustStatus(t, "app", do(t, e.s, e.token, "POST", "/app/", map[string]any{"space_id": 2999, "config": map[string]any{"name": "New"}}), 200)
+			return map[string][]url.Values{}
+		}},
+		{"app.update", nil, func(t *testing.T, e *eventEnv, _ int64) map[string][]url.Values {
+			mustStatus(t, "update", do(t, e.s, e.token, "PUT", "/app/3001", map[string]any{"config": map[string]any{"name": "Bugs 2"}}), 204)
+			return map[string][]url.Values{"/app/app.update": {e.form("/app/app.update", "app.update", "app_id", "3001")}}
+		}},
+		{"app.delete", nil, func(t *testing.T, e *eventEnv, _ int64) map[string][]url.Values {
+			mustStatus(t, "delete", do(t, e.s, e.token, "DELETE", "/app/3001", nil), 204)
+			return map[string][]url.Values{"/app/app.delete": {e.form("/app/app.delete", "app.delete", "app_id", "3001")}}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEventEnv(t)
+			var id int64
+			if tt.prep != nil {
+				id = tt.prep(t, e)
+			}
+			e.allHooks(t)
+			want := tt.write(t, e, id)
+			got := e.received(t)
+			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("events received, by hook URL path (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// seedItem, seedComment and seedTask make an object for a case of
+// TestEventParams before its hooks exist.
+func seedItem(t *testing.T, e *eventEnv) int64 {
+	return createItem(t, e.s, e.token, seedAppID, map[string]any{"external_id": "bug-1", "fields": map[string]any{"title": "A", "status": 1}})
+}
+
+func seedComment(t *testing.T, e *eventEnv) int64 {
+	res := do(t, e.s, e.token, "POST", "/comment/item/"+itoa(seedItem(t, e))+"/", map[string]any{"value": "hi"})
+	mustStatus(t, "comment", res, 200)
+	return num(t, field(t, res.Body, "comment_id"))
+}
+
+func seedTask(t *testing.T, e *eventEnv) int64 {
+	res := do(t, e.s, e.token, "POST", "/task/space/2001/", map[string]any{"text": "x"})
+	mustStatus(t, "task", res, 200)
+	return num(t, field(t, res.Body, "task_id"))
+}
