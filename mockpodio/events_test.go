@@ -1,6 +1,7 @@
 package mockpodio_test
 
 import (
+	"net/http"
 	"net/url"
 	"testing"
 
@@ -53,6 +54,9 @@ func (e *eventEnv) allHooks(t *testing.T) {
 // returns the events (hook.verify left out) the receiver got, by path.
 func (e *eventEnv) received(t *testing.T) map[string][]url.Values {
 	t.Helper()
+	// Close waits for every delivery. Idle client connections are closed
+	// first: Shutdown would wait 5 s for one that never sent a request.
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 	e.s.Close()
 	for _, d := range e.s.Deliveries() {
 		if d.Outcome != mockpodio.OutcomeDelivered {
@@ -267,4 +271,173 @@ func seedTask(t *testing.T, e *eventEnv) int64 {
 	res := do(t, e.s, e.token, "POST", "/task/space/2001/", map[string]any{"text": "x"})
 	mustStatus(t, "task", res, 200)
 	return num(t, field(t, res.Body, "task_id"))
+}
+
+// flagWrite is a write whose hooks a query flag may switch off.
+type flagWrite struct {
+	name string
+	typ  string // the event it fires
+	key  string // the param naming the object, e.g. item_id
+	// prep makes the objects of the flagged write and of the later one,
+	// before any hook exists; nil means none are needed.
+	prep func(t *testing.T, e *eventEnv) (int64, int64)
+	// ref is where the hook for an object goes.
+	ref func(obj int64) (string, int64)
+	// act writes on obj with query q ("" or "?...") and returns the
+	// value of key the event carries.
+	act func(t *testing.T, e *eventEnv, obj int64, q string) string
+}
+
+func twoItems(t *testing.T, e *eventEnv) (int64, int64) { return seedItem(t, e), seedItem(t, e) }
+func twoComments(t *testing.T, e *eventEnv) (int64, int64) {
+	return seedComment(t, e), seedComment(t, e)
+}
+func twoTasks(t *testing.T, e *eventEnv) (int64, int64) { return seedTask(t, e), seedTask(t, e) }
+func twoApps(t *testing.T, e *eventEnv) (int64, int64) {
+	mk := func() int64 {
+		res := do(t, e.s, e.token, "POST", "/app/", map[string]any{"space_id": seedSpaceID, "config": map[string]any{"name": "X"}})
+		mustStatus(t, "app", res, 200)
+		return num(t, field(t, res.Body, "app_id"))
+	}
+	return mk(), mk()
+}
+func onSeedApp(int64) (string, int64)   { return "app", seedAppID }
+func onSeedSpace(int64) (string, int64) { return "space", seedSpaceID }
+func onApp(obj int64) (string, int64)   { return "app", obj }
+
+var flagWrites = []flagWrite{
+	{"create item", "item.create", "item_id", nil, onSeedApp, func(t *testing.T, e *eventEnv, _ int64, q string) string {
+		res := do(t, e.s, e.token, "POST", "/item/app/3001/"+q, map[string]any{"fields": map[string]any{"title": "x"}})
+		mustStatus(t, "create", res, 200)
+		return itoa(num(t, field(t, res.Body, "item_id")))
+	}},
+	{"update item", "item.update", "item_id", twoItems, onSeedApp, func(t *testing.T, e *eventEnv, obj int64, q string) string {
+		mustStatus(t, "update", do(t, e.s, e.token, "PUT", "/item/"+itoa(obj)+q, map[string]any{"fields": map[string]any{"title": "changed"}}), 200)
+		return itoa(obj)
+	}},
+	{"update item values", "item.update", "item_id", twoItems, onSeedApp, func(t *testing.T, e *eventEnv, obj int64, q string) string {
+		mustStatus(t, "update", do(t, e.s, e.token, "PUT", "/item/"+itoa(obj)+"/value"+q, map[string]any{"title": "changed"}), 200)
+		return itoa(obj)
+	}},
+	{"delete item", "item.delete", "item_id", twoItems, onSeedApp, func(t *testing.T, e *eventEnv, obj int64, q string) string {
+		mustStatus(t, "delete", do(t, e.s, e.token, "DELETE", "/item/"+itoa(obj)+q, nil), 204)
+		return itoa(obj)
+	}},
+	{"create comment", "comment.create", "comment_id", twoItems, onSeedApp, func(t *testing.T, e *eventEnv, obj int64, q string) string {
+		res := do(t, e.s, e.token, "POST", "/comment/item/"+itoa(obj)+"/"+q, map[string]any{"value": "hi"})
+		mustStatus(t, "comment", res, 200)
+		return itoa(num(t, field(t, res.Body, "comment_id")))
+	}},
+	{"delete comment", "comment.delete", "comment_id", twoComments, onSeedApp, func(t *testing.T, e *eventEnv, obj int64, q string) string {
+		mustStatus(t, "delete", do(t, e.s, e.token, "DELETE", "/comment/"+itoa(obj)+q, nil), 204)
+		return itoa(obj)
+	}},
+	{"create task", "task.create", "task_id", nil, onSeedSpace, func(t *testing.T, e *eventEnv, _ int64, q string) string {
+		res := do(t, e.s, e.token, "POST", "/task/"+q, map[string]any{"text": "x", "ref_type": "space", "ref_id": seedSpaceID})
+		mustStatus(t, "task", res, 200)
+		return itoa(num(t, field(t, res.Body, "task_id")))
+	}},
+	{"update task", "task.update", "task_id", twoTasks, onSeedSpace, func(t *testing.T, e *eventEnv, obj int64, q string) string {
+		mustStatus(t, "update", do(t, e.s, e.token, "PUT", "/task/"+itoa(obj)+q, map[string]any{"text": "y"}), 200)
+		return itoa(obj)
+	}},
+	{"complete task", "task.update", "task_id", twoTasks, onSeedSpace, func(t *testing.T, e *eventEnv, obj int64, q string) string {
+		mustStatus(t, "complete", do(t, e.s, e.token, "POST", "/task/"+itoa(obj)+"/complete"+q, nil), 200)
+		return itoa(obj)
+	}},
+	{"delete task", "task.delete", "task_id", twoTasks, onSeedSpace, func(t *testing.T, e *eventEnv, obj int64, q string) string {
+		mustStatus(t, "delete", do(t, e.s, e.token, "DELETE", "/task/"+itoa(obj)+q, nil), 204)
+		return itoa(obj)
+	}},
+	{"create app", "app.create", "app_id", nil, onSeedSpace, func(t *testing.T, e *eventEnv, _ int64, q string) string {
+		res := do(t, e.s, e.token, "POST", "/app/"+q, map[string]any{"space_id": seedSpaceID, "config": map[string]any{"name": "X"}})
+		mustStatus(t, "app", res, 200)
+		return itoa(num(t, field(t, res.Body, "app_id")))
+	}},
+	{"update app", "app.update", "app_id", nil, onSeedApp, func(t *testing.T, e *eventEnv, _ int64, q string) string {
+		mustStatus(t, "update", do(t, e.s, e.token, "PUT", "/app/3001"+q, map[string]any{"config": map[string]any{"name": "Y"}}), 204)
+		return "3001"
+	}},
+	{"delete app", "app.delete", "app_id", twoApps, onApp, func(t *testing.T, e *eventEnv, obj int64, q string) string {
+		mustStatus(t, "delete", do(t, e.s, e.token, "DELETE", "/app/"+itoa(obj)+q, nil), 204)
+		return itoa(obj)
+	}},
+}
+
+func TestHookQueryFlag(t *testing.T) {
+	queries := []struct {
+		q        string
+		wantFire bool
+	}{
+		{"?hook=false", false},
+		{"?hook=FALSE", false},
+		{"?hook=False", false},
+		{"?hook=0", false},
+		{"?hook=no", false},
+		{"?hook=NO", false},
+		{"?hook=No", false},
+		{"?hook=false&silent=true", false},
+		{"?silent=1&hook=0", false},
+		{"?silent=true", true},
+		{"?silent=1", true},
+		{"?hook=true&silent=true", true},
+		{"?hook=true", true},
+		{"?hook=TRUE", true},
+		{"?hook=1", true},
+		{"?hook=yes", true},
+	}
+	for _, w := range flagWrites {
+		for _, qq := range queries {
+			t.Run(w.name+" "+qq.q, func(t *testing.T) {
+				e := newEventEnv(t)
+				var obj1, obj2 int64
+				if w.prep != nil {
+					obj1, obj2 = w.prep(t, e)
+				}
+				rt1, id1 := w.ref(obj1)
+				rt2, id2 := w.ref(obj2)
+				first := e.hook(t, "first", rt1, id1, w.typ)
+				later := first
+				if rt2 != rt1 || id2 != id1 {
+					later = e.hook(t, "later", rt2, id2, w.typ)
+				}
+
+				before := e.s.Stats().Events
+				v1 := w.act(t, e, obj1, qq.q)
+				if got, want := e.s.Stats().Events-before, map[bool]int64{false: 0, true: 1}[qq.wantFire]; got != want {
+					t.Errorf("events fired by the write with %s = %d, want %d", qq.q, got, want)
+				}
+				// A later write without the flag delivers. A hook's queue is
+				// first in, first out, so once the later event is recorded the
+				// first write's would be too, had it fired.
+				v2 := w.act(t, e, obj2, "")
+				var firstID int64
+				if qq.wantFire {
+					firstID = awaitDelivery(t, e.s, func(d mockpodio.Delivery) bool {
+						return d.HookID == e.hooks[first] && d.Type == w.typ && d.Params[w.key] == v1
+					}).ID
+				}
+				awaitDelivery(t, e.s, func(d mockpodio.Delivery) bool {
+					return d.HookID == e.hooks[later] && d.Type == w.typ && d.Params[w.key] == v2 && d.ID != firstID
+				})
+				var got []string
+				for _, d := range e.s.Deliveries() {
+					if d.Type == "hook.verify" {
+						continue
+					}
+					if d.Outcome != mockpodio.OutcomeDelivered {
+						t.Errorf("delivery %d: %s %s", d.ID, d.Outcome, d.Error)
+					}
+					got = append(got, d.Params[w.key])
+				}
+				want := []string{v2}
+				if qq.wantFire {
+					want = []string{v1, v2}
+				}
+				if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+					t.Errorf("%s of the events delivered (-want +got):\n%s", w.key, diff)
+				}
+			})
+		}
+	}
 }
