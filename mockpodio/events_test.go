@@ -441,3 +441,157 @@ func TestHookQueryFlag(t *testing.T) {
 		}
 	}
 }
+
+func TestHookURLQueryMovedToBody(t *testing.T) {
+	tests := []struct {
+		name      string
+		suffix    string     // appended to the receiver's URL
+		wantPath  string     // the path the receiver sees
+		wantExtra url.Values // pairs added to every form
+	}{
+		{"one pair", "/h?secret=s3", "/h", url.Values{"secret": {"s3"}}},
+		{"two pairs", "/h?a=1&b=2", "/h", url.Values{"a": {"1"}, "b": {"2"}}},
+		{"escaped value", "/h?x=a%20b%26c", "/h", url.Values{"x": {"a b&c"}}},
+		{"repeated key", "/h?x=1&x=2", "/h", url.Values{"x": {"1", "2"}}},
+		{"key without value", "/h?flag", "/h", url.Values{"flag": {""}}},
+		{"empty query", "/h?", "/h", url.Values{}},
+		{"no query", "/h", "/h", url.Values{}},
+		{"root path", "/?token=abc", "/", url.Values{"token": {"abc"}}},
+		{"fragment is dropped", "/h?k=v#frag", "/h", url.Values{"k": {"v"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEventEnv(t)
+			hookURL := e.rc.URL() + tt.suffix
+			id := verifiedHook(t, e.s, e.token, "app", seedAppID, "item.create", hookURL)
+			item := createItem(t, e.s, e.token, seedAppID, map[string]any{"external_id": "q", "fields": map[string]any{"title": "A"}})
+			d := awaitEvent(t, e.s, id, "item.create")
+			verify, code := awaitVerify(t, e.s, id, 0)
+
+			withExtra := func(v url.Values) url.Values {
+				for k, vs := range tt.wantExtra {
+					v[k] = append(v[k], vs...)
+				}
+				return v
+			}
+			want := []hit{
+				{Method: "POST", Path: tt.wantPath, ContentType: "application/x-www-form-urlencoded",
+					Form: withExtra(url.Values{"type": {"hook.verify"}, "hook_id": {itoa(id)}, "code": {code}})},
+				{Method: "POST", Path: tt.wantPath, ContentType: "application/x-www-form-urlencoded",
+					Form: withExtra(url.Values{"type": {"item.create"}, "hook_id": {itoa(id)}, "item_id": {itoa(item)},
+						"item_revision_id": {itoa(itemRevisionID(t, e.s, e.token, item))}, "external_id": {"q"}})},
+			}
+			got := e.rc.requests()
+			if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(hit{}, "Body"), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("requests received (-want +got):\n%s", diff)
+			}
+			wantURL := e.rc.URL() + tt.wantPath
+			if verify.URL != wantURL || d.URL != wantURL {
+				t.Errorf("Delivery.URL = %q, %q, want %q", verify.URL, d.URL, wantURL)
+			}
+			// The hook keeps its URL as registered.
+			list := do(t, e.s, e.token, "GET", "/hook/app/3001/", nil)
+			if got := field(t, list.Body.([]any)[0], "url"); got != hookURL {
+				t.Errorf("listed url = %v, want %q", got, hookURL)
+			}
+		})
+	}
+}
+
+func TestAppFieldHookOnlyWhenItsFieldChanges(t *testing.T) {
+	e := newEventEnv(t)
+	item := seedItem(t, e) // title A, status Open
+	status := e.hook(t, "status", "app_field", seedStatusField, "item.update")
+	app := e.hook(t, "app", "app", seedAppID, "item.update")
+	steps := []struct {
+		name       string
+		path       string
+		body       any
+		wantStatus int
+		wantField  bool // the status hook gets this update
+	}{
+		{"title only", "/item/%d", map[string]any{"fields": map[string]any{"title": "B"}}, 200, false},
+		{"status to the value it has", "/item/%d", map[string]any{"fields": map[string]any{"title": "C", "status": "Open"}}, 200, false},
+		{"external_id only", "/item/%d", map[string]any{"external_id": "bug-9"}, 200, false},
+		{"status by id", "/item/%d", map[string]any{"fields": map[string]any{"status": 2}}, 200, true},
+		{"status through /value", "/item/%d/value", map[string]any{"status": 3}, 200, true},
+		{"status through /value/status", "/item/%d/value/status", []any{1}, 200, true},
+		{"status cleared", "/item/%d", map[string]any{"fields": map[string]any{"status": []any{}}}, 200, true},
+		{"status still clear", "/item/%d", map[string]any{"fields": map[string]any{"status": []any{}, "title": "D"}}, 200, false},
+	}
+	var wantField []string
+	for _, st := range steps {
+		mustStatus(t, st.name, do(t, e.s, e.token, "PUT", sprintfID(st.path, item), st.body), st.wantStatus)
+		rev := itoa(itemRevisionID(t, e.s, e.token, item))
+		// Every step is a change, so the app hook gets it; once it has,
+		// the status hook's event (fired in the same call) is queued too.
+		awaitDelivery(t, e.s, func(d mockpodio.Delivery) bool {
+			return d.HookID == e.hooks[app] && d.Params["item_revision_id"] == rev
+		})
+		if st.wantField {
+			wantField = append(wantField, rev)
+			awaitDelivery(t, e.s, func(d mockpodio.Delivery) bool {
+				return d.HookID == e.hooks[status] && d.Params["item_revision_id"] == rev
+			})
+		}
+	}
+	// A last status change: once it is recorded on the status hook, every
+	// earlier event to that hook is too (its queue is first in, first out).
+	mustStatus(t, "last", do(t, e.s, e.token, "PUT", "/item/"+itoa(item), map[string]any{"fields": map[string]any{"status": 1}}), 200)
+	last := itoa(itemRevisionID(t, e.s, e.token, item))
+	wantField = append(wantField, last)
+	awaitDelivery(t, e.s, func(d mockpodio.Delivery) bool {
+		return d.HookID == e.hooks[status] && d.Params["item_revision_id"] == last
+	})
+	var got []string
+	for _, d := range eventsTo(e.s, e.hooks[status]) {
+		got = append(got, d.Params["item_revision_id"])
+	}
+	if diff := cmp.Diff(wantField, got); diff != "" {
+		t.Errorf("item_revision_id of the status hook's events (-want +got):\n%s", diff)
+	}
+}
+
+func TestEveryActiveHookGetsTheEvent(t *testing.T) {
+	e := newEventEnv(t)
+	quiet := newRecorder(t, e.s, "") // never validates
+	a := e.hook(t, "a", "app", seedAppID, "item.create")
+	b := e.hook(t, "b", "app", seedAppID, "item.create")
+	onField := e.hook(t, "field", "app_field", seedTitleField, "item.create")
+	other := e.hook(t, "other", "app", seedAppID, "item.update")
+	inactive := createHook(t, e.s, e.token, "app", seedAppID, "item.create", quiet.URL()+"/inactive")
+	deleted := e.hook(t, "deleted", "app", seedAppID, "item.create")
+	mustStatus(t, "delete hook", do(t, e.s, e.token, "DELETE", "/hook/"+itoa(e.hooks[deleted]), nil), 204)
+
+	item := itoa(createItem(t, e.s, e.token, seedAppID, map[string]any{"fields": map[string]any{"title": "A"}}))
+	got := map[int64]mockpodio.Outcome{}
+	for _, id := range []int64{e.hooks[a], e.hooks[b], e.hooks[onField], inactive} {
+		d := awaitEvent(t, e.s, id, "item.create")
+		if d.Params["item_id"] != item || d.Params["hook_id"] != itoa(id) {
+			t.Errorf("hook %d got item_id %s hook_id %s, want %s %d", id, d.Params["item_id"], d.Params["hook_id"], item, id)
+		}
+		got[id] = d.Outcome
+	}
+	want := map[int64]mockpodio.Outcome{
+		e.hooks[a]: mockpodio.OutcomeDelivered, e.hooks[b]: mockpodio.OutcomeDelivered,
+		e.hooks[onField]: mockpodio.OutcomeDelivered, inactive: mockpodio.OutcomeDroppedInactive,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("outcomes by hook (-want +got):\n%s", diff)
+	}
+	// An item.update that reaches the other hook; by then nothing else
+	// may have reached it, nor the deleted hook.
+	mustStatus(t, "update", do(t, e.s, e.token, "PUT", "/item/"+item, map[string]any{"fields": map[string]any{"title": "B"}}), 200)
+	awaitEvent(t, e.s, e.hooks[other], "item.update")
+	if evs := eventTypes(eventsTo(e.s, e.hooks[other])); !cmp.Equal([]string{"item.update"}, evs) {
+		t.Errorf("item.update hook got %v, want [item.update]", evs)
+	}
+	if evs := eventsTo(e.s, e.hooks[deleted]); len(evs) != 0 {
+		t.Errorf("deleted hook has %d deliveries recorded", len(evs))
+	}
+	for _, h := range quiet.requests() {
+		if h.Form.Get("type") != "hook.verify" {
+			t.Errorf("inactive hook's receiver got %s", h.Form.Get("type"))
+		}
+	}
+}
