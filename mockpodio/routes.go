@@ -166,10 +166,10 @@ func (c *call) hooksEnabled() bool {
 // ServeHTTP serves Podio's API and the mock's /_mock/ control routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.init()
-	start := time.Now()
+	start := s.clock().Now()
 	rw := &statusWriter{ResponseWriter: w}
 	s.serve(rw, r)
-	s.logf("api  %s %s -> %d  %s", r.Method, r.URL.RequestURI(), rw.status, time.Since(start).Round(time.Microsecond))
+	s.logf("api  %s %s -> %d  %s", r.Method, r.URL.RequestURI(), rw.status, s.clock().Now().Sub(start).Round(time.Microsecond))
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
