@@ -18,7 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/devhookhq/devhook/tunnel"
-	"github.com/devhookhq/devhook/tunnel/internal/fakeedge"
+	"github.com/devhookhq/devhook/internal/fakeedge"
 )
 
 const goodToken = "good-token"

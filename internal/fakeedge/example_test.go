@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/devhookhq/devhook/tunnel"
-	"github.com/devhookhq/devhook/tunnel/internal/fakeedge"
+	"github.com/devhookhq/devhook/internal/fakeedge"
 )
 
 func Example() {
