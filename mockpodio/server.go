@@ -38,9 +38,6 @@ const (
 	DefaultRateLimitCeiling = 1000
 )
 
-// ErrServerClosed is returned by operations on a closed [Server].
-var ErrServerClosed = errors.New("mockpodio: server closed")
-
 // Server is a mock Podio API. Create one with [NewServer] or
 // [NewUnstartedServer]; set its exported fields before [Server.Start].
 // Server is also an [http.Handler], and its zero value is usable as one.
@@ -98,10 +95,11 @@ type Server struct {
 	srv      *http.Server
 	initOnce sync.Once
 	wg       sync.WaitGroup // counts queued and running deliveries
+	connMu   sync.Mutex     // guards conns
+	conns    map[net.Conn]http.ConnState
 
 	mu          sync.Mutex // guards everything below
-	closed      bool
-	gen         int // bumped by Reset: deliveries of an older generation are not recorded
+	gen         int        // bumped by Reset: deliveries of an older generation are not recorded
 	ids         ids
 	clients     map[string]*oauthClient
 	users       map[int64]*user
@@ -161,7 +159,7 @@ func (s *Server) Start() error {
 	}
 	s.init()
 	s.URL = "http://" + s.Listener.Addr().String()
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ConnState: s.trackConn}
 	go s.srv.Serve(s.Listener)
 	return nil
 }
@@ -171,14 +169,38 @@ func (s *Server) Start() error {
 func (s *Server) Close() {
 	s.init()
 	if s.srv != nil {
+		// Like httptest: stop accepting, close the connections that carry
+		// no request (Shutdown would wait 5 s for fresh ones), then wait
+		// for the requests in flight.
+		s.Listener.Close()
+		s.srv.SetKeepAlivesEnabled(false)
+		s.connMu.Lock()
+		for c, st := range s.conns {
+			if st == http.StateNew || st == http.StateIdle {
+				c.Close()
+			}
+		}
+		s.connMu.Unlock()
 		s.srv.Shutdown(context.Background())
 	}
 	s.wg.Wait()
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
 	if s.delivClient != nil {
 		s.delivClient.CloseIdleConnections()
+	}
+}
+
+// trackConn remembers each API connection's state, for Close.
+func (s *Server) trackConn(c net.Conn, st http.ConnState) {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if s.conns == nil {
+		s.conns = map[net.Conn]http.ConnState{}
+	}
+	switch st {
+	case http.StateClosed, http.StateHijacked:
+		delete(s.conns, c)
+	default:
+		s.conns[c] = st
 	}
 }
 

@@ -17,8 +17,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/devhookhq/devhook/tunnel"
 	"github.com/devhookhq/devhook/internal/fakeedge"
+	"github.com/devhookhq/devhook/tunnel"
 )
 
 const goodToken = "good-token"

@@ -1,7 +1,195 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/mockpodio"
+)
+
+type mockOptions struct {
+	addr            string
+	seedFile        string
+	allowAnyPort    bool
+	clock           string
+	deliveryTimeout time.Duration
+	rateLimit       string
+	queueDelay      time.Duration
+	queueJitter     time.Duration
+	faultSeed       uint64
+	quiet           bool
+}
 
 func mockCommand(e *env) *cli.Command {
-	return &cli.Command{Name: "mock", Usage: "run the mock Podio API"}
+	return &cli.Command{
+		Name:  "mock",
+		Usage: "run the mock Podio API and webhook delivery engine",
+		Description: `Serves a faithful mock of the Podio API: OAuth, hooks with the hook.verify
+handshake, items, comments, tasks and apps whose writes fire webhooks, with
+Podio's 15-second timeout and suspension rules. It starts with a default seed
+(a space, a "Bugs" app, credentials) and stays permissive: unknown apps and
+credentials are accepted. --seed FILE makes it strict, like real Podio.
+
+The mock's own control API lives under /_mock/ (hooks, deliveries, clock,
+events, faults, reset): see the README.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "address to listen on (port 0 picks a free one)"},
+			&cli.StringFlag{Name: "seed", Usage: "JSON seed `FILE` (spaces, apps, fields, credentials); makes the mock strict"},
+			&cli.BoolFlag{Name: "allow-any-port", Usage: "accept hook URLs on ports other than 80 and 443 (Podio refuses them)"},
+			&cli.StringFlag{Name: "clock", Value: "real", Usage: "`real` or manual (moved with POST /_mock/clock/advance)"},
+			&cli.DurationFlag{Name: "delivery-timeout", Value: mockpodio.DefaultDeliveryTimeout, Usage: "how long a receiver has to answer 2xx"},
+			&cli.StringFlag{Name: "rate-limit", Usage: "API calls allowed per token, e.g. 1000/h (Podio's); over it every call gets 420"},
+			&cli.DurationFlag{Name: "queue-delay", Usage: "delay every delivery by this much (Podio's queue at peak times)"},
+			&cli.DurationFlag{Name: "queue-jitter", Usage: "add a random delay up to this much to every delivery"},
+			&cli.Uint64Flag{Name: "fault-seed", Usage: "seed of the random choices (jitter, faults), for reproducible runs"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no line per API call and delivery"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usagef("mock takes no arguments, got %q", c.Args().First())
+			}
+			return runMock(c.Context, mockOptions{
+				addr: c.String("addr"), seedFile: c.String("seed"), allowAnyPort: c.Bool("allow-any-port"),
+				clock: c.String("clock"), deliveryTimeout: c.Duration("delivery-timeout"), rateLimit: c.String("rate-limit"),
+				queueDelay: c.Duration("queue-delay"), queueJitter: c.Duration("queue-jitter"), faultSeed: c.Uint64("fault-seed"),
+				quiet: c.Bool("quiet"),
+			}, e.stdout, e.stderr)
+		},
+	}
+}
+
+// newMockServer builds the mock from the options, not yet listening.
+func newMockServer(opts mockOptions, log io.Writer) (*mockpodio.Server, error) {
+	s := &mockpodio.Server{
+		AllowAnyPort:    opts.allowAnyPort,
+		DeliveryTimeout: opts.deliveryTimeout,
+		QueueDelay:      opts.queueDelay,
+		QueueJitter:     opts.queueJitter,
+		FaultSeed:       opts.faultSeed,
+	}
+	var err error
+	if s.RateLimit, err = parseRateLimit(opts.rateLimit); err != nil {
+		return nil, err
+	}
+	switch opts.clock {
+	case "", "real":
+	case "manual":
+		s.Clock = mockpodio.NewManualClock(time.Now().UTC().Truncate(time.Second))
+	default:
+		return nil, usagef("--clock must be real or manual, not %q", opts.clock)
+	}
+	seed := fixtures.DefaultSeed()
+	if opts.seedFile != "" {
+		if seed, err = os.ReadFile(opts.seedFile); err != nil {
+			return nil, fmt.Errorf("read seed: %w", err)
+		}
+		s.Strict = true
+	}
+	if s.Seed, err = mockpodio.ParseSeed(seed); err != nil {
+		return nil, fmt.Errorf("seed %s: %w", orDefault(opts.seedFile, "(default)"), err)
+	}
+	if !opts.quiet {
+		var mu sync.Mutex
+		s.Logf = func(format string, args ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(log, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+		}
+	}
+	return s, nil
+}
+
+// parseRateLimit reads "1000/h", "1000/hour" or "1000"; empty means off.
+func parseRateLimit(v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, unit, _ := strings.Cut(v, "/")
+	limit, err := strconv.Atoi(strings.TrimSpace(n))
+	if err != nil || limit < 1 {
+		return 0, usagef("--rate-limit must look like 1000/h, not %q", v)
+	}
+	switch strings.TrimSpace(unit) {
+	case "", "h", "hour":
+		return limit, nil
+	}
+	return 0, usagef("--rate-limit counts calls per hour (like 1000/h), not per %q", unit)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) error {
+	s, err := newMockServer(opts, stdout)
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", opts.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", opts.addr, err)
+	}
+	s.Listener = l
+	if err := s.Start(); err != nil {
+		l.Close()
+		return err
+	}
+	if warn := exposureWarning(l.Addr()); warn != "" {
+		fmt.Fprintln(stderr, warn)
+	}
+	printMockBanner(stdout, s, opts)
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "devhook mock: shutting down")
+	s.Close()
+	return nil
+}
+
+// exposureWarning warns when a server binds beyond loopback.
+func exposureWarning(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsLoopback() {
+		return ""
+	}
+	return fmt.Sprintf("devhook: warning: listening on %s, reachable from other machines; use 127.0.0.1 to keep it local", a)
+}
+
+func printMockBanner(w io.Writer, s *mockpodio.Server, opts mockOptions) {
+	mode := "permissive: any client and app credentials are accepted"
+	if s.Strict {
+		mode = "strict: only the credentials in " + opts.seedFile
+	}
+	fmt.Fprintf(w, "devhook mock: Podio API on %s (%s)\n", s.URL, mode)
+	if len(s.Seed.Clients) > 0 {
+		c := s.Seed.Clients[0]
+		fmt.Fprintf(w, "  client      client_id=%s client_secret=%s\n", c.ClientID, c.ClientSecret)
+	}
+	for _, a := range s.Seed.Apps {
+		fmt.Fprintf(w, "  app %d     %q app_token=%s\n", a.AppID, a.Name, a.AppToken)
+	}
+	for _, u := range s.Seed.Users {
+		fmt.Fprintf(w, "  user        %s / %s\n", u.Username, u.Password)
+	}
+	if len(s.Seed.Clients) > 0 && len(s.Seed.Apps) > 0 {
+		c, a := s.Seed.Clients[0], s.Seed.Apps[0]
+		fmt.Fprintf(w, "  token       curl -s %s/oauth/token -d grant_type=app -d app_id=%d -d app_token=%s -d client_id=%s -d client_secret=%s\n",
+			s.URL, a.AppID, a.AppToken, c.ClientID, c.ClientSecret)
+	}
+	fmt.Fprintf(w, "  control     %s/_mock/hooks  %s/_mock/deliveries  %s/_mock/clock\n", s.URL, s.URL, s.URL)
+	if !s.AllowAnyPort {
+		fmt.Fprintln(w, "  note        hook URLs must use port 80 or 443, as on Podio (--allow-any-port to relax)")
+	}
+	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 }

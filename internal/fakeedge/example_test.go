@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/devhookhq/devhook/tunnel"
 	"github.com/devhookhq/devhook/internal/fakeedge"
+	"github.com/devhookhq/devhook/tunnel"
 )
 
 func Example() {

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// devhookBin is the devhook binary built once for the end-to-end tests.
+var devhookBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "devhook-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	devhookBin = filepath.Join(dir, "devhook")
+	if out, err := exec.Command("go", "build", "-race", "-o", devhookBin, ".").CombinedOutput(); err != nil {
+		// Without cgo the race detector is unavailable: build without it.
+		if out2, err2 := exec.Command("go", "build", "-o", devhookBin, ".").CombinedOutput(); err2 != nil {
+			fmt.Fprintf(os.Stderr, "build devhook: %v\n%s\n%s", err2, out, out2)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// process is a devhook process under test, its output collected line by
+// line.
+type process struct {
+	cmd   *exec.Cmd
+	mu    sync.Mutex // guards lines
+	lines []string
+	added chan struct{} // signalled on every new line
+	done  chan error
+}
+
+// start runs devhook with args; the process is killed at the end of the
+// test if still running.
+func start(t *testing.T, env []string, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(devhookBin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	pr, pw := io.Pipe()
+	cmd.Stdout = pw
+	cmd.Stderr = pw
+	p := &process{cmd: cmd, added: make(chan struct{}, 1), done: make(chan error, 1)}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.lines = append(p.lines, sc.Text())
+			p.mu.Unlock()
+			select {
+			case p.added <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	go func() {
+		err := cmd.Wait()
+		pw.Close()
+		p.done <- err
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("devhook output:\n%s", p.output())
+		}
+	})
+	return p
+}
+
+func (p *process) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.lines, "\n")
+}
+
+// await waits until a line matches re and returns its submatches.
+func (p *process) await(t *testing.T, re *regexp.Regexp) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	seen := 0
+	for {
+		p.mu.Lock()
+		for ; seen < len(p.lines); seen++ {
+			if m := re.FindStringSubmatch(p.lines[seen]); m != nil {
+				p.mu.Unlock()
+				return m
+			}
+		}
+		p.mu.Unlock()
+		select {
+		case <-p.added:
+		case <-ctx.Done():
+			t.Fatalf("no line matching %s in:\n%s", re, p.output())
+		}
+	}
+}
+
+// interrupt sends Ctrl-C and returns the exit code.
+func (p *process) interrupt(t *testing.T) int {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	return p.wait(t)
+}
+
+func (p *process) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-p.done:
+		return p.cmd.ProcessState.ExitCode()
+	case <-time.After(30 * time.Second):
+		t.Fatalf("devhook did not exit; output:\n%s", p.output())
+		return -1
+	}
+}

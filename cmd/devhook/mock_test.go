@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestMockProcess runs `devhook mock` as a process on a real port and
+// drives the whole handshake and an event through it.
+func TestMockProcess(t *testing.T) {
+	p := start(t, nil, "mock", "--addr", "127.0.0.1:0", "--allow-any-port")
+	base := p.await(t, regexp.MustCompile(`Podio API on (http://127\.0\.0\.1:\d+)`))[1]
+
+	form := url.Values{"grant_type": {"app"}, "app_id": {"3001"}, "app_token": {"devhook-app-token"},
+		"client_id": {"devhook"}, "client_secret": {"devhook-secret"}}
+	res, err := http.PostForm(base+"/oauth/token", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.NewDecoder(res.Body).Decode(&tok)
+	res.Body.Close()
+	if tok.AccessToken == "" {
+		t.Fatalf("token: status %d", res.StatusCode)
+	}
+	api := func(method, path string, body any) map[string]any {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
+		req.Header.Set("Authorization", "OAuth2 "+tok.AccessToken)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		raw, _ := io.ReadAll(res.Body)
+		json.Unmarshal(raw, &out)
+		if res.StatusCode/100 != 2 {
+			t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, raw)
+		}
+		return out
+	}
+
+	events := make(chan url.Values, 10)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		if r.PostForm.Get("type") == "hook.verify" {
+			api("POST", "/hook/"+r.PostForm.Get("hook_id")+"/verify/validate", map[string]string{"code": r.PostForm.Get("code")})
+		}
+		events <- r.PostForm
+	}))
+	defer recv.Close()
+
+	api("POST", "/hook/app/3001/", map[string]string{"url": recv.URL + "/hook", "type": "item.create"})
+	if v := <-events; v.Get("type") != "hook.verify" {
+		t.Fatalf("first delivery %v, want hook.verify", v)
+	}
+	item := api("POST", "/item/app/3001/", map[string]any{"fields": map[string]any{"title": "From the e2e test", "status": 1}})
+	got := <-events
+	want := url.Values{"type": {"item.create"}, "hook_id": got["hook_id"], "item_id": {jsonID(item["item_id"])},
+		"item_revision_id": {jsonID(item["current_revision"].(map[string]any)["item_revision_id"])}, "external_id": {""}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("item.create (-want +got):\n%s", diff)
+	}
+	p.await(t, regexp.MustCompile(`hook \d+  item\.create  -> delivered 200`))
+	p.await(t, regexp.MustCompile(`api  POST /item/app/3001/ -> 200`))
+
+	if code := p.interrupt(t); code != 0 {
+		t.Errorf("exit code after Ctrl-C = %d, want 0", code)
+	}
+}
+
+func jsonID(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestMockBadFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad clock", []string{"mock", "--clock", "fast"}, "--clock must be real or manual"},
+		{"bad rate limit", []string{"mock", "--rate-limit", "lots"}, "--rate-limit must look like 1000/h"},
+		{"missing seed", []string{"mock", "--seed", "/nonexistent/seed.json"}, "read seed"},
+		{"unknown flag", []string{"mock", "--nope"}, "flag provided but not defined"},
+		{"stray argument", []string{"mock", "extra"}, "mock takes no arguments"},
+		{"address in use", []string{"mock", "--addr", "256.0.0.1:1"}, "listen on 256.0.0.1:1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			code := run(ctx, append([]string{"devhook"}, tt.args...), &stdout, &stderr)
+			if code == 0 {
+				t.Fatalf("exit code 0, want non-zero")
+			}
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			last := lines[len(lines)-1]
+			if !strings.Contains(last, tt.want) || !strings.HasPrefix(last, "devhook: ") {
+				t.Errorf("last stderr line %q, want a devhook: line containing %q", last, tt.want)
+			}
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				t.Error("the command hung")
+			}
+		})
+	}
+}
