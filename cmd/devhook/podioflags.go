@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/devhookhq/devhook/internal/podio"
+)
+
+// podioOptions are how devhook signs in to Podio (or the mock). Secrets
+// are podio.Secret values, which never print.
+type podioOptions struct {
+	url          string
+	clientID     string
+	clientSecret podio.Secret
+	appID        int64
+	appToken     podio.Secret
+	username     string
+	password     podio.Secret
+}
+
+// podioFlags are the credential flags shared by up and hooks. Each can come
+// from its PODIO_* environment variable.
+func podioFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "podio-url", Value: podio.DefaultBaseURL, EnvVars: []string{"PODIO_URL"}, Usage: "Podio API base `URL`"},
+		&cli.StringFlag{Name: "client-id", EnvVars: []string{"PODIO_CLIENT_ID"}, Usage: "API key client id"},
+		&cli.StringFlag{Name: "client-secret", EnvVars: []string{"PODIO_CLIENT_SECRET"}, Usage: "API key client secret (prefer the environment variable)"},
+		&cli.StringFlag{Name: "app-id", EnvVars: []string{"PODIO_APP_ID"}, Usage: "app id, for app authentication"},
+		&cli.StringFlag{Name: "app-token", EnvVars: []string{"PODIO_APP_TOKEN"}, Usage: "app token, for app authentication (prefer the environment variable)"},
+		&cli.StringFlag{Name: "username", EnvVars: []string{"PODIO_USERNAME"}, Usage: "user name, for password authentication"},
+		&cli.StringFlag{Name: "password", EnvVars: []string{"PODIO_PASSWORD"}, Usage: "password, for password authentication (prefer the environment variable)"},
+	}
+}
+
+func podioOptionsFrom(c *cli.Context) (podioOptions, error) {
+	o := podioOptions{
+		url:          c.String("podio-url"),
+		clientID:     c.String("client-id"),
+		clientSecret: podio.NewSecret(c.String("client-secret")),
+		appToken:     podio.NewSecret(c.String("app-token")),
+		username:     c.String("username"),
+		password:     podio.NewSecret(c.String("password")),
+	}
+	if v := c.String("app-id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return o, usagef("--app-id must be a positive number, not %q", v)
+		}
+		o.appID = id
+	}
+	return o, nil
+}
+
+// credentials turns the options into the client's credentials, with a
+// clear message for what is missing.
+func (o podioOptions) credentials() (podio.Credentials, error) {
+	cr := podio.Credentials{ClientID: o.clientID, ClientSecret: o.clientSecret}
+	if o.clientID == "" || o.clientSecret.IsZero() {
+		return cr, usagef("Podio credentials missing: set PODIO_CLIENT_ID and PODIO_CLIENT_SECRET (or --client-id, --client-secret), or use --mock")
+	}
+	switch {
+	case o.appID != 0 || !o.appToken.IsZero():
+		if o.appID == 0 || o.appToken.IsZero() {
+			return cr, usagef("app authentication needs both PODIO_APP_ID and PODIO_APP_TOKEN (or --app-id, --app-token)")
+		}
+		cr.AppID, cr.AppToken = o.appID, o.appToken
+	case o.username != "" || !o.password.IsZero():
+		if o.username == "" || o.password.IsZero() {
+			return cr, usagef("password authentication needs both PODIO_USERNAME and PODIO_PASSWORD (or --username, --password)")
+		}
+		cr.Username, cr.Password = o.username, o.password
+	default:
+		return cr, usagef("Podio credentials missing: set PODIO_APP_ID and PODIO_APP_TOKEN, or PODIO_USERNAME and PODIO_PASSWORD")
+	}
+	return cr, nil
+}
+
+// signIn returns a client authenticated with o.
+func (o podioOptions) signIn(ctx context.Context) (*podio.Client, error) {
+	cr, err := o.credentials()
+	if err != nil {
+		return nil, err
+	}
+	cl := &podio.Client{BaseURL: o.url}
+	if err := cl.Authenticate(ctx, cr); err != nil {
+		return nil, fmt.Errorf("sign in to %s: %w", o.url, err)
+	}
+	return cl, nil
+}
