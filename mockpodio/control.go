@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,7 +91,11 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, parts []st
 	route := r.Method + " " + strings.Join(parts, "/")
 	switch route {
 	case "GET hooks":
-		writeJSON(w, http.StatusOK, nonNil(s.Hooks()))
+		hooks := []controlHook{}
+		for _, h := range s.Hooks() {
+			hooks = append(hooks, controlHook{Hook: h, InactiveReason: h.InactiveReason})
+		}
+		writeJSON(w, http.StatusOK, hooks)
 	case "GET deliveries":
 		s.serveDeliveries(w, r)
 	case "GET stats":
@@ -153,15 +158,31 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, parts []st
 	}
 }
 
+// controlHook is a [Hook] as GET /_mock/hooks shows it: inactive_reason is
+// there for active hooks too (empty), so every hook has the same keys.
+type controlHook struct {
+	Hook
+	InactiveReason string `json:"inactive_reason"`
+}
+
 func (s *Server) clockState() ClockState {
 	_, manual := s.Clock.(*ManualClock)
 	return ClockState{Now: s.now(), Manual: manual}
 }
 
+// deliveryFilters are the query parameters of GET /_mock/deliveries.
+var deliveryFilters = []string{"hook_id", "type", "outcome", "after"}
+
 // serveDeliveries answers GET /_mock/deliveries, filtered by hook_id,
 // type, outcome and after (an id: only later deliveries).
 func (s *Server) serveDeliveries(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	for name := range q {
+		if !slices.Contains(deliveryFilters, name) {
+			writeError(w, r, invalid("Unknown filter %q: use %s", name, strings.Join(deliveryFilters, ", ")))
+			return
+		}
+	}
 	var hookID, after int64
 	for name, dst := range map[string]*int64{"hook_id": &hookID, "after": &after} {
 		if v := q.Get(name); v != "" {
@@ -174,6 +195,14 @@ func (s *Server) serveDeliveries(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	typ, outcome := q.Get("type"), q.Get("outcome")
+	if typ != "" && !validEventType(typ) {
+		writeError(w, r, invalid("Invalid type %q: not an event type", typ))
+		return
+	}
+	if outcome != "" && !slices.Contains(outcomes, Outcome(outcome)) {
+		writeError(w, r, invalid("Invalid outcome %q: use one of %v", outcome, outcomes))
+		return
+	}
 	out := []Delivery{}
 	for _, d := range s.Deliveries() {
 		if (hookID == 0 || d.HookID == hookID) && (typ == "" || d.Type == typ) &&
@@ -191,12 +220,8 @@ func decodeControl(r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return invalid("Invalid JSON body: %v", err)
 	}
-	return nil
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
+	if dec.More() {
+		return invalid("Invalid JSON body: more than one JSON value")
 	}
-	return s
+	return nil
 }

@@ -35,6 +35,9 @@ const (
 	OutcomeDroppedFault Outcome = "dropped_fault"
 )
 
+// outcomes are every [Outcome], in the order they are documented.
+var outcomes = []Outcome{OutcomeDelivered, OutcomeFailed, OutcomeDroppedSuspended, OutcomeDroppedInactive, OutcomeDroppedFault}
+
 // Delivery is the record of one attempt to deliver an event to a hook, or
 // of the decision not to.
 type Delivery struct {
@@ -68,7 +71,7 @@ type Delivery struct {
 	// mock's clock.
 	At time.Time `json:"at"`
 	// Duplicate marks an extra copy sent by an injected duplicate fault.
-	Duplicate bool `json:"duplicate,omitempty"`
+	Duplicate bool `json:"duplicate"`
 }
 
 // param is one form parameter, kept in the order it is sent.

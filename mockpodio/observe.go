@@ -27,7 +27,8 @@ type Stats struct {
 	// Deliveries counts recorded deliveries, including those the record
 	// has since dropped.
 	Deliveries int64 `json:"deliveries"`
-	// Outcomes counts deliveries by outcome.
+	// Outcomes counts deliveries by outcome; every outcome is present,
+	// with 0 when none happened.
 	Outcomes map[Outcome]int `json:"outcomes"`
 	// DroppedFromRecord counts deliveries dropped from the record by the
 	// MaxDeliveries cap.
@@ -39,7 +40,11 @@ func (s *Server) Stats() Stats {
 	s.init()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{Events: s.events, Deliveries: s.recorded, Outcomes: maps.Clone(s.counts), DroppedFromRecord: s.dropped}
+	byOutcome := make(map[Outcome]int, len(outcomes))
+	for _, o := range outcomes {
+		byOutcome[o] = s.counts[o]
+	}
+	return Stats{Events: s.events, Deliveries: s.recorded, Outcomes: byOutcome, DroppedFromRecord: s.dropped}
 }
 
 // AwaitDeliveries blocks until at least n deliveries have been recorded
