@@ -41,6 +41,7 @@ func newApp(e *env) *cli.App {
 		ExitErrHandler:       func(*cli.Context, error) {},
 		EnableBashCompletion: true,
 		Commands: []*cli.Command{
+			upCommand(e),
 			mockCommand(e),
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {

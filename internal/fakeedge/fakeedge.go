@@ -29,6 +29,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -84,6 +85,8 @@ type Server struct {
 	Addr string
 	// CAs holds the CA that signed the edge's certificate.
 	CAs *x509.CertPool
+	// CAPEM is that CA in PEM form, for an agent run as a process.
+	CAPEM []byte
 
 	ln      net.Listener
 	tlsConf *tls.Config
@@ -135,6 +138,7 @@ func (s *Server) Start() error {
 	}
 	s.tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}}
 	s.ln, s.Addr, s.CAs = ln, ln.Addr().String(), pool
+	s.CAPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
 	s.sessions = make(map[*session]bool)
 	s.endpoints = make(map[string]endpoint)
 	s.changed = make(chan struct{})
