@@ -1,0 +1,445 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/podio"
+)
+
+// hookRefOptions name what hooks are registered on: exactly one of an
+// app, a space or an app field, as the raw flag values.
+type hookRefOptions struct {
+	app, space, field string
+}
+
+type hooksListOptions struct {
+	podio podioOptions
+	ref   hookRefOptions
+	json  bool
+}
+
+type hooksCreateOptions struct {
+	podio  podioOptions
+	ref    hookRefOptions
+	events []string
+	url    string
+}
+
+type hooksDeleteOptions struct {
+	podio podioOptions
+	ids   []string
+}
+
+type hooksVerifyOptions struct {
+	podio podioOptions
+	ids   []string
+	code  string
+}
+
+func hooksCommand(e *env) *cli.Command {
+	refFlags := func(verb string) []cli.Flag {
+		return []cli.Flag{
+			&cli.StringFlag{Name: "app", Usage: verb + " on the app with this `ID`"},
+			&cli.StringFlag{Name: "space", Usage: verb + " on the space with this `ID`"},
+			&cli.StringFlag{Name: "field", Usage: verb + " on the app field with this `ID`"},
+		}
+	}
+	refFrom := func(c *cli.Context) hookRefOptions {
+		return hookRefOptions{app: c.String("app"), space: c.String("space"), field: c.String("field")}
+	}
+	usageErr := func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
+	return &cli.Command{
+		Name:  "hooks",
+		Usage: "list, create, delete and verify Podio hooks by hand",
+		Description: `Manages the hooks of an app, a space or an app field on Podio, or on the mock
+with --podio-url. A new hook is inactive until it is verified: Podio POSTs a
+hook.verify with a code to the hook's URL, and "devhook hooks verify ID --code
+CODE" sends the code back.
+
+Credentials come from the PODIO_* environment variables or the flags.`,
+		OnUsageError: usageErr,
+		Action: func(c *cli.Context) error {
+			if !c.Args().Present() {
+				return usagef("hooks needs a command: list, create, delete or verify")
+			}
+			return usagef("unknown hooks command %q: use list, create, delete or verify", c.Args().First())
+		},
+		Subcommands: []*cli.Command{
+			{
+				Name:            "list",
+				Usage:           "list the hooks of an app, a space or an app field",
+				ArgsUsage:       " ",
+				OnUsageError:    usageErr,
+				HideHelpCommand: true,
+				Flags: append(append(refFlags("the hooks"),
+					&cli.BoolFlag{Name: "json", Usage: "print JSON"}),
+					podioFlags()...),
+				Action: func(c *cli.Context) error {
+					args, help, err := interspersedArgs(c)
+					if help || err != nil {
+						return err
+					}
+					if len(args) > 0 {
+						return usagef("hooks list takes no arguments, got %q", args[0])
+					}
+					po, err := podioOptionsFrom(c)
+					if err != nil {
+						return err
+					}
+					return runHooksList(c.Context, hooksListOptions{podio: po, ref: refFrom(c), json: c.Bool("json")}, e.stdout)
+				},
+			},
+			{
+				Name:            "create",
+				Usage:           "create hooks, one per --event",
+				ArgsUsage:       " ",
+				OnUsageError:    usageErr,
+				HideHelpCommand: true,
+				Flags: append(append(refFlags("create the hooks"),
+					&cli.StringSliceFlag{Name: "event", Usage: "event `TYPE` to hook, such as item.create (repeat for several)"},
+					&cli.StringFlag{Name: "url", Usage: "`URL` Podio POSTs the events to"}),
+					podioFlags()...),
+				Action: func(c *cli.Context) error {
+					args, help, err := interspersedArgs(c)
+					if help || err != nil {
+						return err
+					}
+					if len(args) > 0 {
+						return usagef("hooks create takes no arguments, got %q", args[0])
+					}
+					po, err := podioOptionsFrom(c)
+					if err != nil {
+						return err
+					}
+					return runHooksCreate(c.Context, hooksCreateOptions{
+						podio: po, ref: refFrom(c), events: c.StringSlice("event"), url: c.String("url"),
+					}, e.stdout)
+				},
+			},
+			{
+				Name:            "delete",
+				Usage:           "delete hooks",
+				ArgsUsage:       "ID [ID...]",
+				OnUsageError:    usageErr,
+				HideHelpCommand: true,
+				Flags:           podioFlags(),
+				Action: func(c *cli.Context) error {
+					args, help, err := interspersedArgs(c)
+					if help || err != nil {
+						return err
+					}
+					po, err := podioOptionsFrom(c)
+					if err != nil {
+						return err
+					}
+					return runHooksDelete(c.Context, hooksDeleteOptions{podio: po, ids: args}, e.stdout)
+				},
+			},
+			{
+				Name:  "verify",
+				Usage: "ask Podio for a new hook.verify, or with --code validate the hook",
+				Description: `Without --code, asks Podio to send a new hook.verify, with a new code, to
+the hook's URL. With --code, sends that code back: the hook becomes active.`,
+				ArgsUsage:       "ID",
+				OnUsageError:    usageErr,
+				HideHelpCommand: true,
+				Flags: append([]cli.Flag{
+					&cli.StringFlag{Name: "code", Usage: "the `CODE` of the hook.verify the hook's URL received"},
+				}, podioFlags()...),
+				Action: func(c *cli.Context) error {
+					args, help, err := interspersedArgs(c)
+					if help || err != nil {
+						return err
+					}
+					po, err := podioOptionsFrom(c)
+					if err != nil {
+						return err
+					}
+					return runHooksVerify(c.Context, hooksVerifyOptions{podio: po, ids: args, code: c.String("code")}, e.stdout)
+				},
+			},
+		},
+	}
+}
+
+// interspersedArgs returns the command's arguments and sets the flags
+// found among them: urfave/cli v2 stops reading flags at the first
+// argument, and "hooks verify 101 --code abc" should still work. help
+// reports that --help came after an argument; the help has then been
+// printed.
+func interspersedArgs(c *cli.Context) (args []string, help bool, err error) {
+	raw := c.Args().Slice()
+	for i := 0; i < len(raw); i++ {
+		a := raw[i]
+		if a == "--" {
+			return append(args, raw[i+1:]...), false, nil
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			args = append(args, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		var f cli.Flag
+		for _, cand := range c.Command.Flags {
+			if slices.Contains(cand.Names(), name) {
+				f = cand
+				break
+			}
+		}
+		if f == nil {
+			return nil, false, usagef("flag provided but not defined: -%s", name)
+		}
+		if f == cli.HelpFlag {
+			return nil, true, cli.ShowSubcommandHelp(c)
+		}
+		if tv, ok := f.(interface{ TakesValue() bool }); ok && !tv.TakesValue() && !hasValue {
+			value, hasValue = "true", true
+		}
+		if !hasValue {
+			if i+1 == len(raw) {
+				return nil, false, usagef("flag needs an argument: -%s", name)
+			}
+			i++
+			value = raw[i]
+		}
+		if err := c.Set(name, value); err != nil {
+			return nil, false, usagef("invalid value %q for flag -%s: %v", value, name, err)
+		}
+	}
+	return args, false, nil
+}
+
+// hookTarget is a parsed hookRefOptions.
+type hookTarget struct {
+	refType string // fixtures.RefApp, RefSpace or RefAppField
+	id      int64
+}
+
+// String names the target for people: "app 3001", "app field 4001".
+func (t hookTarget) String() string {
+	return strings.ReplaceAll(t.refType, "_", " ") + " " + strconv.FormatInt(t.id, 10)
+}
+
+// target checks that exactly one of --app, --space and --field is set to
+// a positive id.
+func (o hookRefOptions) target(cmd string) (hookTarget, error) {
+	var set []hookTarget
+	for _, f := range []struct{ flag, refType, v string }{
+		{"app", fixtures.RefApp, o.app},
+		{"space", fixtures.RefSpace, o.space},
+		{"field", fixtures.RefAppField, o.field},
+	} {
+		if f.v == "" {
+			continue
+		}
+		id, ok := parseHookID(f.v)
+		if !ok {
+			return hookTarget{}, usagef("--%s must be a positive number, not %q", f.flag, f.v)
+		}
+		set = append(set, hookTarget{f.refType, id})
+	}
+	switch len(set) {
+	case 0:
+		return hookTarget{}, usagef("hooks %s needs one of --app, --space or --field", cmd)
+	case 1:
+		return set[0], nil
+	}
+	return hookTarget{}, usagef("hooks %s takes only one of --app, --space and --field", cmd)
+}
+
+// parseHookID parses an id given on the command line: a positive number.
+func parseHookID(s string) (int64, bool) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// parseHookIDs parses hook ids given as arguments.
+func parseHookIDs(args []string) ([]int64, error) {
+	ids := make([]int64, 0, len(args))
+	for _, a := range args {
+		id, ok := parseHookID(a)
+		if !ok {
+			return nil, usagef("a hook id must be a positive number, not %q", a)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// hookEventsFor returns the event types a hook on refType may fire on.
+func hookEventsFor(refType string) []string {
+	var out []string
+	for _, s := range fixtures.Specs() {
+		if fixtures.Allowed(refType, s.Type) {
+			out = append(out, s.Type)
+		}
+	}
+	return out
+}
+
+// checkHookEvent reports, as a usage error, an event type that hooks on t
+// cannot fire on.
+func checkHookEvent(t hookTarget, event string) error {
+	if fixtures.Allowed(t.refType, event) {
+		return nil
+	}
+	allowed := strings.Join(hookEventsFor(t.refType), ", ")
+	if event == fixtures.VerifyEvent {
+		return usagef("event type %s cannot be hooked: Podio sends it to every new hook", event)
+	}
+	spec, known := fixtures.Lookup(event)
+	if !known || len(spec.RefTypes) == 0 {
+		return usagef("unknown event type %q; allowed on %s: %s", event, t, allowed)
+	}
+	where := make([]string, len(spec.RefTypes))
+	for i, rt := range spec.RefTypes {
+		where[i] = strings.ReplaceAll(rt, "_", " ")
+	}
+	return usagef("event type %s is not allowed on %s, only on: %s; allowed on %s: %s",
+		event, t, strings.Join(where, ", "), t, allowed)
+}
+
+func runHooksList(ctx context.Context, opts hooksListOptions, stdout io.Writer) error {
+	t, err := opts.ref.target("list")
+	if err != nil {
+		return err
+	}
+	cl, err := opts.podio.signIn(ctx)
+	if err != nil {
+		return err
+	}
+	hooks, err := cl.ListHooks(ctx, t.refType, t.id)
+	if err != nil {
+		return err
+	}
+	if opts.json {
+		return writeHooksJSON(stdout, t, hooks)
+	}
+	if len(hooks) == 0 {
+		_, err := fmt.Fprintf(stdout, "no hooks on %s\n", t)
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "HOOK ID\tSTATUS\tTYPE\tURL\tCREATED")
+	for _, h := range hooks {
+		created := "-"
+		if !h.CreatedOn.IsZero() {
+			created = h.CreatedOn.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", h.HookID, h.Status, h.Type, h.URL, created)
+	}
+	return tw.Flush()
+}
+
+// hookListJSON is one hook in the output of hooks list --json.
+type hookListJSON struct {
+	HookID    int64     `json:"hook_id"`
+	RefType   string    `json:"ref_type"`
+	RefID     int64     `json:"ref_id"`
+	Status    string    `json:"status"`
+	Type      string    `json:"type"`
+	URL       string    `json:"url"`
+	CreatedOn time.Time `json:"created_on,omitzero"`
+}
+
+func writeHooksJSON(w io.Writer, t hookTarget, hooks []podio.Hook) error {
+	out := make([]hookListJSON, 0, len(hooks))
+	for _, h := range hooks {
+		out = append(out, hookListJSON{
+			HookID: h.HookID, RefType: t.refType, RefID: t.id,
+			Status: h.Status, Type: h.Type, URL: h.URL, CreatedOn: h.CreatedOn.UTC(),
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func runHooksCreate(ctx context.Context, opts hooksCreateOptions, stdout io.Writer) error {
+	t, err := opts.ref.target("create")
+	if err != nil {
+		return err
+	}
+	if len(opts.events) == 0 {
+		return usagef("hooks create needs --event; allowed on %s: %s", t, strings.Join(hookEventsFor(t.refType), ", "))
+	}
+	for _, ev := range opts.events {
+		if err := checkHookEvent(t, ev); err != nil {
+			return err
+		}
+	}
+	if strings.TrimSpace(opts.url) == "" {
+		return usagef("hooks create needs --url, where Podio will POST the events")
+	}
+	cl, err := opts.podio.signIn(ctx)
+	if err != nil {
+		return err
+	}
+	for _, ev := range opts.events {
+		id, err := cl.CreateHook(ctx, t.refType, t.id, opts.url, ev)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created hook %d: %s on %s, inactive until verified\n", id, ev, t)
+	}
+	return nil
+}
+
+func runHooksDelete(ctx context.Context, opts hooksDeleteOptions, stdout io.Writer) error {
+	if len(opts.ids) == 0 {
+		return usagef("hooks delete needs at least one hook id")
+	}
+	ids, err := parseHookIDs(opts.ids)
+	if err != nil {
+		return err
+	}
+	cl, err := opts.podio.signIn(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := cl.DeleteHook(ctx, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "deleted hook %d\n", id)
+	}
+	return nil
+}
+
+func runHooksVerify(ctx context.Context, opts hooksVerifyOptions, stdout io.Writer) error {
+	if len(opts.ids) != 1 {
+		return usagef("hooks verify takes one hook id, got %d", len(opts.ids))
+	}
+	ids, err := parseHookIDs(opts.ids)
+	if err != nil {
+		return err
+	}
+	id := ids[0]
+	cl, err := opts.podio.signIn(ctx)
+	if err != nil {
+		return err
+	}
+	if opts.code == "" {
+		if err := cl.RequestVerification(ctx, id); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(stdout, "requested verification of hook %d: a new hook.verify is on its way to the hook's URL\n", id)
+		return err
+	}
+	if err := cl.ValidateHook(ctx, id, opts.code); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "verified hook %d: it is active\n", id)
+	return err
+}
