@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -313,10 +315,15 @@ func TestUpBadInput(t *testing.T) {
 		{"bad app id env", []string{"up", "--app-id", "x"}, exitUsage, "--app-id must be a positive number"},
 		{"wrong app token", []string{"up", "--podio-url", mock.URL, "--client-id", "c", "--client-secret", "s", "--app-id", "42", "--app-token", "other", "--app", "42", "--public-url", "http://127.0.0.1:1"}, exitError, "invalid_grant"},
 		{"podio unreachable", []string{"up", "--podio-url", "http://" + freePort(t), "--client-id", "c", "--client-secret", "s", "--app-id", "42", "--app-token", "t", "--app", "42"}, exitError, "sign in to http://127.0.0.1:"},
+		{"ten hooks already", append([]string{"up", "--app", "43", "--event", "item.create", "--public-url", "http://127.0.0.1:1", "--probe=false"}, creds...), exitError, "it already has 10, Podio's limit"},
+		{"verify never arrives", append([]string{"up", "--app", "42", "--event", "item.create", "--public-url", "http://" + freePort(t), "--probe=false", "--verify-timeout", "1s"}, creds...), exitError, "hook.verify never arrived"},
 		{"public url unreachable", append([]string{"up", "--app", "42", "--public-url", "http://" + freePort(t), "--connect-timeout", "1s"}, creds...), exitError, "does not reach devhook"},
 	}
 	// First sign in with app token "t" so "other" is a wrong token later.
-	signInMock(t, mock.URL, "42", "t")
+	api := signInMock(t, mock.URL, "42", "t")
+	for range 10 {
+		api.call("POST", "/hook/app/43/", `{"url":"http://127.0.0.1:1/full","type":"item.create"}`)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -330,11 +337,75 @@ func TestUpBadInput(t *testing.T) {
 			if strings.Count(msg, "\n") > 0 || !strings.Contains(msg, tt.want) {
 				t.Errorf("stderr = %q, want one line containing %q", msg, tt.want)
 			}
+			for _, h := range mock.Hooks() {
+				if h.RefID == 42 {
+					t.Errorf("hook left behind after a failed start: %+v", h)
+				}
+			}
 			for _, secret := range []string{"devhook-secret", "devhook-app-token"} {
 				if strings.Contains(stdout.String()+stderr.String(), secret) {
 					t.Errorf("output shows %q", secret)
 				}
 			}
 		})
+	}
+}
+
+// TestUpValidateRefused shows the diagnosis when Podio refuses the code.
+func TestUpValidateRefused(t *testing.T) {
+	mock := externalMock(t, nil)
+	if err := mock.AddFaults(mockpodio.Faults{API: []mockpodio.APIFault{{Path: "/hook/*/verify/validate", Status: 400}}}); err != nil {
+		t.Fatal(err)
+	}
+	addr := freePort(t)
+	p := start(t, podioCreds, "up", "--podio-url", mock.URL, "--app", "42", "--event", "item.create",
+		"--public-url", "http://"+addr, "--listen", addr, "--verify-timeout", "2s")
+	if code := p.wait(t); code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	p.await(t, regexp.MustCompile(`hook.verify arrived but validation failed: .*400`))
+	p.await(t, regexp.MustCompile(`^Deleted hooks \d+\.$`))
+	if hooks := mock.Hooks(); len(hooks) != 0 {
+		t.Errorf("hooks left: %+v", hooks)
+	}
+}
+
+// TestUpJSON prints one JSON object per delivery with --json.
+func TestUpJSON(t *testing.T) {
+	app := newLocalApp(t, 200)
+	p := start(t, nil, "up", "--mock", "--json", "--event", "item.create", "--forward-to", app.srv.URL)
+	mockURL := p.await(t, regexp.MustCompile(`embedded mock at (http://127\.0\.0\.1:\d+)`))[1]
+	p.await(t, regexp.MustCompile(`^Waiting for events`))
+	signInMock(t, mockURL, "3001", "devhook-app-token").call("POST", "/item/app/3001/", `{"fields":{"title":"json"}}`)
+	line := p.await(t, regexp.MustCompile(`^\{.*"kind":"delivery".*\}$`))[0]
+	var ev map[string]any
+	if err := json.Unmarshal([]byte(line), &ev); err != nil {
+		t.Fatalf("not JSON: %q", line)
+	}
+	if ev["type"] != "item.create" || ev["status"] != float64(200) {
+		t.Errorf("event = %v", ev)
+	}
+	p.interrupt(t)
+}
+
+// TestUpSecondInterruptExitsAtOnce: while the first Ctrl-C waits on a slow
+// cleanup, a second one ends the process.
+func TestUpSecondInterruptExitsAtOnce(t *testing.T) {
+	mock := externalMock(t, nil)
+	if err := mock.AddFaults(mockpodio.Faults{API: []mockpodio.APIFault{{Method: "DELETE", Path: "/hook/*", Latency: mockpodio.Duration{Duration: time.Hour}}}}); err != nil {
+		t.Fatal(err)
+	}
+	addr := freePort(t)
+	p := start(t, podioCreds, "up", "--podio-url", mock.URL, "--app", "42", "--event", "item.create",
+		"--public-url", "http://"+addr, "--listen", addr)
+	p.await(t, regexp.MustCompile(`^Waiting for events`))
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	p.await(t, regexp.MustCompile(`shutting down`))
+	began := time.Now()
+	p.interrupt(t)
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("second Ctrl-C took %s to exit", took)
 	}
 }
