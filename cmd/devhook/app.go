@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 )
@@ -14,6 +17,8 @@ const (
 	exitOK    = 0 // success, or a clean shutdown on Ctrl-C
 	exitError = 1 // the command failed: the message says why
 	exitUsage = 2 // bad flags or arguments
+
+	exitInterrupted = 130 // a second Ctrl-C cut the shutdown short
 )
 
 // usageError marks an error caused by how the command was called.
@@ -42,13 +47,28 @@ func newApp(e *env) *cli.App {
 		EnableBashCompletion: true,
 		Commands: []*cli.Command{
 			upCommand(e),
+			hooksCommand(e),
 			mockCommand(e),
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err}
 		},
 	}
+	for _, c := range app.Commands {
+		setUsageErrors(c)
+	}
 	return app
+}
+
+// setUsageErrors makes bad flags of c and its subcommands usage errors
+// (exit 2, one line) instead of urfave's help dump.
+func setUsageErrors(c *cli.Command) {
+	if c.OnUsageError == nil {
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
+	}
+	for _, sub := range c.Subcommands {
+		setUsageErrors(sub)
+	}
 }
 
 // run runs devhook with args and returns the process exit code.
@@ -64,4 +84,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	return exitError
+}
+
+// interruptContext is cancelled by the first Ctrl-C (or SIGTERM); a
+// second one exits at once, whatever the command is still doing.
+func interruptContext() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		cancel()
+		<-sig
+		os.Exit(exitInterrupted)
+	}()
+	return ctx
 }

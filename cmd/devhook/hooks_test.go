@@ -373,7 +373,7 @@ func TestHooksUsageErrors(t *testing.T) {
 		{name: "verify two ids", args: []string{"hooks", "verify", "101", "102"},
 			want: "hooks verify takes one hook id, got 2"},
 		{name: "missing credentials", args: []string{"hooks", "list", "--app", "3001"}, creds: noCreds,
-			want: "Podio credentials missing: set PODIO_CLIENT_ID and PODIO_CLIENT_SECRET (or --client-id, --client-secret), or use --mock"},
+			want: "Podio credentials missing: set PODIO_CLIENT_ID and PODIO_CLIENT_SECRET (or --client-id, --client-secret) (devhook up --mock needs none)"},
 		{name: "missing app or user", args: []string{"hooks", "delete", "101"},
 			creds: append(slices.Clone(noCreds), "--client-id", "devhook", "--client-secret", "devhook-secret"),
 			want:  "Podio credentials missing: set PODIO_APP_ID and PODIO_APP_TOKEN, or PODIO_USERNAME and PODIO_PASSWORD"},

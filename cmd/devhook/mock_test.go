@@ -92,16 +92,17 @@ func jsonID(v any) string {
 
 func TestMockBadFlags(t *testing.T) {
 	tests := []struct {
-		name string
-		args []string
-		want string
+		name     string
+		args     []string
+		want     string
+		wantCode int
 	}{
-		{"bad clock", []string{"mock", "--clock", "fast"}, "--clock must be real or manual"},
-		{"bad rate limit", []string{"mock", "--rate-limit", "lots"}, "--rate-limit must look like 1000/h"},
-		{"missing seed", []string{"mock", "--seed", "/nonexistent/seed.json"}, "read seed"},
-		{"unknown flag", []string{"mock", "--nope"}, "flag provided but not defined"},
-		{"stray argument", []string{"mock", "extra"}, "mock takes no arguments"},
-		{"address in use", []string{"mock", "--addr", "256.0.0.1:1"}, "listen on 256.0.0.1:1"},
+		{"bad clock", []string{"mock", "--clock", "fast"}, "--clock must be real or manual", exitUsage},
+		{"bad rate limit", []string{"mock", "--rate-limit", "lots"}, "--rate-limit must look like 1000/h", exitUsage},
+		{"missing seed", []string{"mock", "--seed", "/nonexistent/seed.json"}, "read seed", exitError},
+		{"unknown flag", []string{"mock", "--nope"}, "flag provided but not defined", exitUsage},
+		{"stray argument", []string{"mock", "extra"}, "mock takes no arguments", exitUsage},
+		{"address in use", []string{"mock", "--addr", "256.0.0.1:1"}, "listen on 256.0.0.1:1", exitError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,8 +110,8 @@ func TestMockBadFlags(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			defer cancel()
 			code := run(ctx, append([]string{"devhook"}, tt.args...), &stdout, &stderr)
-			if code == 0 {
-				t.Fatalf("exit code 0, want non-zero")
+			if code != tt.wantCode {
+				t.Fatalf("exit code %d, want %d", code, tt.wantCode)
 			}
 			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
 			last := lines[len(lines)-1]

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strconv"
 
 	"github.com/urfave/cli/v2"
@@ -60,7 +61,7 @@ func podioOptionsFrom(c *cli.Context) (podioOptions, error) {
 func (o podioOptions) credentials() (podio.Credentials, error) {
 	cr := podio.Credentials{ClientID: o.clientID, ClientSecret: o.clientSecret}
 	if o.clientID == "" || o.clientSecret.IsZero() {
-		return cr, usagef("Podio credentials missing: set PODIO_CLIENT_ID and PODIO_CLIENT_SECRET (or --client-id, --client-secret), or use --mock")
+		return cr, usagef("Podio credentials missing: set PODIO_CLIENT_ID and PODIO_CLIENT_SECRET (or --client-id, --client-secret) (devhook up --mock needs none)")
 	}
 	switch {
 	case o.appID != 0 || !o.appToken.IsZero():
@@ -87,7 +88,16 @@ func (o podioOptions) signIn(ctx context.Context) (*podio.Client, error) {
 	}
 	cl := &podio.Client{BaseURL: o.url}
 	if err := cl.Authenticate(ctx, cr); err != nil {
-		return nil, fmt.Errorf("sign in to %s: %w", o.url, err)
+		return nil, fmt.Errorf("sign in to %s: %w", redactURL(o.url), err)
 	}
 	return cl, nil
+}
+
+// redactURL hides a password in a URL's user info.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Redacted()
 }

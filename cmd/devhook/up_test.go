@@ -404,7 +404,9 @@ func TestUpSecondInterruptExitsAtOnce(t *testing.T) {
 	}
 	p.await(t, regexp.MustCompile(`shutting down`))
 	began := time.Now()
-	p.interrupt(t)
+	if code := p.interrupt(t); code != exitInterrupted {
+		t.Errorf("exit code %d, want %d", code, exitInterrupted)
+	}
 	if took := time.Since(began); took > 5*time.Second {
 		t.Errorf("second Ctrl-C took %s to exit", took)
 	}
