@@ -124,3 +124,39 @@ func TestMockBadFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestMockManualClock: `devhook mock --clock manual` moves only when told.
+func TestMockManualClock(t *testing.T) {
+	p := start(t, nil, "mock", "--addr", "127.0.0.1:0", "--clock", "manual", "--quiet")
+	base := p.await(t, regexp.MustCompile(`Podio API on (http://127\.0\.0\.1:\d+)`))[1]
+	clock := func(method, body string) (int, map[string]any) {
+		t.Helper()
+		path := "/_mock/clock"
+		if method == "POST" {
+			path += "/advance"
+		}
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out
+	}
+	_, before := clock("GET", "")
+	if before["manual"] != true {
+		t.Fatalf("clock = %v, want manual", before)
+	}
+	status, after := clock("POST", `{"duration":"168h"}`)
+	t0, _ := time.Parse(time.RFC3339Nano, before["now"].(string))
+	t1, _ := time.Parse(time.RFC3339Nano, after["now"].(string))
+	if status != 200 || t1.Sub(t0) != 7*24*time.Hour {
+		t.Errorf("advance 7 days: status %d, moved %s", status, t1.Sub(t0))
+	}
+	if status, _ := clock("POST", `{"duration":"soon"}`); status != 400 {
+		t.Errorf("bad duration: status %d, want 400", status)
+	}
+	p.interrupt(t)
+}
