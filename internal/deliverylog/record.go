@@ -16,7 +16,7 @@ type Record struct {
 	// "k3f9a2-17". Replay takes it.
 	ID string `json:"id"`
 	// Time is when the delivery arrived (devhook up) or was attempted
-	// (devhook mock).
+	// (devhook mock, devhook replay).
 	Time time.Time `json:"time"`
 	// Source is "up" (a delivery the relay forwarded), "mock" (a delivery
 	// the mock made) or "replay" (a re-send).
@@ -30,18 +30,22 @@ type Record struct {
 	// IDs are the event's id parameters, "item_id=42" style, in order.
 	IDs []string `json:"ids,omitempty"`
 	// Outcome is the mock's outcome (delivered, failed, dropped_*), or for
-	// the relay "forwarded", "verified", "rejected", "failed".
+	// the relay "forwarded", "verified", "rejected", "failed", or for a
+	// replay "replayed" (2xx) or "failed".
 	Outcome string `json:"outcome,omitempty"`
-	// Status is the status answered to Podio; 0 if none.
+	// Status is the status answered to Podio (for a replay, the
+	// receiver's); 0 if none.
 	Status int `json:"status"`
 	// LatencyMS is how long the delivery took, in milliseconds.
 	LatencyMS float64 `json:"latency_ms"`
 	// Error and Warning say what went wrong or looked risky.
 	Error   string `json:"error,omitempty"`
 	Warning string `json:"warning,omitempty"`
-	// Target is where the delivery went: the local app's URL (up) or the
-	// hook URL (mock).
-	Target   string   `json:"target,omitempty"`
+	// Target is where the delivery went: the local app's URL (up), the
+	// hook URL (mock) or the URL re-sent to (replay).
+	Target string `json:"target,omitempty"`
+	// ReplayOf is, for a replay, the ID of the record it re-sent.
+	ReplayOf string   `json:"replay_of,omitempty"`
 	Request  Request  `json:"request"`
 	Response Response `json:"response"`
 }

@@ -1,0 +1,425 @@
+package deliverylog
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults of [Options].
+const (
+	DefaultMaxBytes = 10 << 20 // per file
+	DefaultMaxFiles = 3        // deliveries.jsonl, deliveries.1.jsonl, deliveries.2.jsonl
+)
+
+// File names in a log directory: the current file, and the rotated ones
+// deliveries.1.jsonl (the newest) to deliveries.N.jsonl (the oldest).
+const (
+	fileBase = "deliveries"
+	fileExt  = ".jsonl"
+	lockName = "deliveries.lock"
+)
+
+// ErrNotFound is returned by [Find] when no record has the ID.
+var ErrNotFound = errors.New("deliverylog: no such delivery")
+
+// StateDirEnv names the environment variable that overrides [Dir].
+const StateDirEnv = "DEVHOOK_STATE_DIR"
+
+// Dir returns the directory devhook logs deliveries in: $DEVHOOK_STATE_DIR
+// if set, else $XDG_STATE_HOME/devhook when XDG_STATE_HOME is an absolute
+// path, else ~/.local/state/devhook. It does not create it.
+func Dir() (string, error) {
+	if d := os.Getenv(StateDirEnv); d != "" {
+		return d, nil
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "devhook"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("deliverylog: state directory: set %s or XDG_STATE_HOME: %w", StateDirEnv, err)
+	}
+	return filepath.Join(home, ".local", "state", "devhook"), nil
+}
+
+// Options configure [Open].
+type Options struct {
+	// MaxBytes is the size past which the current file is rotated; a
+	// record is never split, so a single record larger than MaxBytes gets
+	// a file of its own. Zero means [DefaultMaxBytes].
+	MaxBytes int64
+	// MaxFiles is how many files are kept, the current one included; the
+	// oldest is deleted on rotation. Zero means [DefaultMaxFiles].
+	MaxFiles int
+	// Run prefixes the IDs this log assigns ("<run>-<seq>"). Two logs
+	// open at once on one directory must have different runs. Empty means
+	// a new random one, see [NewRun].
+	Run string
+}
+
+// Log appends records to the files of one directory. Its methods are safe
+// for concurrent use, and several processes may append to one directory
+// at once: each record is one write(2) on a file opened with O_APPEND, so
+// lines never interleave and a crash loses at most the line being
+// written.
+type Log struct {
+	dir      string
+	maxBytes int64
+	maxFiles int
+	run      string
+
+	mu     sync.Mutex // guards f, seq, closed
+	f      *os.File
+	seq    int64
+	closed bool
+}
+
+// NewRun returns a new random run id: 6 lowercase letters and digits.
+func NewRun() string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 6)
+	rand.Read(b) // never fails
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// Open opens the log in dir, creating dir (mode 0700) and its current
+// file (mode 0600) if needed. If the current file ends with a line torn by
+// a crash, Open terminates it, so the torn line stays skipped by [Read]
+// and the next record starts on a line of its own.
+func Open(dir string, opts Options) (*Log, error) {
+	l := &Log{dir: dir, maxBytes: opts.MaxBytes, maxFiles: opts.MaxFiles, run: opts.Run}
+	if l.maxBytes <= 0 {
+		l.maxBytes = DefaultMaxBytes
+	}
+	if l.maxFiles <= 0 {
+		l.maxFiles = DefaultMaxFiles
+	}
+	if l.run == "" {
+		l.run = NewRun()
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("deliverylog: %w", err)
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := l.openLocked(); err != nil {
+		return nil, err
+	}
+	if err := terminateTornLine(l.f); err != nil {
+		l.f.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// Run returns the run id that prefixes the IDs this log assigns.
+func (l *Log) Run() string { return l.run }
+
+// Dir returns the directory of the log.
+func (l *Log) Dir() string { return l.dir }
+
+// Append completes r and writes it as one line: it sets r.ID to
+// "<run>-<seq>", r.Time to now if zero, and truncates r.Response.Body to
+// [MaxBody] (setting BodyTruncated). It rotates the files first when the
+// line would take the current file past MaxBytes. It returns r as
+// written.
+func (l *Log) Append(r Record) (Record, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return Record{}, errors.New("deliverylog: append to a closed log")
+	}
+	l.seq++
+	r.ID = l.run + "-" + strconv.FormatInt(l.seq, 10)
+	if r.Time.IsZero() {
+		r.Time = time.Now()
+	}
+	if len(r.Response.Body) > MaxBody {
+		r.Response.Body = r.Response.Body[:MaxBody:MaxBody]
+		r.Response.BodyTruncated = true
+	}
+	line, err := json.Marshal(r)
+	if err != nil {
+		return Record{}, fmt.Errorf("deliverylog: encode record %s: %w", r.ID, err)
+	}
+	line = append(line, '\n')
+	if err := l.makeRoomLocked(int64(len(line))); err != nil {
+		return Record{}, err
+	}
+	// One write(2) on an O_APPEND file: the line lands whole, after every
+	// line already written, whoever wrote it.
+	if _, err := l.f.Write(line); err != nil {
+		return Record{}, fmt.Errorf("deliverylog: write record %s: %w", r.ID, err)
+	}
+	return r, nil
+}
+
+// Close closes the log. Appends after Close fail.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	if err := l.f.Close(); err != nil {
+		return fmt.Errorf("deliverylog: %w", err)
+	}
+	return nil
+}
+
+// fileName returns the path of file i: 0 is the current one.
+func fileName(dir string, i int) string {
+	if i == 0 {
+		return filepath.Join(dir, fileBase+fileExt)
+	}
+	return filepath.Join(dir, fileBase+"."+strconv.Itoa(i)+fileExt)
+}
+
+func (l *Log) openLocked() error {
+	f, err := os.OpenFile(fileName(l.dir, 0), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("deliverylog: %w", err)
+	}
+	l.f = f
+	return nil
+}
+
+// makeRoomLocked makes l.f the directory's current file (another process
+// may have rotated it away) and rotates it when n more bytes would take it
+// past maxBytes.
+func (l *Log) makeRoomLocked(n int64) error {
+	size, current, err := l.currentSizeLocked()
+	if err != nil {
+		return err
+	}
+	if current && (size == 0 || size+n <= l.maxBytes) {
+		return nil
+	}
+	unlock, err := lockDir(l.dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// Under the lock, look again: another process may have rotated
+	// meanwhile.
+	if size, current, err = l.currentSizeLocked(); err != nil {
+		return err
+	}
+	if current && size > 0 && size+n > l.maxBytes {
+		if err := l.rotateLocked(); err != nil {
+			return err
+		}
+	}
+	l.f.Close()
+	return l.openLocked()
+}
+
+// currentSizeLocked returns the size of l.f and whether it is still the
+// directory's current file.
+func (l *Log) currentSizeLocked() (size int64, current bool, err error) {
+	fi, err := l.f.Stat()
+	if err != nil {
+		return 0, false, fmt.Errorf("deliverylog: %w", err)
+	}
+	pi, err := os.Stat(fileName(l.dir, 0))
+	if errors.Is(err, fs.ErrNotExist) {
+		return fi.Size(), false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("deliverylog: %w", err)
+	}
+	return fi.Size(), os.SameFile(fi, pi), nil
+}
+
+// rotateLocked shifts deliveries.jsonl to deliveries.1.jsonl and so on,
+// deleting the oldest. The caller holds the directory lock and reopens.
+func (l *Log) rotateLocked() error {
+	// Close first: some systems cannot rename an open file.
+	l.f.Close()
+	last := l.maxFiles - 1
+	if err := os.Remove(fileName(l.dir, last)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("deliverylog: rotate: %w", err)
+	}
+	for i := last - 1; i >= 0; i-- {
+		err := os.Rename(fileName(l.dir, i), fileName(l.dir, i+1))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("deliverylog: rotate: %w", err)
+		}
+	}
+	return nil
+}
+
+// terminateTornLine appends a newline to f if its last byte is not one.
+func terminateTornLine(f *os.File) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("deliverylog: %w", err)
+	}
+	if fi.Size() == 0 {
+		return nil
+	}
+	r, err := os.Open(f.Name())
+	if err != nil {
+		return fmt.Errorf("deliverylog: %w", err)
+	}
+	defer r.Close()
+	last := make([]byte, 1)
+	if _, err := r.ReadAt(last, fi.Size()-1); err != nil {
+		return fmt.Errorf("deliverylog: %w", err)
+	}
+	if last[0] == '\n' {
+		return nil
+	}
+	if _, err := f.Write([]byte{'\n'}); err != nil {
+		return fmt.Errorf("deliverylog: %w", err)
+	}
+	return nil
+}
+
+// Skipped is a line [ReadAll] could not parse, typically one torn by a
+// crash.
+type Skipped struct {
+	File string // path of the file
+	Line int    // line number, from 1
+	Err  error  // why it did not parse
+}
+
+// Contents is what [ReadAll] found in a log directory.
+type Contents struct {
+	// Records are the records, oldest first.
+	Records []Record
+	// Skipped are the lines that did not parse.
+	Skipped []Skipped
+}
+
+// Read returns the records logged in dir, oldest first, skipping lines
+// that do not parse (see [ReadAll] to learn which). A directory that does
+// not exist holds no records.
+func Read(dir string) ([]Record, error) {
+	c, err := ReadAll(dir)
+	return c.Records, err
+}
+
+// ReadAll returns the records logged in dir, oldest first, and the lines
+// that did not parse, which it skips rather than failing. A directory that
+// does not exist holds no records.
+func ReadAll(dir string) (Contents, error) {
+	files, err := logFiles(dir)
+	if err != nil {
+		return Contents{}, err
+	}
+	var c Contents
+	for _, name := range files {
+		if err := readFile(name, &c); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// Find returns the record with the given ID, or [ErrNotFound].
+func Find(dir, id string) (Record, error) {
+	recs, err := Read(dir)
+	if err != nil {
+		return Record{}, err
+	}
+	for i := len(recs) - 1; i >= 0; i-- {
+		if recs[i].ID == id {
+			return recs[i], nil
+		}
+	}
+	return Record{}, fmt.Errorf("find %q: %w", id, ErrNotFound)
+}
+
+// logFiles returns the log files in dir, oldest first.
+func logFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("deliverylog: %w", err)
+	}
+	var rotated []int
+	current := false
+	for _, e := range entries {
+		name := e.Name()
+		if name == fileBase+fileExt {
+			current = true
+			continue
+		}
+		mid, ok := strings.CutPrefix(name, fileBase+".")
+		if !ok {
+			continue
+		}
+		if mid, ok = strings.CutSuffix(mid, fileExt); !ok {
+			continue
+		}
+		if n, err := strconv.Atoi(mid); err == nil && n > 0 && strconv.Itoa(n) == mid {
+			rotated = append(rotated, n)
+		}
+	}
+	slices.Sort(rotated)
+	slices.Reverse(rotated)
+	var out []string
+	for _, n := range rotated {
+		out = append(out, fileName(dir, n))
+	}
+	if current {
+		out = append(out, fileName(dir, 0))
+	}
+	return out, nil
+}
+
+func readFile(name string, c *Contents) error {
+	f, err := os.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // rotated away since the directory was listed
+	}
+	if err != nil {
+		return fmt.Errorf("deliverylog: %w", err)
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	for n := 1; ; n++ {
+		line, err := br.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 {
+			var r Record
+			jerr := json.Unmarshal(line, &r)
+			if jerr == nil && r.ID == "" {
+				jerr = errors.New("record has no id")
+			}
+			if jerr != nil {
+				c.Skipped = append(c.Skipped, Skipped{File: name, Line: n, Err: jerr})
+			} else {
+				c.Records = append(c.Records, r)
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("deliverylog: read %s: %w", name, err)
+		}
+	}
+}
