@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/devhookhq/devhook/fixtures"
+)
+
+type fixturesListOptions struct{}
+
+type fixturesShowOptions struct {
+	args []string
+}
+
+func fixturesCommand(e *env) *cli.Command {
+	usageErr := func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
+	return &cli.Command{
+		Name:  "fixtures",
+		Usage: "list and show the webhook events Podio sends",
+		Description: `The catalogue of Podio's webhook events: the objects a hook for each can be
+registered on (REF TYPES), the form parameters each delivery carries
+besides type and hook_id, and an example delivery. "devhook trigger" sends
+these examples.`,
+		OnUsageError: usageErr,
+		Action: func(c *cli.Context) error {
+			if !c.Args().Present() {
+				return usagef("fixtures needs a command: list or show")
+			}
+			return usagef("unknown fixtures command %q: use list or show", c.Args().First())
+		},
+		Subcommands: []*cli.Command{
+			{
+				Name:            "list",
+				Usage:           "list every event type with its reference types and parameters",
+				ArgsUsage:       " ",
+				OnUsageError:    usageErr,
+				HideHelpCommand: true,
+				Action: func(c *cli.Context) error {
+					if c.Args().Present() {
+						return usagef("fixtures list takes no arguments, got %q", c.Args().First())
+					}
+					return runFixturesList(c.Context, fixturesListOptions{}, e.stdout)
+				},
+			},
+			{
+				Name:            "show",
+				Usage:           "show an event's parameters as JSON and its form body as Podio sends it",
+				ArgsUsage:       "EVENT",
+				OnUsageError:    usageErr,
+				HideHelpCommand: true,
+				Action: func(c *cli.Context) error {
+					return runFixturesShow(c.Context, fixturesShowOptions{args: c.Args().Slice()}, e.stdout)
+				},
+			},
+		},
+	}
+}
+
+func runFixturesList(_ context.Context, _ fixturesListOptions, stdout io.Writer) error {
+	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "TYPE\tREF TYPES\tPARAMS\tDESCRIPTION")
+	for _, s := range fixtures.Specs() {
+		ev, err := fixtures.Get(s.Type)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Type, orDash(strings.Join(s.RefTypes, ",")),
+			orDash(strings.Join(s.Params, ",")), ev.Description)
+	}
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func runFixturesShow(_ context.Context, opts fixturesShowOptions, stdout io.Writer) error {
+	if len(opts.args) != 1 {
+		return usagef("fixtures show takes one event type, such as item.create; see devhook fixtures list")
+	}
+	ev, err := fixtures.Get(opts.args[0])
+	if err != nil {
+		return err
+	}
+	spec, _ := fixtures.Lookup(ev.Type)
+	params, err := json.MarshalIndent(ev.Params, "", "  ")
+	if err != nil {
+		return err
+	}
+	where := "ref types: none (Podio sends it to every new hook)"
+	if len(spec.RefTypes) > 0 {
+		where = "ref types: " + strings.Join(spec.RefTypes, ", ")
+	}
+	_, err = fmt.Fprintf(stdout, "%s: %s\n%s\n\nparams:\n%s\n\nform body (POST, Content-Type: application/x-www-form-urlencoded):\n%s\n",
+		ev.Type, ev.Description, where, params, eventBody(ev, nil))
+	return err
+}
+
+// eventBody encodes ev's parameters in the order Podio (and the mock)
+// sends them: type, hook_id, the spec's parameters, any others sorted,
+// then extra, the query pairs of the hook URL, as they came.
+func eventBody(ev fixtures.Event, extra []formPair) string {
+	var keys []string
+	seen := map[string]bool{}
+	add := func(k string) {
+		if _, ok := ev.Params[k]; ok && !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	add("type")
+	add("hook_id")
+	if s, ok := fixtures.Lookup(ev.Type); ok {
+		for _, k := range s.Params {
+			add(k)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(ev.Params)) {
+		add(k)
+	}
+	var b strings.Builder
+	pair := func(k, v string) {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(k) + "=" + url.QueryEscape(v))
+	}
+	for _, k := range keys {
+		pair(k, ev.Params[k])
+	}
+	for _, p := range extra {
+		pair(p.key, p.value)
+	}
+	return b.String()
+}
+
+// formPair is one form parameter, kept in the order it is sent.
+type formPair struct{ key, value string }
