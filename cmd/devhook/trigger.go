@@ -1,0 +1,1100 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/podio"
+)
+
+// What trigger sends and shows.
+const (
+	// triggerUserAgent is the User-Agent of the events trigger --to posts.
+	// Podio's own is not documented; the mock's is alike.
+	triggerUserAgent = "Podio-Webhooks (devhook trigger)"
+	// triggerDefaultTimeout is how long a handler has to answer: Podio
+	// gives up after 15 s and counts a failure.
+	triggerDefaultTimeout = 15 * time.Second
+	// triggerShownBody is how much of a handler's answer trigger prints.
+	triggerShownBody = 4 << 10
+)
+
+// The default seed's objects and credentials, which trigger --mock signs
+// in with when no PODIO_* credentials are given (fixtures.DefaultSeed).
+const (
+	seedClientID     = "devhook"
+	seedClientSecret = "devhook-secret"
+	seedAppID        = 3001
+	seedAppToken     = "devhook-app-token"
+)
+
+type triggerOptions struct {
+	args        []string // the event type
+	set         []string // --set key=value, in order
+	to          string
+	mock        string
+	repeat      int
+	concurrency int
+	timeout     time.Duration
+	app         string
+	space       string
+	control     bool
+	podio       podioOptions
+}
+
+// setValue collects repeated --set flags as they are, without splitting
+// them on commas as cli.StringSliceFlag does, so that --set
+// file_ids=1203,1204 keeps its comma.
+type setValue struct{ vals []string }
+
+func (v *setValue) Set(s string) error { v.vals = append(v.vals, s); return nil }
+
+func (v *setValue) String() string {
+	if v == nil {
+		return ""
+	}
+	return strings.Join(v.vals, " ")
+}
+
+func triggerCommand(e *env) *cli.Command {
+	var flags []cli.Flag
+	flags = append(flags,
+		&cli.StringFlag{Name: "to", Usage: "POST the event straight to the handler at this `URL`, as Podio would"},
+		&cli.StringFlag{Name: "mock", Usage: "perform the action in the running mock at this `URL` (e.g. http://127.0.0.1:8080), so the event flows through its hooks"},
+		&cli.GenericFlag{Name: "set", Value: &setValue{}, Usage: "set a parameter of the event, `KEY=VALUE` (repeatable; commas are kept)"},
+		&cli.IntFlag{Name: "repeat", Aliases: []string{"n"}, Value: 1, Usage: "with --to: send the event `N` times and print a summary"},
+		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 1, Usage: "with --to: how many requests are in flight at once"},
+		&cli.DurationFlag{Name: "timeout", Value: triggerDefaultTimeout, Usage: "with --to: how long the handler has to answer (Podio waits 15 s)"},
+		&cli.StringFlag{Name: "app", Usage: "with --mock: the app `ID` to act in (default: the app signed in with, else 3001)"},
+		&cli.StringFlag{Name: "space", Usage: "with --mock: the space `ID` of space events (default: the app's space)"},
+		&cli.BoolFlag{Name: "control", Usage: "with --mock: fire the event through the mock's control API instead of performing the action"},
+	)
+	for _, f := range podioFlags() {
+		if !slices.Contains(f.Names(), "podio-url") {
+			flags = append(flags, f)
+		}
+	}
+	return &cli.Command{
+		Name:      "trigger",
+		Usage:     "send a webhook event to a handler, or make one happen in the mock",
+		ArgsUsage: "EVENT",
+		Description: `With --to, POSTs the event's fixture (devhook fixtures show EVENT) straight to
+a handler, form-encoded exactly as Podio sends it, and prints the status,
+latency and the first 4 KiB of the answer; a non-2xx answer exits 1.
+--repeat and --concurrency send a burst and print a summary. Query
+parameters of --to move into the body, as Podio does with hook URLs.
+
+With --mock, performs the real action in a running mock (devhook mock): an
+item is created, updated or deleted, a comment, task or app created or
+deleted, so the event reaches the mock's hooks, rules and tunnels like a
+real one. Events the mock has no action for (file.change, form.*, tag.*,
+member.*, status.*, contact.*) are fired through its control API.
+Credentials default to the mock's seed (client devhook, app 3001);
+the PODIO_* variables and flags override them.
+
+--set KEY=VALUE changes a parameter: any of the event's with --to or
+--control; with an action, the ids of existing objects to act on
+(item_id, comment_id, task_id, app_id) and an item's external_id.`,
+		Flags:        flags,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usageError{err} },
+		Action: func(c *cli.Context) error {
+			args, help, err := interspersedArgs(c)
+			if help || err != nil {
+				return err
+			}
+			po, err := podioOptionsFrom(c)
+			if err != nil {
+				return err
+			}
+			var set []string
+			if v, ok := c.Generic("set").(*setValue); ok {
+				set = slices.Clone(v.vals)
+			}
+			return runTrigger(c.Context, triggerOptions{
+				args: args, set: set, to: c.String("to"), mock: c.String("mock"),
+				repeat: c.Int("repeat"), concurrency: c.Int("concurrency"), timeout: c.Duration("timeout"),
+				app: c.String("app"), space: c.String("space"), control: c.Bool("control"), podio: po,
+			}, e.stdout)
+		},
+	}
+}
+
+func runTrigger(ctx context.Context, opts triggerOptions, stdout io.Writer) error {
+	if len(opts.args) != 1 {
+		return usagef("trigger takes one event type, such as item.create (see devhook fixtures list)")
+	}
+	ev, err := fixtures.Get(opts.args[0])
+	if err != nil {
+		return usageError{err}
+	}
+	set, err := fixtures.ParseSet(opts.set)
+	if err != nil {
+		return usageError{err}
+	}
+	if _, err := ev.With(set); err != nil {
+		return usageError{err}
+	}
+	switch {
+	case opts.to != "" && opts.mock != "":
+		return usagef("trigger takes --to or --mock, not both")
+	case opts.to != "":
+		return runTriggerTo(ctx, opts, ev, set, stdout)
+	case opts.mock != "":
+		return runTriggerMock(ctx, opts, ev, set, stdout)
+	}
+	return usagef("trigger needs --to URL (POST the event to a handler) or --mock URL (perform it in a running mock)")
+}
+
+// parseHTTPURL checks that raw is an absolute http or https URL.
+func parseHTTPURL(flag, raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usagef("--%s must be an http:// or https:// URL, such as http://localhost:3000/hook, not %q", flag, raw)
+	}
+	return u, nil
+}
+
+// splitQuery returns u without its query and fragment, and the query's
+// pairs in order: Podio posts to a hook URL without its query string and
+// adds the pairs to the body.
+func splitQuery(u *url.URL) (string, []formPair) {
+	var extra []formPair
+	for pair := range strings.SplitSeq(u.RawQuery, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		ku, err1 := url.QueryUnescape(k)
+		vu, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			ku, vu = k, v
+		}
+		extra = append(extra, formPair{ku, vu})
+	}
+	t := *u
+	t.RawQuery, t.ForceQuery, t.Fragment = "", false, ""
+	return t.String(), extra
+}
+
+func runTriggerTo(ctx context.Context, opts triggerOptions, ev fixtures.Event, set map[string]string, stdout io.Writer) error {
+	u, err := parseHTTPURL("to", opts.to)
+	if err != nil {
+		return err
+	}
+	if opts.app != "" || opts.space != "" || opts.control {
+		return usagef("--app, --space and --control go with --mock, not --to")
+	}
+	if opts.repeat < 1 {
+		return usagef("--repeat must be at least 1, not %d", opts.repeat)
+	}
+	if opts.concurrency < 1 {
+		return usagef("--concurrency must be at least 1, not %d", opts.concurrency)
+	}
+	if opts.timeout <= 0 {
+		return usagef("--timeout must be positive, not %s", opts.timeout)
+	}
+	ev, err = ev.With(set)
+	if err != nil {
+		return usageError{err}
+	}
+	target, extra := splitQuery(u)
+	body := eventBody(ev, extra)
+	conc := min(opts.concurrency, opts.repeat)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = conc
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{
+		Transport: tr,
+		// Podio does not follow redirects: a 3xx is a failed delivery.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	if opts.repeat == 1 {
+		fmt.Fprintf(stdout, "POST %s  %s\n%s\n", target, ev.Type, body)
+		r := postEvent(ctx, hc, target, body, opts.timeout)
+		if r.err != nil {
+			return fmt.Errorf("POST %s: %w", target, r.err)
+		}
+		fmt.Fprintf(stdout, "-> %s  %s\n", r.status, fmtLatency(r.latency))
+		if len(r.body) > 0 {
+			stdout.Write(r.body)
+			if r.body[len(r.body)-1] != '\n' {
+				fmt.Fprintln(stdout)
+			}
+		}
+		if r.truncated {
+			fmt.Fprintf(stdout, "... (only the first %d bytes shown)\n", triggerShownBody)
+		}
+		if !r.ok() {
+			return fmt.Errorf("%s answered %s: Podio counts that as a failed delivery", target, r.status)
+		}
+		return nil
+	}
+	fmt.Fprintf(stdout, "POST %s  %s  %d times, %d at a time\n%s\n", target, ev.Type, opts.repeat, conc, body)
+	start := time.Now()
+	results := postBurst(ctx, hc, target, body, opts.timeout, opts.repeat, conc)
+	elapsed := time.Since(start)
+	sum := summarizeBurst(results)
+	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATUS\tCOUNT")
+	for _, c := range sum.counts {
+		fmt.Fprintf(tw, "%s\t%d\n", c.status, c.count)
+	}
+	tw.Flush()
+	fmt.Fprintf(stdout, "latency  p50 %s  p95 %s  max %s  (%d requests in %s)\n",
+		fmtLatency(sum.p50), fmtLatency(sum.p95), fmtLatency(sum.max), len(results), fmtLatency(elapsed))
+	if sum.firstFailure != "" {
+		fmt.Fprintf(stdout, "first failure: %s\n", sum.firstFailure)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("interrupted after %d of %d requests: %w", len(results), opts.repeat, err)
+	}
+	if sum.failed > 0 {
+		return fmt.Errorf("%d of %d requests failed: Podio counts each non-2xx or missing answer as a failed delivery", sum.failed, len(results))
+	}
+	return nil
+}
+
+// triggerResult is the outcome of one POST of an event.
+type triggerResult struct {
+	code      int    // the status code; 0 when no answer came
+	status    string // e.g. "200 OK"
+	latency   time.Duration
+	body      []byte // the first triggerShownBody bytes of the answer
+	truncated bool   // the answer was longer than body
+	err       error  // no answer: unreachable, broken connection, timeout
+}
+
+func (r triggerResult) ok() bool { return r.err == nil && r.code >= 200 && r.code <= 299 }
+
+// postEvent POSTs body, form-encoded, to target and waits at most
+// timeout for the answer.
+func postEvent(ctx context.Context, hc *http.Client, target, body string, timeout time.Duration) triggerResult {
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errTriggerNoAnswer)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
+	if err != nil {
+		return triggerResult{err: err}
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", triggerUserAgent)
+	start := time.Now()
+	resp, err := hc.Do(req)
+	if err != nil {
+		r := triggerResult{latency: time.Since(start), err: err}
+		if errors.Is(context.Cause(ctx), errTriggerNoAnswer) {
+			r.err = fmt.Errorf("no answer within %s (Podio gives up after 15 s): %w", timeout, errTriggerNoAnswer)
+		}
+		return r
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, triggerShownBody+1))
+	r := triggerResult{code: resp.StatusCode, status: resp.Status, latency: time.Since(start)}
+	if err != nil {
+		r.err = fmt.Errorf("answered %s, then reading the body failed: %w", resp.Status, err)
+	}
+	if len(b) > triggerShownBody {
+		b, r.truncated = b[:triggerShownBody], true
+	}
+	r.body = b
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // so the connection can be reused
+	return r
+}
+
+// errTriggerNoAnswer is the cause of a POST that timed out.
+var errTriggerNoAnswer = errors.New("no answer in time")
+
+// postBurst POSTs body n times, conc at a time, and returns the results
+// in the order sent. It stops sending when ctx ends, and then returns
+// only the requests that finished.
+func postBurst(ctx context.Context, hc *http.Client, target, body string, timeout time.Duration, n, conc int) []triggerResult {
+	results := make([]triggerResult, n)
+	done := make([]bool, n)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Go(func() {
+			for i := range jobs {
+				results[i] = postEvent(ctx, hc, target, body, timeout)
+				done[i] = ctx.Err() == nil
+			}
+		})
+	}
+send:
+	for i := range n {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break send
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	var out []triggerResult
+	for i, r := range results {
+		if done[i] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// statusCount is one row of a burst's summary.
+type statusCount struct {
+	status string // a status code, or "error" for no answer
+	count  int
+}
+
+// burstSummary sums up the results of a burst.
+type burstSummary struct {
+	counts        []statusCount // by status code, "error" last
+	p50, p95, max time.Duration
+	failed        int    // non-2xx and no answer
+	firstFailure  string // what the first failed request got
+}
+
+// summarizeBurst counts results by status and computes the latency
+// percentiles (nearest rank) over every result.
+func summarizeBurst(results []triggerResult) burstSummary {
+	var sum burstSummary
+	byCode := map[int]int{}
+	errs := 0
+	lat := make([]time.Duration, 0, len(results))
+	for _, r := range results {
+		lat = append(lat, r.latency)
+		if r.err != nil {
+			errs++
+		} else {
+			byCode[r.code]++
+		}
+		if !r.ok() {
+			sum.failed++
+			if sum.firstFailure == "" {
+				sum.firstFailure = describeFailure(r)
+			}
+		}
+	}
+	for _, code := range slices.Sorted(maps.Keys(byCode)) {
+		sum.counts = append(sum.counts, statusCount{strconv.Itoa(code), byCode[code]})
+	}
+	if errs > 0 {
+		sum.counts = append(sum.counts, statusCount{"error", errs})
+	}
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		sum.p50, sum.p95, sum.max = percentile(lat, 0.50), percentile(lat, 0.95), lat[len(lat)-1]
+	}
+	return sum
+}
+
+// percentile returns the nearest-rank q-th percentile of sorted.
+func percentile(sorted []time.Duration, q float64) time.Duration {
+	i := int(math.Ceil(q*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// describeFailure says in one line what a failed request got.
+func describeFailure(r triggerResult) string {
+	if r.err != nil {
+		return r.err.Error()
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(r.body)), "\n")
+	if len(line) > 200 {
+		line = line[:200] + "..."
+	}
+	if line == "" {
+		return r.status
+	}
+	return r.status + ": " + line
+}
+
+// fmtLatency rounds d for people: 3.2ms, 850µs, 1.5s.
+func fmtLatency(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(100 * time.Microsecond).String()
+	}
+	return d.Round(time.Microsecond).String()
+}
+
+// A triggerAction performs an event's action in the mock.
+type triggerAction struct {
+	// settable are the parameters --set may give: ids of objects to act on.
+	settable []string
+	// exclusive are two of them that cannot be set together.
+	exclusive [2]string
+	run       func(r *triggerRun, ctx context.Context) error
+}
+
+// triggerActions are the events trigger --mock performs for real; the others
+// go through the control API.
+var triggerActions = map[string]triggerAction{
+	"item.create":    {settable: []string{"external_id"}, run: (*triggerRun).itemCreate},
+	"item.update":    {settable: []string{"item_id", "external_id"}, run: (*triggerRun).itemUpdate},
+	"item.delete":    {settable: []string{"item_id", "external_id"}, exclusive: [2]string{"item_id", "external_id"}, run: (*triggerRun).itemDelete},
+	"comment.create": {settable: []string{"item_id"}, run: (*triggerRun).commentCreate},
+	"comment.delete": {settable: []string{"item_id", "comment_id"}, exclusive: [2]string{"item_id", "comment_id"}, run: (*triggerRun).commentDelete},
+	"task.create":    {run: (*triggerRun).taskCreate},
+	"task.update":    {settable: []string{"task_id"}, run: (*triggerRun).taskUpdate},
+	"task.delete":    {settable: []string{"task_id"}, run: (*triggerRun).taskDelete},
+	"app.create":     {run: (*triggerRun).appCreate},
+	"app.update":     {settable: []string{"app_id"}, run: (*triggerRun).appUpdate},
+	"app.delete":     {settable: []string{"app_id"}, run: (*triggerRun).appDelete},
+}
+
+func runTriggerMock(ctx context.Context, opts triggerOptions, ev fixtures.Event, set map[string]string, stdout io.Writer) error {
+	u, err := parseHTTPURL("mock", opts.mock)
+	if err != nil {
+		return err
+	}
+	if opts.repeat != 1 || opts.concurrency != 1 {
+		return usagef("--repeat and --concurrency go with --to, not --mock")
+	}
+	if ev.Type == fixtures.VerifyEvent {
+		return usagef("hook.verify cannot be triggered in the mock: devhook hooks verify ID asks it to send a new one")
+	}
+	if _, ok := set["hook_id"]; ok {
+		return usagef("--set hook_id: the mock sends each hook its own hook_id (--to sends any)")
+	}
+	r := &triggerRun{typ: ev.Type, set: set, out: stdout}
+	if r.appID, err = optionalID("app", opts.app); err != nil {
+		return err
+	}
+	if r.spaceID, err = optionalID("space", opts.space); err != nil {
+		return err
+	}
+	for k := range set {
+		if k == "item_id" || k == "comment_id" || k == "task_id" || k == "app_id" {
+			if _, ok := parseHookID(set[k]); !ok && !opts.control {
+				return usagef("--set %s must be a positive number, not %q", k, set[k])
+			}
+		}
+	}
+	action, emulated := triggerActions[ev.Type]
+	if emulated && !opts.control {
+		for _, k := range slices.Sorted(maps.Keys(set)) {
+			if !slices.Contains(action.settable, k) {
+				return usagef("--set %s: the mock assigns it when it performs %s; with --control the event is fired with any parameters", k, ev.Type)
+			}
+		}
+		a, b := action.exclusive[0], action.exclusive[1]
+		if _, okA := set[a]; okA && a != "" {
+			if _, okB := set[b]; okB {
+				return usagef("--set %s and --set %s cannot go together for %s", a, b, ev.Type)
+			}
+		}
+	}
+	po := opts.podio
+	po.url = strings.TrimRight(u.String(), "/")
+	if po.clientID == "" && po.clientSecret.IsZero() {
+		po.clientID, po.clientSecret = seedClientID, podio.NewSecret(seedClientSecret)
+	}
+	if po.appID == 0 && po.appToken.IsZero() && po.username == "" && po.password.IsZero() {
+		po.appID, po.appToken = seedAppID, podio.NewSecret(seedAppToken)
+	}
+	if r.appID == 0 {
+		r.appID = cmp.Or(opts.podio.appID, seedAppID)
+	}
+	if r.m, err = triggerSignIn(ctx, po); err != nil {
+		return err
+	}
+	if emulated && !opts.control {
+		return action.run(r, ctx)
+	}
+	return r.fireControl(ctx)
+}
+
+// optionalID parses the value of an id flag; "" is 0.
+func optionalID(flag, v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	id, ok := parseHookID(v)
+	if !ok {
+		return 0, usagef("--%s must be a positive number, not %q", flag, v)
+	}
+	return id, nil
+}
+
+// triggerSession calls a mock's API with an access token.
+type triggerSession struct {
+	base  string
+	hc    *http.Client
+	token string
+}
+
+// triggerSignIn signs in to the mock at o.url.
+func triggerSignIn(ctx context.Context, o podioOptions) (*triggerSession, error) {
+	cr, err := o.credentials()
+	if err != nil {
+		return nil, err
+	}
+	hc := &http.Client{Timeout: 30 * time.Second}
+	cl := &podio.Client{BaseURL: o.url, HTTPClient: hc}
+	if err := cl.Authenticate(ctx, cr); err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) && ctx.Err() == nil {
+			return nil, fmt.Errorf("cannot reach the mock at %s (is devhook mock running?): %w", redactURL(o.url), ue.Err)
+		}
+		return nil, fmt.Errorf("sign in to the mock at %s: %w", redactURL(o.url), err)
+	}
+	tok, ok := cl.Token()
+	if !ok {
+		return nil, fmt.Errorf("sign in to the mock at %s: %w", redactURL(o.url), podio.ErrNotAuthenticated)
+	}
+	return &triggerSession{base: o.url, hc: hc, token: tok.AccessToken.Reveal()}, nil
+}
+
+// call sends a JSON API call and decodes a 2xx answer into out (unless
+// out is nil or the answer is empty). noHook adds hook=false.
+func (m *triggerSession) call(ctx context.Context, method, path string, noHook bool, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	if noHook {
+		path += "?hook=false"
+	}
+	req, err := http.NewRequestWithContext(ctx, method, m.base+path, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if m.token != "" && !strings.HasPrefix(path, "/_mock/") {
+		req.Header.Set("Authorization", "OAuth2 "+m.token)
+	}
+	resp, err := m.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return &triggerAPIError{Method: method, Path: path, StatusCode: resp.StatusCode, Body: b}
+	}
+	if out != nil && len(bytes.TrimSpace(b)) > 0 {
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+// triggerAPIError is a non-2xx answer of the mock.
+type triggerAPIError struct {
+	Method, Path string
+	StatusCode   int
+	Body         []byte
+}
+
+func (e *triggerAPIError) Error() string {
+	var pe struct {
+		Code        string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	msg := strings.TrimSpace(string(e.Body))
+	if json.Unmarshal(e.Body, &pe) == nil && pe.Code != "" {
+		msg = pe.Code + ": " + pe.Description
+	}
+	if len(msg) > 300 {
+		msg = msg[:300] + "..."
+	}
+	return fmt.Sprintf("%s %s: %d %s", e.Method, e.Path, e.StatusCode, msg)
+}
+
+// triggerRun is one trigger --mock: the event and where it happens.
+type triggerRun struct {
+	m       *triggerSession
+	typ     string
+	set     map[string]string
+	appID   int64 // --app, or the default
+	spaceID int64 // --space; 0 until needed, then the app's
+	out     io.Writer
+
+	apps map[int64]*triggerApp // fetched apps, by id
+}
+
+// triggerApp is what trigger needs of an app: its space and a text field to
+// write a title into.
+type triggerApp struct {
+	SpaceID int64 `json:"space_id"`
+	Fields  []struct {
+		ExternalID string `json:"external_id"`
+		Type       string `json:"type"`
+	} `json:"fields"`
+	missing bool // GET /app answered 404
+}
+
+// app fetches app id once.
+func (r *triggerRun) app(ctx context.Context, id int64) (*triggerApp, error) {
+	if a, ok := r.apps[id]; ok {
+		return a, nil
+	}
+	a := &triggerApp{}
+	err := r.m.call(ctx, http.MethodGet, "/app/"+strconv.FormatInt(id, 10), false, nil, a)
+	if ce, ok := errors.AsType[*triggerAPIError](err); ok && ce.StatusCode == http.StatusNotFound {
+		a, err = &triggerApp{missing: true}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.apps == nil {
+		r.apps = map[int64]*triggerApp{}
+	}
+	r.apps[id] = a
+	return a, nil
+}
+
+// space returns --space, or the space of --app.
+func (r *triggerRun) space(ctx context.Context) (int64, error) {
+	if r.spaceID != 0 {
+		return r.spaceID, nil
+	}
+	a, err := r.app(ctx, r.appID)
+	if err != nil {
+		return 0, err
+	}
+	if a.missing || a.SpaceID == 0 {
+		return 0, fmt.Errorf("app %d does not exist in the mock, so it has no space: give --space", r.appID)
+	}
+	r.spaceID = a.SpaceID
+	return r.spaceID, nil
+}
+
+// titleField returns the external_id of the app's field to write a title
+// into: "title" if it is a text field, else its first text field, else
+// "" (no text field). An app the mock does not know yet gets "title": a
+// permissive mock creates both.
+func (r *triggerRun) titleField(ctx context.Context, appID int64) (string, error) {
+	a, err := r.app(ctx, appID)
+	if err != nil {
+		return "", err
+	}
+	if a.missing {
+		return "title", nil
+	}
+	first := ""
+	for _, f := range a.Fields {
+		if f.Type != "text" {
+			continue
+		}
+		if f.ExternalID == "title" {
+			return f.ExternalID, nil
+		}
+		if first == "" {
+			first = f.ExternalID
+		}
+	}
+	return first, nil
+}
+
+// hookCount says how many hooks of the event are on refType refID, from
+// the mock's GET /_mock/hooks; ok is false when it cannot tell.
+func (r *triggerRun) hookCount(ctx context.Context, refType string, refID int64) (n, active int, ok bool) {
+	var hooks []struct {
+		RefType string `json:"ref_type"`
+		RefID   int64  `json:"ref_id"`
+		Type    string `json:"type"`
+		Status  string `json:"status"`
+	}
+	if err := r.m.call(ctx, http.MethodGet, "/_mock/hooks", false, nil, &hooks); err != nil {
+		return 0, 0, false
+	}
+	for _, h := range hooks {
+		if h.RefType == refType && h.RefID == refID && h.Type == r.typ {
+			n++
+			if h.Status == "active" {
+				active++
+			}
+		}
+	}
+	return n, active, true
+}
+
+// report prints what was done and how many hooks the event targets.
+func (r *triggerRun) report(ctx context.Context, did, refType string, refID int64) error {
+	line := did
+	n, active, ok := r.hookCount(ctx, refType, refID)
+	switch {
+	case !ok:
+	case n == 0:
+		line += fmt.Sprintf(", but no %s hook is registered on %s %d", r.typ, refType, refID)
+	case n == 1:
+		line += fmt.Sprintf(", 1 hook targeted (%d active)", active)
+	default:
+		line += fmt.Sprintf(", %d hooks targeted (%d active)", n, active)
+	}
+	_, err := fmt.Fprintln(r.out, line)
+	return err
+}
+
+func (r *triggerRun) note(format string, args ...any) {
+	fmt.Fprintf(r.out, format+"\n", args...)
+}
+
+// triggerStamp makes a text unique, so an update always changes something.
+func triggerStamp(s string) string {
+	return s + " " + time.Now().UTC().Format("15:04:05.000000")
+}
+
+func parseID64(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
+// createItem adds an item to appID with a title and returns its id.
+func (r *triggerRun) createItem(ctx context.Context, appID int64, externalID string, noHook bool) (int64, error) {
+	field, err := r.titleField(ctx, appID)
+	if err != nil {
+		return 0, err
+	}
+	body := map[string]any{"fields": map[string]any{}}
+	if field != "" {
+		body["fields"] = map[string]any{field: "devhook trigger " + r.typ}
+	}
+	if externalID != "" {
+		body["external_id"] = externalID
+	}
+	var out struct {
+		ItemID int64 `json:"item_id"`
+	}
+	if err := r.m.call(ctx, http.MethodPost, fmt.Sprintf("/item/app/%d/", appID), noHook, body, &out); err != nil {
+		return 0, err
+	}
+	if noHook {
+		r.note("created item %d in app %d with hook=false (it fires nothing)", out.ItemID, appID)
+	}
+	return out.ItemID, nil
+}
+
+// itemApp returns the app of item itemID.
+func (r *triggerRun) itemApp(ctx context.Context, itemID int64) (int64, error) {
+	var it struct {
+		App struct {
+			AppID int64 `json:"app_id"`
+		} `json:"app"`
+	}
+	if err := r.m.call(ctx, http.MethodGet, fmt.Sprintf("/item/%d", itemID), false, nil, &it); err != nil {
+		return 0, err
+	}
+	return it.App.AppID, nil
+}
+
+// targetItem returns the --set item_id and its app, or a new item made
+// with hook=false in --app.
+func (r *triggerRun) targetItem(ctx context.Context, externalID string) (itemID, appID int64, err error) {
+	if v, ok := r.set["item_id"]; ok {
+		itemID = parseID64(v)
+		appID, err = r.itemApp(ctx, itemID)
+		return itemID, appID, err
+	}
+	itemID, err = r.createItem(ctx, r.appID, externalID, true)
+	return itemID, r.appID, err
+}
+
+func (r *triggerRun) itemCreate(ctx context.Context) error {
+	id, err := r.createItem(ctx, r.appID, r.set["external_id"], false)
+	if err != nil {
+		return err
+	}
+	return r.report(ctx, fmt.Sprintf("created item %d in app %d: item.create fired", id, r.appID), fixtures.RefApp, r.appID)
+}
+
+func (r *triggerRun) itemUpdate(ctx context.Context) error {
+	itemID, appID, err := r.targetItem(ctx, "")
+	if err != nil {
+		return err
+	}
+	field, err := r.titleField(ctx, appID)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{}
+	if field != "" {
+		body["fields"] = map[string]any{field: triggerStamp("devhook trigger item.update")}
+	}
+	if ext, ok := r.set["external_id"]; ok {
+		body["external_id"] = ext
+	} else if field == "" {
+		body["external_id"] = triggerStamp("devhook-trigger")
+	}
+	var out struct {
+		Revision *int `json:"revision"`
+	}
+	if err := r.m.call(ctx, http.MethodPut, fmt.Sprintf("/item/%d", itemID), false, body, &out); err != nil {
+		return err
+	}
+	if out.Revision == nil {
+		return fmt.Errorf("item %d did not change (the mock answered 204), so no item.update fired", itemID)
+	}
+	return r.report(ctx, fmt.Sprintf("updated item %d in app %d: item.update fired", itemID, appID), fixtures.RefApp, appID)
+}
+
+func (r *triggerRun) itemDelete(ctx context.Context) error {
+	itemID, appID, err := r.targetItem(ctx, r.set["external_id"])
+	if err != nil {
+		return err
+	}
+	if err := r.m.call(ctx, http.MethodDelete, fmt.Sprintf("/item/%d", itemID), false, nil, nil); err != nil {
+		return err
+	}
+	return r.report(ctx, fmt.Sprintf("deleted item %d in app %d: item.delete fired", itemID, appID), fixtures.RefApp, appID)
+}
+
+// createComment comments on itemID and returns the comment's id.
+func (r *triggerRun) createComment(ctx context.Context, itemID int64, noHook bool) (int64, error) {
+	var out struct {
+		CommentID int64 `json:"comment_id"`
+	}
+	body := map[string]any{"value": "devhook trigger " + r.typ}
+	if err := r.m.call(ctx, http.MethodPost, fmt.Sprintf("/comment/item/%d/", itemID), noHook, body, &out); err != nil {
+		return 0, err
+	}
+	if noHook {
+		r.note("created comment %d on item %d with hook=false (it fires nothing)", out.CommentID, itemID)
+	}
+	return out.CommentID, nil
+}
+
+func (r *triggerRun) commentCreate(ctx context.Context) error {
+	itemID, appID, err := r.targetItem(ctx, "")
+	if err != nil {
+		return err
+	}
+	id, err := r.createComment(ctx, itemID, false)
+	if err != nil {
+		return err
+	}
+	return r.report(ctx, fmt.Sprintf("created comment %d on item %d in app %d: comment.create fired", id, itemID, appID), fixtures.RefApp, appID)
+}
+
+func (r *triggerRun) commentDelete(ctx context.Context) error {
+	var commentID, itemID, appID int64
+	var err error
+	if v, ok := r.set["comment_id"]; ok {
+		commentID = parseID64(v)
+		var cm struct {
+			Ref struct {
+				ID int64 `json:"id"`
+			} `json:"ref"`
+		}
+		if err := r.m.call(ctx, http.MethodGet, fmt.Sprintf("/comment/%d", commentID), false, nil, &cm); err != nil {
+			return err
+		}
+		itemID = cm.Ref.ID
+		if appID, err = r.itemApp(ctx, itemID); err != nil {
+			return err
+		}
+	} else {
+		if itemID, appID, err = r.targetItem(ctx, ""); err != nil {
+			return err
+		}
+		if commentID, err = r.createComment(ctx, itemID, true); err != nil {
+			return err
+		}
+	}
+	if err := r.m.call(ctx, http.MethodDelete, fmt.Sprintf("/comment/%d", commentID), false, nil, nil); err != nil {
+		return err
+	}
+	return r.report(ctx, fmt.Sprintf("deleted comment %d on item %d in app %d: comment.delete fired", commentID, itemID, appID), fixtures.RefApp, appID)
+}
+
+// targetTask returns the --set task_id and its space, or a new task made
+// with hook=false in the space.
+func (r *triggerRun) targetTask(ctx context.Context) (taskID, spaceID int64, err error) {
+	var t struct {
+		TaskID  int64 `json:"task_id"`
+		SpaceID int64 `json:"space_id"`
+	}
+	if v, ok := r.set["task_id"]; ok {
+		if err := r.m.call(ctx, http.MethodGet, "/task/"+v, false, nil, &t); err != nil {
+			return 0, 0, err
+		}
+		return t.TaskID, t.SpaceID, nil
+	}
+	if t.TaskID, t.SpaceID, err = r.createTask(ctx, true); err != nil {
+		return 0, 0, err
+	}
+	r.note("created task %d in space %d with hook=false (it fires nothing)", t.TaskID, t.SpaceID)
+	return t.TaskID, t.SpaceID, nil
+}
+
+// createTask creates a shared task on the space.
+func (r *triggerRun) createTask(ctx context.Context, noHook bool) (taskID, spaceID int64, err error) {
+	sp, err := r.space(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	var t struct {
+		TaskID int64 `json:"task_id"`
+	}
+	body := map[string]any{"text": "devhook trigger " + r.typ, "ref_type": "space", "ref_id": sp}
+	if err := r.m.call(ctx, http.MethodPost, "/task/", noHook, body, &t); err != nil {
+		return 0, 0, err
+	}
+	return t.TaskID, sp, nil
+}
+
+func (r *triggerRun) taskCreate(ctx context.Context) error {
+	id, sp, err := r.createTask(ctx, false)
+	if err != nil {
+		return err
+	}
+	return r.report(ctx, fmt.Sprintf("created task %d in space %d: task.create fired", id, sp), fixtures.RefSpace, sp)
+}
+
+func (r *triggerRun) taskUpdate(ctx context.Context) error {
+	id, sp, err := r.targetTask(ctx)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"text": triggerStamp("devhook trigger task.update")}
+	if err := r.m.call(ctx, http.MethodPut, fmt.Sprintf("/task/%d", id), false, body, nil); err != nil {
+		return err
+	}
+	return r.report(ctx, fmt.Sprintf("updated task %d in space %d: task.update fired", id, sp), fixtures.RefSpace, sp)
+}
+
+func (r *triggerRun) taskDelete(ctx context.Context) error {
+	id, sp, err := r.targetTask(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.m.call(ctx, http.MethodDelete, fmt.Sprintf("/task/%d", id), false, nil, nil); err != nil {
+		return err
+	}
+	return r.report(ctx, fmt.Sprintf("deleted task %d in space %d: task.delete fired", id, sp), fixtures.RefSpace, sp)
+}
+
+// createApp creates an app in the space.
+func (r *triggerRun) createApp(ctx context.Context, noHook bool) (appID, spaceID int64, err error) {
+	sp, err := r.space(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	var out struct {
+		AppID int64 `json:"app_id"`
+	}
+	body := map[string]any{"space_id": sp, "config": map[string]any{"name": "devhook trigger " + r.typ, "item_name": "Item"}}
+	if err := r.m.call(ctx, http.MethodPost, "/app/", noHook, body, &out); err != nil {
+		return 0, 0, err
+	}
+	if noHook {
+		r.note("created app %d in space %d with hook=false (it fires nothing)", out.AppID, sp)
+	}
+	return out.AppID, sp, nil
+}
+
+// targetApp returns the --set app_id, or a new app made with hook=false.
+func (r *triggerRun) targetApp(ctx context.Context) (int64, error) {
+	if v, ok := r.set["app_id"]; ok {
+		return parseID64(v), nil
+	}
+	id, _, err := r.createApp(ctx, true)
+	return id, err
+}
+
+func (r *triggerRun) appCreate(ctx context.Context) error {
+	id, sp, err := r.createApp(ctx, false)
+	if err != nil {
+		return err
+	}
+	return r.report(ctx, fmt.Sprintf("created app %d in space %d: app.create fired", id, sp), fixtures.RefSpace, sp)
+}
+
+func (r *triggerRun) appUpdate(ctx context.Context) error {
+	id, err := r.targetApp(ctx)
+	if err != nil {
+		return err
+	}
+	var a struct {
+		Config struct {
+			Name string `json:"name"`
+		} `json:"config"`
+	}
+	if err := r.m.call(ctx, http.MethodGet, fmt.Sprintf("/app/%d", id), false, nil, &a); err != nil {
+		return err
+	}
+	// Keep the name: the update changes nothing, and still fires.
+	body := map[string]any{"config": map[string]any{"name": a.Config.Name}}
+	if err := r.m.call(ctx, http.MethodPut, fmt.Sprintf("/app/%d", id), false, body, nil); err != nil {
+		return err
+	}
+	return r.report(ctx, fmt.Sprintf("updated app %d: app.update fired", id), fixtures.RefApp, id)
+}
+
+func (r *triggerRun) appDelete(ctx context.Context) error {
+	id, err := r.targetApp(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.m.call(ctx, http.MethodDelete, fmt.Sprintf("/app/%d", id), false, nil, nil); err != nil {
+		return err
+	}
+	return r.report(ctx, fmt.Sprintf("deleted app %d: app.delete fired", id), fixtures.RefApp, id)
+}
+
+// fireControl fires the event through POST /_mock/events on --app or
+// --space, whichever the event's hooks are registered on. app_id and
+// space_id default to that object, not to the fixture's ids.
+func (r *triggerRun) fireControl(ctx context.Context) error {
+	spec, _ := fixtures.Lookup(r.typ)
+	refType := spec.RefTypes[0]
+	refID := r.appID
+	if refType == fixtures.RefSpace {
+		sp, err := r.space(ctx)
+		if err != nil {
+			return err
+		}
+		refID = sp
+	}
+	params := map[string]string{}
+	for k, v := range r.set {
+		params[k] = v
+	}
+	for _, k := range spec.Params {
+		if _, ok := params[k]; ok {
+			continue
+		}
+		switch {
+		case k == "app_id" && refType == fixtures.RefApp, k == "space_id" && refType == fixtures.RefSpace:
+			params[k] = strconv.FormatInt(refID, 10)
+		}
+	}
+	body := map[string]any{"ref_type": refType, "ref_id": refID, "type": r.typ, "params": params}
+	var out struct {
+		EventID int64 `json:"event_id"`
+	}
+	if err := r.m.call(ctx, http.MethodPost, "/_mock/events", false, body, &out); err != nil {
+		return err
+	}
+	return r.report(ctx, fmt.Sprintf("fired %s on %s %d through the mock's control API (event %d)", r.typ, refType, refID, out.EventID), refType, refID)
+}
