@@ -13,7 +13,7 @@
 //
 //	GET  /                   the page
 //	GET  /api/state          the [State] as JSON
-//	GET  /api/deliveries     every record as JSON, oldest first
+//	GET  /api/deliveries     the records as JSON, oldest first (?limit=N: the newest N)
 //	GET  /api/stream         events "delivery" (a record) and "state" (the State)
 //	POST /api/replay/{id}    replay a record; answers the new record
 //	GET  /assets/...         the embedded script and style sheet
@@ -32,6 +32,8 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -140,11 +142,7 @@ func (s *Server) init() {
 	mux.HandleFunc("GET /api/deliveries", s.serveDeliveries)
 	mux.HandleFunc("GET /api/stream", s.serveStream)
 	mux.HandleFunc("POST /api/replay/{id}", s.serveReplay)
-	static, err := fs.Sub(assets, "assets")
-	if err != nil {
-		panic(err) // the embedded tree always has assets/
-	}
-	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(static)))
+	mux.Handle("GET /assets/", serveAssets())
 	s.handler = checkHost(http.NewCrossOriginProtection().Handler(mux))
 }
 
@@ -233,8 +231,44 @@ func (s *Server) serveState(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.state())
 }
 
+// serveDeliveries answers the records, oldest first; ?limit=N keeps the
+// newest N.
 func (s *Server) serveDeliveries(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.records())
+	recs := s.records()
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("inspector: bad limit %q: want a count", v))
+			return
+		}
+		if n < len(recs) {
+			recs = recs[len(recs)-n:]
+		}
+	}
+	writeJSON(w, http.StatusOK, recs)
+}
+
+// serveAssets serves the embedded script and style sheet with their types
+// set here, not from the machine's MIME tables: the page sends nosniff.
+func serveAssets() http.Handler {
+	static, err := fs.Sub(assets, "assets")
+	if err != nil {
+		panic(err) // the embedded tree always has assets/
+	}
+	files := http.StripPrefix("/assets/", http.FileServerFS(static))
+	types := map[string]string{
+		".js":   "text/javascript; charset=utf-8",
+		".css":  "text/css; charset=utf-8",
+		".html": "text/html; charset=utf-8",
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if t, ok := types[path.Ext(r.URL.Path)]; ok {
+			w.Header().Set("Content-Type", t)
+		}
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-cache")
+		files.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request) {

@@ -177,13 +177,15 @@ func TestAPI(t *testing.T) {
 			Status: "active", SuspendedUntil: &suspendedUntil, Failures15m: 16, Failures7d: 17, ConsecutiveFailures: 3}},
 	}}
 	src.Add(itemCreate("r-1", t0, 1))
+	src.Add(itemCreate("r-2", t0.Add(time.Second), 2))
 	_, ts := start(t, src.Source())
 	_, empty := start(t, inspector.Source{})
 
 	tests := []struct {
-		name string
-		url  string
-		want any
+		name       string
+		url        string
+		wantStatus int // 0: 200
+		want       any // nil: an error body
 	}{
 		{
 			name: "state",
@@ -206,7 +208,27 @@ func TestAPI(t *testing.T) {
 		{
 			name: "deliveries",
 			url:  ts.URL + "/api/deliveries",
-			want: []any{recordJSON(t, itemCreate("r-1", t0, 1))},
+			want: []any{recordJSON(t, itemCreate("r-1", t0, 1)), recordJSON(t, itemCreate("r-2", t0.Add(time.Second), 2))},
+		},
+		{
+			name: "newest deliveries",
+			url:  ts.URL + "/api/deliveries?limit=1",
+			want: []any{recordJSON(t, itemCreate("r-2", t0.Add(time.Second), 2))},
+		},
+		{
+			name: "limit above the count",
+			url:  ts.URL + "/api/deliveries?limit=500",
+			want: []any{recordJSON(t, itemCreate("r-1", t0, 1)), recordJSON(t, itemCreate("r-2", t0.Add(time.Second), 2))},
+		},
+		{
+			name: "limit zero",
+			url:  ts.URL + "/api/deliveries?limit=0",
+			want: []any{},
+		},
+		{
+			name:       "bad limit",
+			url:        ts.URL + "/api/deliveries?limit=all",
+			wantStatus: http.StatusBadRequest,
 		},
 		{
 			name: "no deliveries",
@@ -217,8 +239,12 @@ func TestAPI(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp, body := get(t, tt.url)
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("GET %s = %d, want 200", tt.url, resp.StatusCode)
+			wantStatus := tt.wantStatus
+			if wantStatus == 0 {
+				wantStatus = http.StatusOK
+			}
+			if resp.StatusCode != wantStatus {
+				t.Errorf("GET %s = %d, want %d", tt.url, resp.StatusCode, wantStatus)
 			}
 			if got := resp.Header.Get("Content-Type"); got != "application/json" {
 				t.Errorf("Content-Type = %q, want application/json", got)
@@ -226,6 +252,12 @@ func TestAPI(t *testing.T) {
 			var got any
 			if err := json.Unmarshal([]byte(body), &got); err != nil {
 				t.Fatal(err)
+			}
+			if tt.want == nil {
+				if m, ok := got.(map[string]any); !ok || m["error"] == "" || m["error"] == nil {
+					t.Errorf("GET %s = %s, want {\"error\": ...}", tt.url, body)
+				}
+				return
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("GET %s (-want +got):\n%s", tt.url, diff)

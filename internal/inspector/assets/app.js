@@ -284,7 +284,7 @@
 
   async function resync() {
     try {
-      const resp = await fetch("/api/deliveries");
+      const resp = await fetch(`/api/deliveries?limit=${maxRows}`);
       if (resp.ok) merge(await resp.json());
     } catch (e) {
       // The stream's error handler shows the connection state.
