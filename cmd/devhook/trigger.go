@@ -10,6 +10,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -81,8 +82,8 @@ func triggerCommand(e *env) *cli.Command {
 		&cli.StringFlag{Name: "mock", Usage: "perform the action in the running mock at this `URL` (e.g. http://127.0.0.1:8080), so the event flows through its hooks"},
 		&cli.GenericFlag{Name: "set", Value: &setValue{}, Usage: "set a parameter of the event, `KEY=VALUE` (repeatable; commas are kept)"},
 		&cli.IntFlag{Name: "repeat", Aliases: []string{"n"}, Value: 1, Usage: "with --to: send the event `N` times and print a summary"},
-		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 1, Usage: "with --to: how many requests are in flight at once"},
-		&cli.DurationFlag{Name: "timeout", Value: triggerDefaultTimeout, Usage: "with --to: how long the handler has to answer (Podio waits 15 s)"},
+		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 1, Usage: "with --to: send `C` requests at a time"},
+		&cli.DurationFlag{Name: "timeout", Value: triggerDefaultTimeout, Usage: "with --to: how long (a `DURATION`) the handler has to answer; Podio waits 15 s"},
 		&cli.StringFlag{Name: "app", Usage: "with --mock: the app `ID` to act in (default: the app signed in with, else 3001)"},
 		&cli.StringFlag{Name: "space", Usage: "with --mock: the space `ID` of space events (default: the app's space)"},
 		&cli.BoolFlag{Name: "control", Usage: "with --mock: fire the event through the mock's control API instead of performing the action"},
@@ -299,8 +300,16 @@ func postEvent(ctx context.Context, hc *http.Client, target, body string, timeou
 	resp, err := hc.Do(req)
 	if err != nil {
 		r := triggerResult{latency: time.Since(start), err: err}
-		if errors.Is(context.Cause(ctx), errTriggerNoAnswer) {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			r.err = ue.Err // not "Post URL: ...": the caller names the URL
+		}
+		var oe *net.OpError
+		switch {
+		case errors.Is(context.Cause(ctx), errTriggerNoAnswer):
 			r.err = fmt.Errorf("no answer within %s (Podio gives up after 15 s): %w", timeout, errTriggerNoAnswer)
+		case errors.As(err, &oe) && oe.Op == "dial":
+			r.err = fmt.Errorf("unreachable (is the handler running?): %w", r.err)
 		}
 		return r
 	}

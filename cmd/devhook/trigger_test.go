@@ -238,6 +238,20 @@ func TestTriggerToUnreachable(t *testing.T) {
 	}
 }
 
+func TestTriggerToTimeout(t *testing.T) {
+	triggerClearEnv(t)
+	// The handler holds every request until two are in flight; only one
+	// comes, so it answers only when trigger gives up and hangs up.
+	recv := newTriggerReceiver(t, func(r *triggerReceiver) { r.hold = 2 })
+	code, _, _, err := runDevhook(t, "trigger", "item.create", "--to", recv.URL, "--timeout", "100ms")
+	if code != exitError {
+		t.Errorf("exit code = %d, want %d", code, exitError)
+	}
+	if !errors.Is(err, errTriggerNoAnswer) {
+		t.Errorf("error %v, want %v", err, errTriggerNoAnswer)
+	}
+}
+
 func TestTriggerUsageErrors(t *testing.T) {
 	triggerClearEnv(t)
 	down := closedURL(t) // usage errors are found before any request
