@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"unicode"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/devhookhq/devhook/internal/deliverylog"
+)
+
+// defaultLast is how many deliveries `devhook deliveries` lists by default.
+const defaultLast = 20
+
+type deliveriesOptions struct {
+	last int    // how many of the newest to list; 0 means all
+	typ  string // only this event type
+	hook int64  // only this hook
+	json bool
+}
+
+func deliveriesCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "deliveries",
+		Usage: "list the webhook deliveries devhook up and devhook mock logged",
+		Description: `Lists the deliveries logged under the state directory ($DEVHOOK_STATE_DIR,
+else $XDG_STATE_HOME/devhook, else ~/.local/state/devhook), newest last.
+Give an ID to devhook replay to send one again.`,
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "last", Aliases: []string{"n"}, Value: defaultLast, Usage: "list the newest `N` (0 lists all)"},
+			&cli.StringFlag{Name: "type", Usage: "only deliveries of event `TYPE`, e.g. item.create"},
+			&cli.Int64Flag{Name: "hook", Usage: "only deliveries to hook `ID`"},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON object per delivery, with request and response"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usagef("deliveries takes no arguments, got %q", c.Args().First())
+			}
+			return runDeliveries(c.Context, deliveriesOptions{
+				last: c.Int("last"), typ: c.String("type"), hook: c.Int64("hook"), json: c.Bool("json"),
+			}, e.stdout, e.stderr)
+		},
+	}
+}
+
+func runDeliveries(ctx context.Context, opts deliveriesOptions, stdout, stderr io.Writer) error {
+	if opts.last < 0 {
+		return usagef("--last must be 0 (all) or more, not %d", opts.last)
+	}
+	if opts.hook < 0 {
+		return usagef("--hook must be a positive id, not %d", opts.hook)
+	}
+	dir, err := deliverylog.Dir()
+	if err != nil {
+		return err
+	}
+	c, err := deliverylog.ReadAll(dir)
+	if err != nil {
+		return fmt.Errorf("read delivery log: %w", err)
+	}
+	warnSkippedLines(stderr, c.Skipped)
+	var recs []deliverylog.Record
+	for _, r := range c.Records {
+		if (opts.typ == "" || r.Type == opts.typ) && (opts.hook == 0 || r.HookID == opts.hook) {
+			recs = append(recs, r)
+		}
+	}
+	if opts.last > 0 && len(recs) > opts.last {
+		recs = recs[len(recs)-opts.last:]
+	}
+	if len(recs) == 0 {
+		// Keep stdout valid JSON lines in --json mode.
+		w := stdout
+		if opts.json {
+			w = stderr
+		}
+		if len(c.Records) == 0 {
+			fmt.Fprintf(w, "no deliveries logged yet in %s\n", dir)
+		} else {
+			fmt.Fprintf(w, "no deliveries match (%d logged in %s)\n", len(c.Records), dir)
+		}
+		return nil
+	}
+	if opts.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		for _, r := range recs {
+			if err := enc.Encode(r); err != nil {
+				return fmt.Errorf("encode delivery %s: %w", r.ID, err)
+			}
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTIME\tSOURCE\tTYPE\tHOOK\tIDS\tSTATUS\tLATENCY\tOUTCOME")
+	for _, r := range recs {
+		typ := r.Type
+		if typ == "" {
+			typ = r.Kind
+		}
+		hook, status, latency := "-", "-", "-"
+		if r.HookID != 0 {
+			hook = strconv.FormatInt(r.HookID, 10)
+		}
+		if r.Status != 0 {
+			status = strconv.Itoa(r.Status)
+		}
+		if r.Status != 0 || r.LatencyMS != 0 {
+			latency = formatLatencyMS(r.LatencyMS)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			logCell(r.ID), r.Time.Local().Format("2006-01-02 15:04:05"), logCell(r.Source), logCell(typ), hook,
+			logCell(strings.Join(r.IDs, ",")), status, latency, logCell(r.Outcome))
+	}
+	return tw.Flush()
+}
+
+// warnSkippedLines tells about log lines that did not parse, typically one torn
+// by a crash.
+func warnSkippedLines(w io.Writer, skipped []deliverylog.Skipped) {
+	if len(skipped) == 0 {
+		return
+	}
+	s := skipped[0]
+	fmt.Fprintf(w, "devhook: warning: skipped %d unreadable line(s) of the delivery log, the first at %s line %d (%v)\n",
+		len(skipped), filepath.Base(s.File), s.Line, s.Err)
+}
+
+// formatLatencyMS renders a latency in milliseconds for humans: "0.4 ms",
+// "14 ms", "11.2 s".
+func formatLatencyMS(ms float64) string {
+	switch {
+	case ms < 0.95:
+		return fmt.Sprintf("%.1f ms", ms)
+	case ms < 999.5:
+		return fmt.Sprintf("%.0f ms", ms)
+	default:
+		return fmt.Sprintf("%.1f s", ms/1000)
+	}
+}
+
+// logCell makes s fit one table cell: "-" when empty, quoted when it holds
+// control characters or tabs.
+func logCell(s string) string {
+	if s == "" {
+		return "-"
+	}
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
+	}
+	return s
+}
