@@ -11,13 +11,14 @@ import (
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
-// Outcomes of the records devhook up logs.
+// Outcomes of the records devhook up and devhook replay log; the mock's
+// are its own ([mockpodio.Outcome]).
 const (
-	outcomeForwarded = "forwarded" // the local app answered 2xx
-	outcomeVerified  = "verified"  // a hook.verify devhook validated
-	outcomeRejected  = "rejected"  // a request the relay refused
-	outcomeFailed    = "failed"    // anything else
-	outcomeReplayed  = "replayed"  // a replay answered 2xx
+	logOutcomeForwarded = "forwarded" // the local app answered 2xx
+	logOutcomeVerified  = "verified"  // a hook.verify devhook validated
+	logOutcomeRejected  = "rejected"  // a request the relay refused
+	logOutcomeFailed    = "failed"    // anything else
+	logOutcomeReplayed  = "replayed"  // a replay answered 2xx
 )
 
 // recordFromRelay turns what the relay of devhook up saw into a log
@@ -55,13 +56,13 @@ func recordFromRelay(ev relay.Event) deliverylog.Record {
 	}
 	switch {
 	case ev.Kind == relay.KindRejected:
-		r.Outcome = outcomeRejected
+		r.Outcome = logOutcomeRejected
 	case ev.Kind == relay.KindVerify && ev.Verified:
-		r.Outcome = outcomeVerified
-	case ev.Kind == relay.KindDelivery && ev.Err == "" && is2xx(ev.Status):
-		r.Outcome = outcomeForwarded
+		r.Outcome = logOutcomeVerified
+	case ev.Kind == relay.KindDelivery && ev.Err == "" && status2xx(ev.Status):
+		r.Outcome = logOutcomeForwarded
 	default:
-		r.Outcome = outcomeFailed
+		r.Outcome = logOutcomeFailed
 	}
 	return r
 }
@@ -84,7 +85,7 @@ func recordFromMock(d mockpodio.Delivery) deliverylog.Record {
 		Kind:      kind,
 		Type:      d.Type,
 		HookID:    d.HookID,
-		IDs:       idParams(d.Body),
+		IDs:       recordIDParams(d.Body),
 		Outcome:   string(d.Outcome),
 		Status:    d.StatusCode,
 		LatencyMS: d.DurationMS,
@@ -100,21 +101,21 @@ func recordFromMock(d mockpodio.Delivery) deliverylog.Record {
 	}
 }
 
-// idKeys are the id parameters a record lists, in relay.Event.IDs' order.
-var idKeys = []string{
+// recordIDKeys are the id parameters a record lists, in relay.Event.IDs' order.
+var recordIDKeys = []string{
 	"item_id", "item_revision_id", "comment_id", "task_id", "app_id", "form_id",
 	"space_id", "user_id", "status_id", "profile_id", "file_ids", "external_id",
 }
 
-// idParams returns the non-empty id parameters of a form body as
+// recordIDParams returns the non-empty id parameters of a form body as
 // "key=value", as relay.Event.IDs has them.
-func idParams(body string) []string {
+func recordIDParams(body string) []string {
 	form, err := url.ParseQuery(body)
 	if err != nil {
 		return nil
 	}
 	var ids []string
-	for _, k := range idKeys {
+	for _, k := range recordIDKeys {
 		if v := form.Get(k); v != "" {
 			ids = append(ids, k+"="+v)
 		}
@@ -122,4 +123,4 @@ func idParams(body string) []string {
 	return ids
 }
 
-func is2xx(status int) bool { return status >= 200 && status <= 299 }
+func status2xx(status int) bool { return status >= 200 && status <= 299 }

@@ -17,11 +17,11 @@ import (
 
 var logT0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
 
-const formType = "application/x-www-form-urlencoded"
+const logFormType = "application/x-www-form-urlencoded"
 
 func TestRecordFromRelay(t *testing.T) {
 	body := []byte("type=item.create&hook_id=101&item_id=42&item_revision_id=7")
-	reqHeader := http.Header{"Content-Type": {formType}, "User-Agent": {"Podio"}}
+	reqHeader := http.Header{"Content-Type": {logFormType}, "User-Agent": {"Podio"}}
 	req := relay.Request{Method: "POST", Path: "/", Query: "x=1", RemoteAddr: "1.2.3.4:5", Header: reqHeader, Body: body}
 	wantReq := deliverylog.Request{Method: "POST", Path: "/", Query: "x=1", Header: reqHeader, Body: body}
 	resHeader := http.Header{"Content-Type": {"text/plain"}}
@@ -145,7 +145,7 @@ func TestRecordFromRelay(t *testing.T) {
 }
 
 func TestRecordFromMock(t *testing.T) {
-	form := http.Header{"Content-Type": {formType}}
+	form := http.Header{"Content-Type": {logFormType}}
 	tests := []struct {
 		name string
 		d    mockpodio.Delivery
@@ -222,7 +222,7 @@ func TestRecordFromMock(t *testing.T) {
 // does: the key list is a copy of the relay's.
 func TestIDParamsMatchRelay(t *testing.T) {
 	vals := url.Values{"type": {"item.create"}, "hook_id": {"101"}}
-	for i, k := range idKeys {
+	for i, k := range recordIDKeys {
 		vals.Set(k, strings.Repeat("9", i+1))
 	}
 	vals.Set("unrelated_id", "5")
@@ -241,12 +241,12 @@ func TestIDParamsMatchRelay(t *testing.T) {
 	}
 	t.Cleanup(func() { h.Close() })
 	req := httptest.NewRequestWithContext(t.Context(), "POST", "/s3cret", strings.NewReader(body))
-	req.Header.Set("Content-Type", formType)
+	req.Header.Set("Content-Type", logFormType)
 	h.ServeHTTP(httptest.NewRecorder(), req)
 	ev := <-events
 
-	if diff := cmp.Diff(ev.IDs, idParams(body)); diff != "" {
-		t.Errorf("idParams differs from relay.Event.IDs (-relay +idParams):\n%s", diff)
+	if diff := cmp.Diff(ev.IDs, recordIDParams(body)); diff != "" {
+		t.Errorf("recordIDParams differs from relay.Event.IDs (-relay +recordIDParams):\n%s", diff)
 	}
 	if diff := cmp.Diff(ev.IDs, recordFromMock(mockpodio.Delivery{Body: body}).IDs); diff != "" {
 		t.Errorf("recordFromMock IDs differ from relay.Event.IDs (-relay +mock):\n%s", diff)
