@@ -74,20 +74,65 @@ func runReplay(ctx context.Context, opts replayOptions, stdout, stderr io.Writer
 		return fmt.Errorf("read delivery log: %w", err)
 	}
 	if to == nil {
-		if rec.Target == "" {
-			return usagef("delivery %s was not sent anywhere (%s); give --to URL", rec.ID, orDefault(rec.Outcome, rec.Kind))
-		}
-		if to, err = parseReplayURL(rec.Target); err != nil {
-			return fmt.Errorf("delivery %s has target %q, not an http(s) URL; give --to URL", rec.ID, rec.Target)
+		if to, err = replayTarget(rec); err != nil {
+			return err
 		}
 	}
 
+	out := sendReplay(ctx, rec, to)
+	logged, err := logReplay(dir, out)
+	if err != nil {
+		fmt.Fprintf(stderr, "devhook: warning: the replay was not logged: %v\n", err)
+	}
+	fmt.Fprintf(stdout, "%s %s  (replay of %s", out.Request.Method, out.Target, rec.ID)
+	if logged.ID != "" {
+		fmt.Fprintf(stdout, ", logged as %s", logged.ID)
+	}
+	fmt.Fprintln(stdout, ")")
+	if out.Response.Status == 0 {
+		return fmt.Errorf("replay %s to %s: %s", rec.ID, out.Target, out.Error)
+	}
+	fmt.Fprintf(stdout, "-> %d  %s\n", out.Status, formatLatencyMS(out.LatencyMS))
+	printReplayBody(stdout, out.Response.Body)
+	if out.Outcome != logOutcomeReplayed {
+		return fmt.Errorf("replay %s to %s: %s", rec.ID, out.Target, out.Error)
+	}
+	return nil
+}
+
+// replayTarget returns where rec is re-sent without --to: where it went.
+func replayTarget(rec deliverylog.Record) (*url.URL, error) {
+	if rec.Target == "" {
+		return nil, usagef("delivery %s was not sent anywhere (%s); give --to URL", rec.ID, orDefault(rec.Outcome, rec.Kind))
+	}
+	to, err := parseReplayURL(rec.Target)
+	if err != nil {
+		return nil, fmt.Errorf("delivery %s has target %q, not an http(s) URL; give --to URL", rec.ID, rec.Target)
+	}
+	return to, nil
+}
+
+// sendReplay re-sends rec's request to `to`: same method, body and
+// headers, except those replayHeaders drops. It returns the replay's
+// record, not yet logged, whose Outcome and Error say how it went: the
+// response (status, headers, first MaxBody bytes of the body) when one
+// came, a "failed" outcome when it was not 2xx or none came.
+func sendReplay(ctx context.Context, rec deliverylog.Record, to *url.URL) deliverylog.Record {
 	method := orDefault(rec.Request.Method, http.MethodPost)
+	header := replayHeaders(rec.Request.Header)
+	out := deliverylog.Record{
+		Time: time.Now(), Source: "replay", Kind: rec.Kind, Type: rec.Type, HookID: rec.HookID, IDs: rec.IDs,
+		Target: to.Redacted(), ReplayOf: rec.ID,
+		Request: deliverylog.Request{
+			Method: method, Path: orDefault(to.EscapedPath(), "/"), Query: to.RawQuery,
+			Header: header, Body: rec.Request.Body,
+		},
+	}
 	req, err := http.NewRequestWithContext(ctx, method, to.String(), bytes.NewReader(rec.Request.Body))
 	if err != nil {
-		return fmt.Errorf("replay %s: %w", rec.ID, err)
+		out.Outcome, out.Error = logOutcomeFailed, err.Error()
+		return out
 	}
-	header := replayHeaders(rec.Request.Header)
 	req.Header = header.Clone()
 	if _, ok := req.Header["User-Agent"]; !ok {
 		// An empty value stops net/http from adding its own User-Agent.
@@ -97,26 +142,22 @@ func runReplay(ctx context.Context, opts replayOptions, stdout, stderr io.Writer
 		Timeout:       replayTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-
-	out := deliverylog.Record{
-		Source: "replay", Kind: rec.Kind, Type: rec.Type, HookID: rec.HookID, IDs: rec.IDs,
-		Target: to.Redacted(), ReplayOf: rec.ID,
-		Request: deliverylog.Request{
-			Method: method, Path: orDefault(to.EscapedPath(), "/"), Query: to.RawQuery,
-			Header: header, Body: rec.Request.Body,
-		},
-	}
-	out.Time = time.Now()
+	start := time.Now()
 	resp, err := client.Do(req)
-	var body []byte
 	if err == nil {
+		var body []byte
 		body, err = io.ReadAll(io.LimitReader(resp.Body, deliverylog.MaxBody+1))
 		resp.Body.Close()
 		out.Status = resp.StatusCode
 		out.Response = deliverylog.Response{Status: resp.StatusCode, Header: resp.Header.Clone(), Body: body}
+		if len(body) > deliverylog.MaxBody {
+			out.Response.Body, out.Response.BodyTruncated = body[:deliverylog.MaxBody], true
+		}
 	}
-	out.LatencyMS = float64(time.Since(out.Time)) / float64(time.Millisecond)
+	out.LatencyMS = float64(time.Since(start)) / float64(time.Millisecond)
 	switch {
+	case err != nil && out.Status != 0:
+		out.Outcome, out.Error = logOutcomeFailed, "read the answer: "+shortReplayError(err)
 	case err != nil:
 		out.Outcome, out.Error = logOutcomeFailed, shortReplayError(err)
 	case !status2xx(out.Status):
@@ -124,28 +165,7 @@ func runReplay(ctx context.Context, opts replayOptions, stdout, stderr io.Writer
 	default:
 		out.Outcome = logOutcomeReplayed
 	}
-	logged, lerr := logReplay(dir, out)
-	if lerr != nil {
-		fmt.Fprintf(stderr, "devhook: warning: the replay was not logged: %v\n", lerr)
-	}
-
-	fmt.Fprintf(stdout, "%s %s  (replay of %s", method, to.Redacted(), rec.ID)
-	if logged.ID != "" {
-		fmt.Fprintf(stdout, ", logged as %s", logged.ID)
-	}
-	fmt.Fprintln(stdout, ")")
-	if resp == nil {
-		return fmt.Errorf("replay %s to %s: %s", rec.ID, to.Redacted(), out.Error)
-	}
-	fmt.Fprintf(stdout, "-> %d  %s\n", out.Status, formatLatencyMS(out.LatencyMS))
-	printReplayBody(stdout, body)
-	if err != nil {
-		return fmt.Errorf("replay %s: read the answer: %s", rec.ID, shortReplayError(err))
-	}
-	if !status2xx(out.Status) {
-		return fmt.Errorf("replay %s: %s answered %d, not 2xx", rec.ID, to.Redacted(), out.Status)
-	}
-	return nil
+	return out
 }
 
 // logReplay logs r in dir and returns it as logged.

@@ -359,3 +359,34 @@ func TestReplayHeaders(t *testing.T) {
 		})
 	}
 }
+
+// TestSendReplay calls the replay engine directly, as the inspector's
+// Replay button does.
+func TestSendReplay(t *testing.T) {
+	huge := strings.Repeat("x", deliverylog.MaxBody+100)
+	recv := newReplayReceiver(t, 202, huge)
+	to, err := parseReplayURL(recv.URL + "/hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := upRecord("http://localhost:3000/")
+	rec.ID = "src-9"
+	got := sendReplay(t.Context(), rec, to)
+	want := deliverylog.Record{Source: "replay", Kind: "delivery", Type: "item.create", HookID: 101,
+		IDs: []string{"item_id=1000001", "item_revision_id=5000001"}, Outcome: "replayed", Status: 202,
+		Target: recv.URL + "/hook", ReplayOf: "src-9",
+		Request: deliverylog.Request{Method: "POST", Path: "/hook", Body: []byte(podioBody), Header: http.Header{
+			"Content-Type": {"application/x-www-form-urlencoded; charset=utf-8"}, "User-Agent": {"Podio-Webhooks"}, "X-Podio-Test": {"kept"}}},
+		Response: deliverylog.Response{Status: 202, Body: []byte(huge[:deliverylog.MaxBody]), BodyTruncated: true},
+	}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(deliverylog.Record{}, "Time", "LatencyMS"),
+		cmpopts.IgnoreFields(deliverylog.Response{}, "Header")); diff != "" {
+		t.Errorf("sendReplay (-want +got):\n%s", diff)
+	}
+	if got.Time.IsZero() || got.LatencyMS <= 0 {
+		t.Errorf("Time = %v, LatencyMS = %v; want both set", got.Time, got.LatencyMS)
+	}
+	if n := len(recv.requests()); n != 1 {
+		t.Errorf("receiver got %d requests, want 1", n)
+	}
+}
