@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
@@ -75,6 +78,10 @@ func recordFromMock(d mockpodio.Delivery) deliverylog.Record {
 	if u, err := url.Parse(d.URL); err == nil && u.EscapedPath() != "" {
 		path = u.EscapedPath()
 	}
+	var body []byte // nil, not empty, when there is none: as the log reads it back
+	if d.Body != "" {
+		body = []byte(d.Body)
+	}
 	kind := string(relay.KindDelivery)
 	if d.Type == fixtures.VerifyEvent {
 		kind = string(relay.KindVerify)
@@ -95,7 +102,7 @@ func recordFromMock(d mockpodio.Delivery) deliverylog.Record {
 			Method: http.MethodPost,
 			Path:   path,
 			Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
-			Body:   []byte(d.Body),
+			Body:   body,
 		},
 		Response: deliverylog.Response{Status: d.StatusCode},
 	}
@@ -124,3 +131,56 @@ func recordIDParams(body string) []string {
 }
 
 func status2xx(status int) bool { return status >= 200 && status <= 299 }
+
+// deliveryLogger is the delivery log as devhook up and devhook mock use
+// it: logging is an aid, not their job, so a log that cannot be opened or
+// written gets one warning and is otherwise ignored. A nil
+// *deliveryLogger logs nothing.
+type deliveryLogger struct {
+	log  *deliverylog.Log
+	warn io.Writer
+	once sync.Once // guards the write failure warning
+}
+
+// openDeliveryLogger opens the log in deliverylog.Dir(). If it cannot, it
+// warns on warn and returns nil.
+func openDeliveryLogger(warn io.Writer) *deliveryLogger {
+	dir, err := deliverylog.Dir()
+	if err == nil {
+		var l *deliverylog.Log
+		if l, err = deliverylog.Open(dir, deliverylog.Options{}); err == nil {
+			return &deliveryLogger{log: l, warn: warn}
+		}
+	}
+	fmt.Fprintf(warn, "devhook: warning: deliveries will not be logged: %v\n", err)
+	return nil
+}
+
+// append logs r and returns it as logged (with its ID), or unchanged when
+// it could not be logged.
+func (l *deliveryLogger) append(r deliverylog.Record) deliverylog.Record {
+	if l == nil {
+		return r
+	}
+	logged, err := l.log.Append(r)
+	if err != nil {
+		l.once.Do(func() { fmt.Fprintf(l.warn, "devhook: warning: deliveries are no longer logged: %v\n", err) })
+		return r
+	}
+	return logged
+}
+
+// dir returns the log's directory, "" for nil.
+func (l *deliveryLogger) dir() string {
+	if l == nil {
+		return ""
+	}
+	return l.log.Dir()
+}
+
+// close closes the log.
+func (l *deliveryLogger) close() {
+	if l != nil {
+		l.log.Close()
+	}
+}

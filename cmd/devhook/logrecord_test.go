@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -251,4 +253,69 @@ func TestIDParamsMatchRelay(t *testing.T) {
 	if diff := cmp.Diff(ev.IDs, recordFromMock(mockpodio.Delivery{Body: body}).IDs); diff != "" {
 		t.Errorf("recordFromMock IDs differ from relay.Event.IDs (-relay +mock):\n%s", diff)
 	}
+}
+
+func TestDeliveryLogger(t *testing.T) {
+	t.Run("logs", func(t *testing.T) {
+		dir := stateDir(t)
+		var warn strings.Builder
+		l := openDeliveryLogger(&warn)
+		if l == nil {
+			t.Fatalf("openDeliveryLogger = nil; warning %q", warn.String())
+		}
+		if l.dir() != dir {
+			t.Errorf("dir() = %q, want %q", l.dir(), dir)
+		}
+		a := l.append(recordFromRelay(relay.Event{Time: logT0, Kind: relay.KindDelivery, Type: "item.create", Status: 200}))
+		b := l.append(recordFromMock(mockpodio.Delivery{At: logT0, Type: "item.update", URL: "http://127.0.0.1:1/", Outcome: mockpodio.OutcomeFailed}))
+		l.close()
+		got, err := deliverylog.Read(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]deliverylog.Record{a, b}, got); diff != "" {
+			t.Errorf("logged (-want +got):\n%s", diff)
+		}
+		if a.ID == "" || b.ID == "" || warn.Len() != 0 {
+			t.Errorf("IDs %q and %q, warning %q; want IDs and no warning", a.ID, b.ID, warn.String())
+		}
+	})
+	t.Run("warns once when it cannot write", func(t *testing.T) {
+		stateDir(t)
+		var warn strings.Builder
+		l := openDeliveryLogger(&warn)
+		l.close()
+		r := deliverylog.Record{Source: "up", Kind: "delivery"}
+		for range 3 {
+			if got := l.append(r); got.ID != "" {
+				t.Errorf("append after close = %+v, want the record unchanged", got)
+			}
+		}
+		if n := strings.Count(warn.String(), "\n"); n != 1 || !strings.HasPrefix(warn.String(), "devhook: warning: deliveries are no longer logged: ") {
+			t.Errorf("warning %q, want one line", warn.String())
+		}
+	})
+	t.Run("warns and logs nothing when it cannot open", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "a-file")
+		if err := os.WriteFile(file, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv(deliverylog.StateDirEnv, file)
+		var warn strings.Builder
+		l := openDeliveryLogger(&warn)
+		if l != nil {
+			t.Errorf("openDeliveryLogger on a file = %v, want nil", l)
+		}
+		if n := strings.Count(warn.String(), "\n"); n != 1 || !strings.HasPrefix(warn.String(), "devhook: warning: deliveries will not be logged: ") {
+			t.Errorf("warning %q, want one line", warn.String())
+		}
+		r := deliverylog.Record{Source: "up", Kind: "delivery"}
+		if diff := cmp.Diff(r, l.append(r)); diff != "" {
+			t.Errorf("nil append changed the record (-want +got):\n%s", diff)
+		}
+		if l.dir() != "" {
+			t.Errorf("nil dir() = %q, want empty", l.dir())
+		}
+		l.close()
+	})
 }
