@@ -15,10 +15,10 @@ import (
 	"github.com/devhookhq/devhook/fixtures"
 )
 
-// runDevhook runs devhook with args, with the fixtures and trigger
+// runTriggerCLI runs devhook with args, with the fixtures and trigger
 // commands registered here if app.go does not yet, and maps the error to
 // an exit code as run does. err is what the app returned.
-func runDevhook(t *testing.T, args ...string) (code int, stdout, stderr string, err error) {
+func runTriggerCLI(t *testing.T, args ...string) (code int, stdout, stderr string, err error) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	e := &env{stdout: &out, stderr: &errb}
@@ -44,9 +44,9 @@ func runDevhook(t *testing.T, args ...string) (code int, stdout, stderr string, 
 	return code, out.String(), errb.String(), err
 }
 
-// fields splits output into lines of blank-separated words, so table
+// outputFields splits output into lines of blank-separated words, so table
 // columns compare without their padding.
-func fields(s string) [][]string {
+func outputFields(s string) [][]string {
 	var out [][]string
 	for l := range strings.Lines(s) {
 		out = append(out, strings.Fields(l))
@@ -55,7 +55,7 @@ func fields(s string) [][]string {
 }
 
 func TestFixturesList(t *testing.T) {
-	code, out, _, err := runDevhook(t, "fixtures", "list")
+	code, out, _, err := runTriggerCLI(t, "fixtures", "list")
 	if code != exitOK {
 		t.Fatalf("fixtures list = %d (%v), want 0", code, err)
 	}
@@ -68,7 +68,7 @@ func TestFixturesList(t *testing.T) {
 		row := []string{s.Type, orDash(strings.Join(s.RefTypes, ",")), orDash(strings.Join(s.Params, ","))}
 		want = append(want, append(row, strings.Fields(ev.Description)...))
 	}
-	if diff := cmp.Diff(want, fields(out)); diff != "" {
+	if diff := cmp.Diff(want, outputFields(out)); diff != "" {
 		t.Errorf("fixtures list (-want +got):\n%s", diff)
 	}
 	// Spot-check a row against the reference rather than the code under
@@ -91,7 +91,7 @@ func TestFixturesShow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out, _, err := runDevhook(t, "fixtures", "show", tt.event)
+			code, out, _, err := runTriggerCLI(t, "fixtures", "show", tt.event)
 			if code != exitOK {
 				t.Fatalf("fixtures show %s = %d (%v), want 0", tt.event, code, err)
 			}
@@ -147,7 +147,7 @@ func TestFixturesErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, _, err := runDevhook(t, tt.args...)
+			code, _, _, err := runTriggerCLI(t, tt.args...)
 			if code != tt.wantCode {
 				t.Errorf("devhook %v = %d, want %d", tt.args, code, tt.wantCode)
 			}

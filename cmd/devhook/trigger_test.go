@@ -34,8 +34,8 @@ func triggerClearEnv(t *testing.T) {
 	}
 }
 
-// receivedRequest is one request a triggerReceiver got.
-type receivedRequest struct {
+// triggerRequest is one request a triggerReceiver got.
+type triggerRequest struct {
 	Method, Path, ContentType, Body string
 	Form                            url.Values
 }
@@ -51,7 +51,7 @@ type triggerReceiver struct {
 	hold int
 
 	mu          sync.Mutex // guards reqs, inFlight, maxInFlight, held
-	reqs        []receivedRequest
+	reqs        []triggerRequest
 	inFlight    int
 	maxInFlight int
 	held        int
@@ -75,7 +75,7 @@ func (r *triggerReceiver) serve(w http.ResponseWriter, req *http.Request) {
 	form, _ := url.ParseQuery(string(b))
 	r.mu.Lock()
 	n := len(r.reqs)
-	r.reqs = append(r.reqs, receivedRequest{req.Method, req.URL.RequestURI(), req.Header.Get("Content-Type"), string(b), form})
+	r.reqs = append(r.reqs, triggerRequest{req.Method, req.URL.RequestURI(), req.Header.Get("Content-Type"), string(b), form})
 	r.inFlight++
 	r.maxInFlight = max(r.maxInFlight, r.inFlight)
 	wait := r.held < r.hold
@@ -103,14 +103,14 @@ func (r *triggerReceiver) serve(w http.ResponseWriter, req *http.Request) {
 	io.WriteString(w, r.body)
 }
 
-func (r *triggerReceiver) requests() []receivedRequest {
+func (r *triggerReceiver) requests() []triggerRequest {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]receivedRequest(nil), r.reqs...)
+	return append([]triggerRequest(nil), r.reqs...)
 }
 
-// closedURL is a loopback URL nothing listens on.
-func closedURL(t *testing.T) string {
+// triggerClosedURL is a loopback URL nothing listens on.
+func triggerClosedURL(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -157,7 +157,7 @@ func TestTriggerTo(t *testing.T) {
 			for _, s := range tt.set {
 				args = append(args, "--set", s)
 			}
-			code, out, _, err := runDevhook(t, args...)
+			code, out, _, err := runTriggerCLI(t, args...)
 			if code != tt.wantCode {
 				t.Errorf("exit code = %d (%v), want %d", code, err, tt.wantCode)
 			}
@@ -229,7 +229,7 @@ func TestTriggerToBodyTruncated(t *testing.T) {
 
 func TestTriggerToUnreachable(t *testing.T) {
 	triggerClearEnv(t)
-	code, _, _, err := runDevhook(t, "trigger", "item.create", "--to", closedURL(t)+"/hook")
+	code, _, _, err := runTriggerCLI(t, "trigger", "item.create", "--to", triggerClosedURL(t)+"/hook")
 	if code != exitError {
 		t.Errorf("exit code = %d, want %d", code, exitError)
 	}
@@ -243,7 +243,7 @@ func TestTriggerToTimeout(t *testing.T) {
 	// The handler holds every request until two are in flight; only one
 	// comes, so it answers only when trigger gives up and hangs up.
 	recv := newTriggerReceiver(t, func(r *triggerReceiver) { r.hold = 2 })
-	code, _, _, err := runDevhook(t, "trigger", "item.create", "--to", recv.URL, "--timeout", "100ms")
+	code, _, _, err := runTriggerCLI(t, "trigger", "item.create", "--to", recv.URL, "--timeout", "100ms")
 	if code != exitError {
 		t.Errorf("exit code = %d, want %d", code, exitError)
 	}
@@ -254,7 +254,7 @@ func TestTriggerToTimeout(t *testing.T) {
 
 func TestTriggerUsageErrors(t *testing.T) {
 	triggerClearEnv(t)
-	down := closedURL(t) // usage errors are found before any request
+	down := triggerClosedURL(t) // usage errors are found before any request
 	tests := []struct {
 		name    string
 		args    []string
@@ -293,7 +293,7 @@ func TestTriggerUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, _, err := runDevhook(t, append([]string{"trigger"}, tt.args...)...)
+			code, _, _, err := runTriggerCLI(t, append([]string{"trigger"}, tt.args...)...)
 			if code != exitUsage {
 				t.Errorf("exit code = %d (%v), want %d", code, err, exitUsage)
 			}
@@ -320,11 +320,11 @@ func TestTriggerUnknownParamLists(t *testing.T) {
 	}
 }
 
-// statusRows returns the rows of the STATUS COUNT table in out.
-func statusRows(out string) [][]string {
+// burstStatusRows returns the rows of the STATUS COUNT table in out.
+func burstStatusRows(out string) [][]string {
 	var rows [][]string
 	in := false
-	for _, f := range fields(out) {
+	for _, f := range outputFields(out) {
 		switch {
 		case len(f) == 2 && f[0] == "STATUS" && f[1] == "COUNT":
 			in = true
@@ -377,7 +377,7 @@ func TestTriggerBurst(t *testing.T) {
 				r.status = tt.status
 				r.hold = tt.wantMax
 			})
-			code, out, _, err := runDevhook(t, "trigger", "item.create", "--to", recv.URL+"/hook", "--set", "item_id=42",
+			code, out, _, err := runTriggerCLI(t, "trigger", "item.create", "--to", recv.URL+"/hook", "--set", "item_id=42",
 				"--repeat", strconv.Itoa(tt.repeat), "--concurrency", strconv.Itoa(tt.concurrency), "--timeout", "20s")
 			if code != tt.wantCode {
 				t.Errorf("exit code = %d (%v), want %d", code, err, tt.wantCode)
@@ -391,7 +391,7 @@ func TestTriggerBurst(t *testing.T) {
 					t.Errorf("request %d: form %v, want item.create with item_id 42", i, r.Form)
 				}
 			}
-			if diff := cmp.Diff(tt.wantRows, statusRows(out)); diff != "" {
+			if diff := cmp.Diff(tt.wantRows, burstStatusRows(out)); diff != "" {
 				t.Errorf("status counts (-want +got):\n%s", diff)
 			}
 			if !regexp.MustCompile(`(?m)^latency  p50 \S+  p95 \S+  max \S+  \(` + strconv.Itoa(tt.repeat) + ` requests in \S+\)$`).MatchString(out) {
@@ -556,8 +556,8 @@ func newTriggerMock(t *testing.T) (*mockpodio.Server, *triggerAPI, string) {
 	return s, api, recv.URL + "/podio"
 }
 
-// addHook creates a hook and waits until the receiver has verified it.
-func addHook(t *testing.T, s *mockpodio.Server, api *triggerAPI, refType string, refID int64, event, hookURL string) int64 {
+// triggerAddHook creates a hook and waits until the receiver has verified it.
+func triggerAddHook(t *testing.T, s *mockpodio.Server, api *triggerAPI, refType string, refID int64, event, hookURL string) int64 {
 	t.Helper()
 	out := api.call(t, http.MethodPost, fmt.Sprintf("/hook/%s/%d/", refType, refID), map[string]string{"url": hookURL, "type": event})
 	id := int64(out["hook_id"].(float64))
@@ -569,8 +569,8 @@ func addHook(t *testing.T, s *mockpodio.Server, api *triggerAPI, refType string,
 	return id
 }
 
-// lastDeliveryID is the id of the latest recorded delivery, 0 if none.
-func lastDeliveryID(s *mockpodio.Server) int64 {
+// triggerLastDeliveryID is the id of the latest recorded delivery, 0 if none.
+func triggerLastDeliveryID(s *mockpodio.Server) int64 {
 	ds := s.Deliveries()
 	if len(ds) == 0 {
 		return 0
@@ -589,10 +589,10 @@ func TestTriggerMock(t *testing.T) {
 	hooks := map[string]int64{}
 	for _, ev := range []string{"item.create", "item.update", "item.delete", "comment.create", "comment.delete",
 		"app.update", "file.change", "tag.add"} {
-		hooks[ev] = addHook(t, s, api, "app", app, ev, hookURL)
+		hooks[ev] = triggerAddHook(t, s, api, "app", app, ev, hookURL)
 	}
 	for _, ev := range []string{"task.create", "task.update", "task.delete", "app.create", "member.add", "status.create"} {
-		hooks[ev] = addHook(t, s, api, "space", space, ev, hookURL)
+		hooks[ev] = triggerAddHook(t, s, api, "space", space, ev, hookURL)
 	}
 	// Objects that exist before the commands run, made without events.
 	item := int64(api.call(t, http.MethodPost, "/item/app/3001/?hook=false", map[string]any{
@@ -603,7 +603,7 @@ func TestTriggerMock(t *testing.T) {
 		map[string]any{"value": "made by the test"})["comment_id"].(float64))
 	doomed := int64(api.call(t, http.MethodPost, "/app/?hook=false", map[string]any{
 		"space_id": space, "config": map[string]any{"name": "Doomed"}})["app_id"].(float64))
-	hooks["app.delete"] = addHook(t, s, api, "app", doomed, "app.delete", hookURL)
+	hooks["app.delete"] = triggerAddHook(t, s, api, "app", doomed, "app.delete", hookURL)
 
 	const anyID = "<any id>"
 	tests := []struct {
@@ -721,8 +721,8 @@ func TestTriggerMock(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before, after := s.Stats().Events, lastDeliveryID(s)
-			code, out, _, err := runDevhook(t, append([]string{"trigger", "--mock", s.URL}, tt.args...)...)
+			before, after := s.Stats().Events, triggerLastDeliveryID(s)
+			code, out, _, err := runTriggerCLI(t, append([]string{"trigger", "--mock", s.URL}, tt.args...)...)
 			if code != exitOK {
 				t.Fatalf("exit code = %d (%v), want 0", code, err)
 			}
@@ -783,7 +783,7 @@ func TestTriggerMockNoHook(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out, _, err := runDevhook(t, append([]string{"trigger", "--mock", s.URL}, tt.args...)...)
+			code, out, _, err := runTriggerCLI(t, append([]string{"trigger", "--mock", s.URL}, tt.args...)...)
 			if code != exitOK {
 				t.Fatalf("exit code = %d (%v), want 0", code, err)
 			}
@@ -797,7 +797,7 @@ func TestTriggerMockNoHook(t *testing.T) {
 func TestTriggerMockErrors(t *testing.T) {
 	triggerClearEnv(t)
 	s, _, _ := newTriggerMock(t)
-	down := closedURL(t)
+	down := triggerClosedURL(t)
 	tests := []struct {
 		name       string
 		args       []string
@@ -811,7 +811,7 @@ func TestTriggerMockErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, _, err := runDevhook(t, append([]string{"trigger"}, tt.args...)...)
+			code, _, _, err := runTriggerCLI(t, append([]string{"trigger"}, tt.args...)...)
 			if code != exitError {
 				t.Errorf("exit code = %d (%v), want %d", code, err, exitError)
 			}
