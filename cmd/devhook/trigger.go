@@ -491,18 +491,14 @@ func runTriggerMock(ctx context.Context, opts triggerOptions, ev fixtures.Event,
 	if r.spaceID, err = optionalID("space", opts.space); err != nil {
 		return err
 	}
-	for k := range set {
-		if k == "item_id" || k == "comment_id" || k == "task_id" || k == "app_id" {
-			if _, ok := parseHookID(set[k]); !ok && !opts.control {
-				return usagef("--set %s must be a positive number, not %q", k, set[k])
-			}
-		}
-	}
 	action, emulated := triggerActions[ev.Type]
 	if emulated && !opts.control {
 		for _, k := range slices.Sorted(maps.Keys(set)) {
 			if !slices.Contains(action.settable, k) {
 				return usagef("--set %s: the mock assigns it when it performs %s; with --control the event is fired with any parameters", k, ev.Type)
+			}
+			if _, ok := parseHookID(set[k]); !ok && strings.HasSuffix(k, "_id") && k != "external_id" {
+				return usagef("--set %s must be the id of an existing object, a positive number, not %q", k, set[k])
 			}
 		}
 		a, b := action.exclusive[0], action.exclusive[1]
