@@ -49,6 +49,8 @@ func newApp(e *env) *cli.App {
 			upCommand(e),
 			hooksCommand(e),
 			mockCommand(e),
+			fixturesCommand(e),
+			triggerCommand(e),
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err}

@@ -126,7 +126,7 @@ func TestUpMockProcess(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("what the local app got (-want +got):\n%s", diff)
 	}
-	p.await(t, regexp.MustCompile(`^\d\d:\d\d:\d\d  item\.create  hook `+hooks[1]+`  item_id=`+itemID+` item_revision_id=`+revID+`.*-> 201  \d+ ms$`))
+	p.await(t, regexp.MustCompile(`^\d\d:\d\d:\d\d  item\.create  hook `+hooks[1]+`  item_id=`+itemID+` item_revision_id=`+revID+`.*-> 201  [\d.]+ ms$`))
 	p.await(t, regexp.MustCompile(`hook\.verify  hook `+hooks[1]+`  -> verified`))
 
 	// The mock delivered item.create to the relay, which answered with the
