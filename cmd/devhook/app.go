@@ -51,6 +51,8 @@ func newApp(e *env) *cli.App {
 			mockCommand(e),
 			fixturesCommand(e),
 			triggerCommand(e),
+			deliveriesCommand(e),
+			replayCommand(e),
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err}

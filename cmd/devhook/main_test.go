@@ -26,6 +26,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	devhookBin = filepath.Join(dir, "devhook")
+	// Keep test deliveries out of ~/.local/state, and the inspector off a
+	// fixed port.
+	os.Setenv("DEVHOOK_STATE_DIR", filepath.Join(dir, "state"))
+	os.Setenv("DEVHOOK_INSPECT", "127.0.0.1:0")
 	if out, err := exec.Command("go", "build", "-race", "-o", devhookBin, ".").CombinedOutput(); err != nil {
 		// Without cgo the race detector is unavailable: build without it.
 		if out2, err2 := exec.Command("go", "build", "-o", devhookBin, ".").CombinedOutput(); err2 != nil {

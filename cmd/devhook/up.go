@@ -20,6 +20,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/inspector"
 	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/internal/relay"
 	"github.com/devhookhq/devhook/mockpodio"
@@ -60,6 +61,7 @@ type upOptions struct {
 	verifyTimeout time.Duration
 	skipProbe     bool
 	connectFor    time.Duration
+	inspect       string
 }
 
 func upCommand(e *env) *cli.Command {
@@ -83,6 +85,7 @@ func upCommand(e *env) *cli.Command {
 		&cli.BoolFlag{Name: "ack", Usage: "answer Podio 200 at once and forward in the background"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per delivery instead of a line"},
 		&cli.BoolFlag{Name: "keep", Usage: "leave the hooks registered on exit"},
+		inspectFlag(),
 		&cli.DurationFlag{Name: "connect-timeout", Value: defaultConnectFor, Usage: "how long the tunnel has to connect and the public URL to answer"},
 		&cli.DurationFlag{Name: "verify-timeout", Value: defaultVerifyFor, Usage: "how long each hook has to become active"},
 	}
@@ -112,7 +115,7 @@ With --mock everything runs offline against an embedded mock of Podio.`,
 				ngrokConnect: c.String("ngrok-connect-url"), ngrokCAFile: c.String("ngrok-ca"),
 				forwardVerify: c.Bool("forward-verify"), ack: c.Bool("ack"), json: c.Bool("json"), keep: c.Bool("keep"),
 				verifyTimeout: c.Duration("verify-timeout"), skipProbe: !c.Bool("probe"),
-				connectFor: c.Duration("connect-timeout"),
+				connectFor: c.Duration("connect-timeout"), inspect: c.String("inspect"),
 			}, e.stdout, e.stderr)
 		},
 	}
@@ -241,6 +244,11 @@ type up struct {
 	verifyCh chan struct{}    // signalled on every verify event
 
 	created []int64 // hooks this run created (deleted on exit)
+	feed    *feed   // delivery log and inspector
+
+	hooksMu sync.Mutex // guards hooks
+	hooks   []*hookState
+	target  *url.URL
 }
 
 func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) (err error) {
@@ -259,6 +267,8 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) (err e
 		u.closeAll()
 		return err
 	}
+	u.target = target
+	u.feed = newFeed(opts.inspect, u.inspectorState, stderr)
 	defer func() {
 		if cerr := u.shutdown(); cerr != nil && err == nil {
 			err = cerr
@@ -285,6 +295,9 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) (err e
 	if err := u.awaitActive(ctx, hooks); err != nil {
 		return err
 	}
+	u.hooksMu.Lock()
+	u.hooks = hooks
+	u.hooksMu.Unlock()
 	u.printReady(ctx, hooks, target)
 	<-ctx.Done()
 	u.printf("\ndevhook: shutting down\n")
@@ -396,6 +409,7 @@ func (u *up) startRelay(target *url.URL) error {
 // onEvent prints one line per request the relay handled and notes the
 // outcome of each hook.verify.
 func (u *up) onEvent(ev relay.Event) {
+	u.feed.add(recordFromRelay(ev))
 	if ev.Kind == relay.KindVerify && ev.HookID != 0 {
 		u.verifyMu.Lock()
 		if ev.Verified {
@@ -619,6 +633,9 @@ func (u *up) printReady(ctx context.Context, hooks []*hookState, target *url.URL
 			}
 		}
 	}
+	if insp := u.feed.inspectorURL(); insp != "" {
+		fmt.Fprintf(w, "Inspector   %s\n", insp)
+	}
 	fmt.Fprintln(w, "Waiting for events. Ctrl-C removes the hooks and exits.")
 }
 
@@ -659,6 +676,7 @@ func (u *up) closeAll() {
 	if u.relay != nil {
 		u.relay.Close()
 	}
+	u.feed.close() // after the relay: Close waits for acked forwards, which log
 	if u.tun != nil {
 		u.tun.Close()
 	}
@@ -673,4 +691,23 @@ func joinIDs(ids []int64) string {
 		s[i] = strconv.FormatInt(id, 10)
 	}
 	return strings.Join(s, ", ")
+}
+
+// inspectorState is what the inspector shows of this run.
+func (u *up) inspectorState() inspector.State {
+	st := inspector.State{Title: "devhook up", PublicURL: u.hookURL}
+	if u.target != nil {
+		st.Target = u.target.String()
+	}
+	u.hooksMu.Lock()
+	defer u.hooksMu.Unlock()
+	for _, h := range u.hooks {
+		status := "inactive"
+		if h.active {
+			status = "active"
+		}
+		st.Hooks = append(st.Hooks, inspector.Hook{HookID: h.id, RefType: h.spec.refType, RefID: h.spec.refID,
+			Type: h.spec.event, URL: u.hookURL, Status: status})
+	}
+	return st
 }

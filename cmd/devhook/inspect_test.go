@@ -1,0 +1,73 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/devhookhq/devhook/internal/deliverylog"
+)
+
+// TestUpInspectorAndReplay: the inspector of `devhook up --mock` lists a
+// delivery, and its Replay re-sends the same body to the local app, which
+// `devhook deliveries` then shows.
+func TestUpInspectorAndReplay(t *testing.T) {
+	state := t.TempDir()
+	app := newLocalApp(t, 200)
+	p := start(t, []string{"DEVHOOK_STATE_DIR=" + state}, "up", "--mock", "--event", "item.create", "--forward-to", app.srv.URL+"/in")
+	mockURL := p.await(t, regexp.MustCompile(`embedded mock at (http://127\.0\.0\.1:\d+)`))[1]
+	insp := p.await(t, regexp.MustCompile(`^Inspector   (http://127\.0\.0\.1:\d+)$`))[1]
+	p.await(t, regexp.MustCompile(`^Waiting for events`))
+
+	signInMock(t, mockURL, "3001", "devhook-app-token").call("POST", "/item/app/3001/", `{"fields":{"title":"inspect me"}}`)
+	first := app.next(t)
+	p.await(t, regexp.MustCompile(`item\.create  hook \d+`))
+
+	var recs []deliverylog.Record
+	getJSON(t, insp+"/api/deliveries", &recs)
+	var delivery deliverylog.Record
+	for _, r := range recs {
+		if r.Type == "item.create" {
+			delivery = r
+		}
+	}
+	if delivery.ID == "" || string(delivery.Request.Body) != first.Body || delivery.Status != 200 {
+		t.Fatalf("inspector records: %+v", recs)
+	}
+
+	res, err := http.Post(insp+"/api/replay/"+delivery.ID, "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("replay: %d %s", res.StatusCode, b)
+	}
+	if again := app.next(t); again != first {
+		t.Errorf("replayed request %+v, want %+v", again, first)
+	}
+	p.interrupt(t)
+
+	var stdout, stderr strings.Builder
+	t.Setenv("DEVHOOK_STATE_DIR", state)
+	code := run(t.Context(), []string{"devhook", "deliveries", "--type", "item.create"}, &stdout, &stderr)
+	if code != 0 || !regexp.MustCompile(`(?m)\sup\s.*item\.create`).MatchString(stdout.String()) || !regexp.MustCompile(`(?m)\sreplay\s.*item\.create`).MatchString(stdout.String()) {
+		t.Errorf("deliveries (exit %d):\n%s%s", code, stdout.String(), stderr.String())
+	}
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
