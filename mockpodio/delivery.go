@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -87,6 +88,11 @@ type pending struct {
 	verify    bool // a hook.verify: sent whatever the hook's state, not counted by the rules
 	duplicate bool
 	gen       int // the server generation it was queued in
+
+	// ready is closed once the delivery's delay has passed on the clock;
+	// nil means it has none. timer closes it.
+	ready chan struct{}
+	timer Timer
 }
 
 func encodeParams(ps []param) string {
@@ -193,14 +199,69 @@ func (s *Server) newPendingLocked(eventID int64, h *hook, typ string, params []p
 	return &pending{eventID: eventID, hookID: h.ID, typ: typ, url: u, params: ps, gen: s.gen}
 }
 
-// enqueueLocked puts p on h's queue and starts h's worker if idle.
+// enqueueLocked puts p on h's queue and starts h's worker if idle. p's
+// delay starts now, so advancing a manual clock past it makes every
+// delivery queued before the advance due at once.
 func (s *Server) enqueueLocked(h *hook, p *pending) {
+	if d := s.delayLocked(h, p); d > 0 {
+		ready := make(chan struct{})
+		p.ready = ready
+		p.timer = s.clock().AfterFunc(d, func() { close(ready) })
+	}
 	s.wg.Add(1)
 	h.queue = append(h.queue, p)
 	if !h.working {
 		h.working = true
 		go s.work(h)
 	}
+}
+
+// delayLocked is how long p waits in h's queue at least: QueueDelay, a
+// random part up to QueueJitter, and the delay of an injected fault (never
+// for a hook.verify).
+func (s *Server) delayLocked(h *hook, p *pending) time.Duration {
+	d := s.QueueDelay
+	if s.QueueJitter > 0 {
+		rng := s.randsLocked(h).queue
+		if p.duplicate {
+			rng = s.randsLocked(h).faults // queued by the worker, not in firing order
+		}
+		d += time.Duration(rng.Int64N(int64(s.QueueJitter) + 1))
+	}
+	if f := s.faults.deliveryFor(h.ID); f != nil && !p.verify {
+		d += f.Delay.Duration
+	}
+	return d
+}
+
+// hookRand is one hook's random streams. Each hook has its own, seeded
+// from FaultSeed and its id, so what it draws does not depend on how other
+// hooks' deliveries interleave: queue is drawn from as events are queued
+// (in firing order), faults by the hook's worker.
+type hookRand struct {
+	queue, faults *mrand.Rand
+}
+
+func (s *Server) randsLocked(h *hook) *hookRand {
+	r := s.hookRands[h]
+	if r == nil {
+		k := splitmix64(s.faultSeed() ^ splitmix64(uint64(h.ID)))
+		r = &hookRand{
+			queue:  mrand.New(mrand.NewPCG(k, splitmix64(k+1))),
+			faults: mrand.New(mrand.NewPCG(splitmix64(k+2), splitmix64(k+3))),
+		}
+		s.hookRands[h] = r
+	}
+	return r
+}
+
+// splitmix64 scrambles x (the SplitMix64 finalizer), to derive unrelated
+// seeds from related numbers.
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 // work drains h's queue, one delivery at a time: a hook's deliveries are
@@ -216,31 +277,33 @@ func (s *Server) work(h *hook) {
 		}
 		i := 0
 		if f := s.faults.deliveryFor(h.ID); f != nil && f.Reorder && len(h.queue) > 1 {
-			i = s.rng.IntN(len(h.queue))
+			i = s.randsLocked(h).faults.IntN(len(h.queue))
 		}
 		p := h.queue[i]
-		h.queue = append(h.queue[:i], h.queue[i+1:]...)
-		delay := s.QueueDelay
-		if s.QueueJitter > 0 {
-			delay += time.Duration(s.rng.Int64N(int64(s.QueueJitter) + 1))
-		}
-		if f := s.faults.deliveryFor(h.ID); f != nil {
-			delay += f.Delay.Duration
+		if i == 0 {
+			h.queue[0] = nil
+			h.queue = h.queue[1:]
+		} else {
+			h.queue = append(h.queue[:i], h.queue[i+1:]...)
 		}
 		s.mu.Unlock()
-		if delay > 0 {
-			s.waitClock(delay)
+		if p.ready == nil || s.awaitReady(p) {
+			s.attempt(p)
 		}
-		s.attempt(p)
 		s.wg.Done()
 	}
 }
 
-// waitClock blocks until d has passed on the mock's clock.
-func (s *Server) waitClock(d time.Duration) {
-	done := make(chan struct{})
-	s.clock().AfterFunc(d, func() { close(done) })
-	<-done
+// awaitReady blocks until p's delay has passed on the clock and reports
+// true, or false when the server closes first: p is then abandoned.
+func (s *Server) awaitReady(p *pending) bool {
+	select {
+	case <-p.ready:
+		return true
+	case <-s.closing:
+		p.timer.Stop()
+		return false
+	}
 }
 
 // attempt delivers p, unless the hook's state or a fault says otherwise,
@@ -271,12 +334,13 @@ func (s *Server) attempt(p *pending) {
 	}
 	var duplicate bool
 	if f := s.faults.deliveryFor(p.hookID); f != nil && !p.verify && !p.duplicate {
-		if f.DropRate > 0 && s.rng.Float64() < f.DropRate {
+		rng := s.randsLocked(h).faults
+		if f.DropRate > 0 && rng.Float64() < f.DropRate {
 			s.recordLocked(p, Delivery{Outcome: OutcomeDroppedFault, At: now, Error: "dropped by an injected fault"})
 			s.mu.Unlock()
 			return
 		}
-		duplicate = f.DuplicateRate > 0 && s.rng.Float64() < f.DuplicateRate
+		duplicate = f.DuplicateRate > 0 && rng.Float64() < f.DuplicateRate
 	}
 	s.mu.Unlock()
 
@@ -302,6 +366,7 @@ func (s *Server) attempt(p *pending) {
 	if duplicate && h != nil && !h.Deleted {
 		dup := *p
 		dup.duplicate = true
+		dup.ready, dup.timer = nil, nil
 		s.enqueueLocked(h, &dup)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"path"
 	"strings"
 	"time"
@@ -273,6 +274,9 @@ func (s *Server) applyAPIFaults(c *call) error {
 		case <-c.r.Context().Done():
 			t.Stop()
 			return c.r.Context().Err()
+		case <-s.closing:
+			t.Stop()
+			return errorf(http.StatusServiceUnavailable, codeUnavailable, "The mock is shutting down")
 		}
 	}
 	if hit.Status == 0 {

@@ -92,11 +92,13 @@ type Server struct {
 	// faults, so a run can be reproduced. 0 means 1.
 	FaultSeed uint64
 
-	srv      *http.Server
-	initOnce sync.Once
-	wg       sync.WaitGroup // counts queued and running deliveries
-	connMu   sync.Mutex     // guards conns
-	conns    map[net.Conn]http.ConnState
+	srv       *http.Server
+	initOnce  sync.Once
+	wg        sync.WaitGroup // counts queued and running deliveries
+	closing   chan struct{}  // closed by Close: waits on the clock end early
+	closeOnce sync.Once
+	connMu    sync.Mutex // guards conns
+	conns     map[net.Conn]http.ConnState
 
 	mu          sync.Mutex // guards everything below
 	gen         int        // bumped by Reset: deliveries of an older generation are not recorded
@@ -122,7 +124,8 @@ type Server struct {
 	dropped     int // deliveries dropped from the record by MaxDeliveries
 	changed     chan struct{}
 	faults      faultSet
-	rng         *mrand.Rand
+	rng         *mrand.Rand         // API fault rates
+	hookRands   map[*hook]*hookRand // each hook's random streams
 	delivClient *http.Client
 }
 
@@ -165,9 +168,13 @@ func (s *Server) Start() error {
 }
 
 // Close stops the server and blocks until every API request in flight and
-// every queued or running delivery has finished.
+// every queued or running delivery has finished. Deliveries still waiting
+// out a queue delay or an injected delay are abandoned unrecorded, and
+// calls waiting out an injected latency get 503, so Close never waits on a
+// manual clock nobody advances.
 func (s *Server) Close() {
 	s.init()
+	s.closeOnce.Do(func() { close(s.closing) })
 	if s.srv != nil {
 		// Like httptest: stop accepting, close the connections that carry
 		// no request (Shutdown would wait 5 s for fresh ones), then wait
@@ -229,12 +236,10 @@ func (s *Server) init() {
 	s.initOnce.Do(func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		seed := s.FaultSeed
-		if seed == 0 {
-			seed = 1
-		}
+		seed := s.faultSeed()
 		s.rng = mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 		s.changed = make(chan struct{})
+		s.closing = make(chan struct{})
 		s.delivClient = s.HTTPClient
 		if s.delivClient == nil {
 			tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -268,6 +273,7 @@ func (s *Server) resetLocked() {
 	s.deliveries = nil
 	s.dropped = 0
 	s.faults = faultSet{}
+	s.hookRands = map[*hook]*hookRand{}
 	if s.Seed != nil {
 		s.loadSeedLocked(s.Seed)
 	}
@@ -287,6 +293,13 @@ func (s *Server) logf(format string, args ...any) {
 	if s.Logf != nil {
 		s.Logf(format, args...)
 	}
+}
+
+func (s *Server) faultSeed() uint64 {
+	if s.FaultSeed != 0 {
+		return s.FaultSeed
+	}
+	return 1
 }
 
 func (s *Server) deliveryTimeout() time.Duration {
