@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -36,6 +37,7 @@ const (
 	defaultConnectFor = 20 * time.Second // ngrok must connect, and the public URL answer, within this
 	cleanupTimeout    = 15 * time.Second // deleting hooks on exit
 	defaultVerifyFor  = 20 * time.Second // a hook must become active within this
+	defaultMockAddr   = "127.0.0.1:8080" // where up --mock's mock listens, so trigger --mock finds it
 )
 
 type upOptions struct {
@@ -62,11 +64,14 @@ type upOptions struct {
 	skipProbe     bool
 	connectFor    time.Duration
 	inspect       string
+	mockAddr      string
+	mockAddrSet   bool
 }
 
 func upCommand(e *env) *cli.Command {
 	flags := []cli.Flag{
 		&cli.BoolFlag{Name: "mock", Usage: "run fully offline against an embedded mock of Podio (no account, no network)"},
+		&cli.StringFlag{Name: "mock-addr", Value: defaultMockAddr, Usage: "with --mock: where the embedded mock listens (a free port if this one is taken)"},
 		&cli.IntFlag{Name: "port", Aliases: []string{"p"}, Usage: "forward deliveries to http://localhost:`PORT`/ (default 3000)"},
 		&cli.StringFlag{Name: "forward-to", Usage: "forward deliveries to this local `URL`, e.g. http://localhost:3000/podio/hook"},
 		&cli.Int64SliceFlag{Name: "app", Usage: "register hooks on app `ID` (events default to item.create, item.update, item.delete)"},
@@ -116,6 +121,7 @@ With --mock everything runs offline against an embedded mock of Podio.`,
 				forwardVerify: c.Bool("forward-verify"), ack: c.Bool("ack"), json: c.Bool("json"), keep: c.Bool("keep"),
 				verifyTimeout: c.Duration("verify-timeout"), skipProbe: !c.Bool("probe"),
 				connectFor: c.Duration("connect-timeout"), inspect: c.String("inspect"),
+				mockAddr: c.String("mock-addr"), mockAddrSet: c.IsSet("mock-addr"),
 			}, e.stdout, e.stderr)
 		},
 	}
@@ -311,11 +317,18 @@ func (u *up) startMock() error {
 	if err != nil {
 		return fmt.Errorf("default seed: %w", err)
 	}
-	s, err := mockpodio.NewUnstartedServer()
-	if err != nil {
-		return fmt.Errorf("start mock: %w", err)
+	l, err := net.Listen("tcp", u.opts.mockAddr)
+	if err != nil && !u.opts.mockAddrSet {
+		l, err = net.Listen("tcp", "127.0.0.1:0")
 	}
-	s.Seed = seed
+	if err != nil {
+		return fmt.Errorf("start mock on %s: %w", u.opts.mockAddr, err)
+	}
+	if warn := exposureWarning(l.Addr()); warn != "" {
+		fmt.Fprintln(u.stderr, warn)
+	}
+	// The local tunnel listens on a random loopback port: allow it.
+	s := &mockpodio.Server{Listener: l, AllowAnyPort: true, Seed: seed}
 	if err := s.Start(); err != nil {
 		return fmt.Errorf("start mock: %w", err)
 	}
