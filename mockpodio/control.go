@@ -42,8 +42,9 @@ func (s *Server) Advance(d time.Duration) error {
 
 // FireEvent fires an event of type typ on the object refType/refID, as if
 // the action had happened in Podio, and returns the event id. Parameters
-// the event takes but params lacks get the values of its fixture; a
-// parameter the event does not take is an error.
+// the event takes but params lacks get the values of its fixture, except
+// app_id on an app and space_id on a space, which are refID; a parameter
+// the event does not take is an error.
 func (s *Server) FireEvent(refType string, refID int64, typ string, params map[string]string) (int64, error) {
 	if !fixtures.Allowed(refType, typ) {
 		if _, ok := fixtures.Lookup(typ); !ok || typ == fixtures.VerifyEvent {
@@ -57,6 +58,11 @@ func (s *Server) FireEvent(refType string, refID int64, typ string, params map[s
 	ev, err := fixtures.Get(typ)
 	if err != nil {
 		return 0, invalid("%v", err)
+	}
+	// The object fired on is the event's own app or space, unless told.
+	own := map[string]string{fixtures.RefApp: "app_id", fixtures.RefSpace: "space_id"}[refType]
+	if _, ok := ev.Params[own]; ok && own != "" {
+		ev.Params[own] = strconv.FormatInt(refID, 10)
 	}
 	if params != nil {
 		if _, ok := params["hook_id"]; ok {

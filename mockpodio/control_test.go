@@ -295,7 +295,7 @@ func TestControlEvents(t *testing.T) {
 	}
 	eventID := num(t, field(t, res.Body, "event_id"))
 	d := awaitDelivery(t, s, func(d mockpodio.Delivery) bool { return d.EventID == eventID })
-	want := map[string]string{"type": "member.add", "hook_id": itoa(hookID), "space_id": "7263541", "user_id": "7"}
+	want := map[string]string{"type": "member.add", "hook_id": itoa(hookID), "space_id": "2001", "user_id": "7"}
 	if diff := cmp.Diff(want, d.Params); diff != "" || d.HookID != hookID || d.Outcome != mockpodio.OutcomeDelivered {
 		t.Errorf("delivery %s to hook %d, want delivered to %d; params (-want +got):\n%s", d.Outcome, d.HookID, hookID, diff)
 	}

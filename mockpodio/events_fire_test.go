@@ -133,6 +133,10 @@ func TestFireEveryEvent(t *testing.T) {
 					want := map[string]string{"type": typ, "hook_id": itoa(h.id)}
 					for _, k := range ref.params {
 						want[k] = fixture.Params[k]
+						// An app or space event names the object it fires on.
+						if (refType == "app" && k == "app_id") || (refType == "space" && k == "space_id") {
+							want[k] = itoa(seedRefs[refType])
+						}
 						if v, ok := tc.params[k]; ok {
 							want[k] = v
 						}
