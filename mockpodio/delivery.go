@@ -85,7 +85,8 @@ type pending struct {
 	typ       string
 	url       string
 	params    []param
-	verify    bool // a hook.verify: sent whatever the hook's state, not counted by the rules
+	body      string // params, form-encoded
+	verify    bool   // a hook.verify: sent whatever the hook's state, not counted by the rules
 	duplicate bool
 	gen       int // the server generation it was queued in
 
@@ -196,7 +197,7 @@ func (s *Server) newPendingLocked(eventID int64, h *hook, typ string, params []p
 	ps = append(ps, param{"type", typ}, param{"hook_id", strconv.FormatInt(h.ID, 10)})
 	ps = append(ps, params...)
 	ps = append(ps, extra...)
-	return &pending{eventID: eventID, hookID: h.ID, typ: typ, url: u, params: ps, gen: s.gen}
+	return &pending{eventID: eventID, hookID: h.ID, typ: typ, url: u, params: ps, body: encodeParams(ps), gen: s.gen}
 }
 
 // enqueueLocked puts p on h's queue and starts h's worker if idle. p's
@@ -414,7 +415,7 @@ func (s *Server) post(p *pending) (int, error) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	timer := s.clock().AfterFunc(timeout, func() { cancel(errDeliveryTimeout) })
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, strings.NewReader(encodeParams(p.params)))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, strings.NewReader(p.body))
 	if err != nil {
 		timer.Stop()
 		return 0, fmt.Errorf("bad hook URL: %w", err)
@@ -462,7 +463,7 @@ func (s *Server) recordLocked(p *pending, d Delivery) {
 	d.Type = p.typ
 	d.URL = p.url
 	d.Params = paramMap(p.params)
-	d.Body = encodeParams(p.params)
+	d.Body = p.body
 	d.Duplicate = p.duplicate
 	d.DurationMS = float64(d.Duration) / float64(time.Millisecond)
 	s.counts[d.Outcome]++
@@ -471,10 +472,12 @@ func (s *Server) recordLocked(p *pending, d Delivery) {
 		s.dropped += over
 		s.deliveries = append(s.deliveries[:0:0], s.deliveries[over:]...)
 	}
-	msg := ""
-	if d.Error != "" {
-		msg = "  " + d.Error
+	if s.Logf != nil {
+		msg := ""
+		if d.Error != "" {
+			msg = "  " + d.Error
+		}
+		s.Logf("hook %d  %s  -> %s %d  %.1f ms%s", d.HookID, d.Type, d.Outcome, d.StatusCode, d.DurationMS, msg)
 	}
-	s.logf("hook %d  %s  -> %s %d  %.1f ms%s", d.HookID, d.Type, d.Outcome, d.StatusCode, d.DurationMS, msg)
 	s.notifyLocked()
 }
