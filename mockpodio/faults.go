@@ -282,6 +282,10 @@ func (s *Server) applyAPIFaults(c *call) error {
 	if hit.Status == 0 {
 		return nil
 	}
+	if hit.Status == 420 {
+		// Over the limit, as the headers say too.
+		c.w.Header().Set("X-Rate-Limit-Remaining", "0")
+	}
 	code, desc := defaultFaultError(hit.Status)
 	if hit.Error != "" {
 		code = hit.Error

@@ -68,6 +68,14 @@ func TestAPIFaultStatus(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("error body (-want +got):\n%s", diff)
 			}
+			limit, remaining := rateHeaders(t, res)
+			wantRemaining := limit
+			if tt.fault.Status == 420 {
+				wantRemaining = 0
+			}
+			if limit != mockpodio.DefaultRateLimitCeiling || remaining != wantRemaining {
+				t.Errorf("X-Rate-Limit-Limit, -Remaining = %d, %d, want %d, %d", limit, remaining, mockpodio.DefaultRateLimitCeiling, wantRemaining)
+			}
 		})
 	}
 }
