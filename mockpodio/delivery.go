@@ -422,6 +422,10 @@ func (s *Server) post(p *pending) (int, error) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("User-Agent", deliveryUserAgent)
+	// A keep-alive connection the receiver closed while idle must not fail
+	// the delivery: an empty idempotency key lets the transport resend on
+	// a new connection, and is not sent on the wire.
+	req.Header["X-Idempotency-Key"] = nil
 	resp, err := s.delivClient.Do(req)
 	inTime := timer.Stop()
 	if err != nil {

@@ -3,6 +3,7 @@ package mockpodio_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -811,5 +812,38 @@ func TestCloseDoesNotWaitForTheClock(t *testing.T) {
 	}
 	if n := len(rc.requests()); n != 0 || s.Stats().Deliveries != 0 {
 		t.Errorf("after Close: %d requests received, %d deliveries recorded; want the waiting hook.verify abandoned", n, s.Stats().Deliveries)
+	}
+}
+
+func TestDeliveryOverAKeepAliveConnectionTheReceiverClosed(t *testing.T) {
+	e := newHookEnv(t)
+	var mu sync.Mutex
+	var headers []http.Header
+	rs := statusReceiver(t, e.s, e.token, func(r *http.Request) int {
+		mu.Lock()
+		headers = append(headers, r.Header.Clone())
+		mu.Unlock()
+		return http.StatusOK
+	})
+	hookID := activeHook(t, e.s, e.token, "app", 7, rs.URL, "item.create")
+	for i := range 20 {
+		rs.CloseClientConnections() // the mock's pooled connection is now dead
+		e.fire(t, fmt.Sprint("e", i))
+		awaitDeliveries(t, e.s, 2+i)
+	}
+	var got []mockpodio.Outcome
+	for _, d := range e.events(hookID) {
+		got = append(got, d.Outcome)
+	}
+	if diff := cmp.Diff(slices.Repeat([]mockpodio.Outcome{mockpodio.OutcomeDelivered}, 20), got); diff != "" {
+		t.Errorf("outcomes (-want +got):\n%s", diff)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"Accept-Encoding", "Content-Length", "Content-Type", "User-Agent"}
+	for i, h := range headers {
+		if diff := cmp.Diff(want, slices.Sorted(maps.Keys(h))); diff != "" {
+			t.Errorf("delivery %d headers (-want +got):\n%s", i, diff)
+		}
 	}
 }
