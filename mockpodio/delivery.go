@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -482,6 +483,11 @@ func (s *Server) recordLocked(p *pending, d Delivery) {
 			msg = "  " + d.Error
 		}
 		s.Logf("hook %d  %s  -> %s %d  %.1f ms%s", d.HookID, d.Type, d.Outcome, d.StatusCode, d.DurationMS, msg)
+	}
+	if s.OnDelivery != nil {
+		cp := d
+		cp.Params = maps.Clone(d.Params)
+		s.OnDelivery(cp)
 	}
 	s.notifyLocked()
 }

@@ -88,6 +88,10 @@ type Server struct {
 	// Logf receives one line per API call and per delivery. nil means no
 	// log.
 	Logf func(format string, args ...any)
+	// OnDelivery is called with every recorded delivery, in the order they
+	// are recorded. It runs under the server's lock: it must be quick and
+	// must not call the Server's methods. nil means no call.
+	OnDelivery func(Delivery)
 	// FaultSeed seeds the random choices of queue jitter and delivery
 	// faults, so a run can be reproduced. 0 means 1.
 	FaultSeed uint64
