@@ -107,7 +107,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, parts []st
 	case "GET stats":
 		writeJSON(w, http.StatusOK, s.Stats())
 	case "GET clock":
-		writeJSON(w, http.StatusOK, s.clockState())
+		writeJSON(w, http.StatusOK, s.ClockState())
 	case "POST clock/advance":
 		var body struct {
 			Duration Duration `json:"duration"`
@@ -120,7 +120,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, parts []st
 			writeError(w, r, errorf(http.StatusConflict, codeConflict, "%v", err))
 			return
 		}
-		writeJSON(w, http.StatusOK, s.clockState())
+		writeJSON(w, http.StatusOK, s.ClockState())
 	case "POST events":
 		var body struct {
 			RefType string            `json:"ref_type"`
@@ -171,7 +171,8 @@ type controlHook struct {
 	InactiveReason string `json:"inactive_reason"`
 }
 
-func (s *Server) clockState() ClockState {
+// ClockState returns the mock clock's reading and whether it is manual.
+func (s *Server) ClockState() ClockState {
 	_, manual := s.Clock.(*ManualClock)
 	return ClockState{Now: s.now(), Manual: manual}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/inspector"
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
@@ -28,6 +29,7 @@ type mockOptions struct {
 	queueJitter     time.Duration
 	faultSeed       uint64
 	quiet           bool
+	inspect         string
 }
 
 func mockCommand(e *env) *cli.Command {
@@ -52,6 +54,7 @@ events, faults, reset): see the README.`,
 			&cli.DurationFlag{Name: "queue-delay", Usage: "delay every delivery by this much (Podio's queue at peak times)"},
 			&cli.DurationFlag{Name: "queue-jitter", Usage: "add a random delay up to this much to every delivery"},
 			&cli.Uint64Flag{Name: "fault-seed", Usage: "seed of the random choices (jitter, faults), for reproducible runs"},
+			inspectFlag(),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no line per API call and delivery"},
 		},
 		Action: func(c *cli.Context) error {
@@ -62,7 +65,7 @@ events, faults, reset): see the README.`,
 				addr: c.String("addr"), seedFile: c.String("seed"), allowAnyPort: c.Bool("allow-any-port"),
 				clock: c.String("clock"), deliveryTimeout: c.Duration("delivery-timeout"), rateLimit: c.String("rate-limit"),
 				queueDelay: c.Duration("queue-delay"), queueJitter: c.Duration("queue-jitter"), faultSeed: c.Uint64("fault-seed"),
-				quiet: c.Bool("quiet"),
+				quiet: c.Bool("quiet"), inspect: c.String("inspect"),
 			}, e.stdout, e.stderr)
 		},
 	}
@@ -143,6 +146,9 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 		return fmt.Errorf("listen on %s: %w", opts.addr, err)
 	}
 	s.Listener = l
+	f := newFeed(opts.inspect, func() inspector.State { return mockInspectorState(s) }, stderr)
+	defer f.close() // after s.Close, which waits for the deliveries
+	s.OnDelivery = func(d mockpodio.Delivery) { f.add(recordFromMock(d)) }
 	if err := s.Start(); err != nil {
 		l.Close()
 		return err
@@ -151,6 +157,9 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 		fmt.Fprintln(stderr, warn)
 	}
 	printMockBanner(stdout, s, opts)
+	if u := f.inspectorURL(); u != "" {
+		fmt.Fprintf(stdout, "Inspector   %s\n", u)
+	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "devhook mock: shutting down")
 	s.Close()
@@ -192,4 +201,17 @@ func printMockBanner(w io.Writer, s *mockpodio.Server, opts mockOptions) {
 		fmt.Fprintln(w, "  note        hook URLs must use port 80 or 443, as on Podio (--allow-any-port to relax)")
 	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
+}
+
+// mockInspectorState is what the inspector shows of a mock: its hooks with
+// their suspension state, and its clock.
+func mockInspectorState(s *mockpodio.Server) inspector.State {
+	clock := s.ClockState()
+	st := inspector.State{Title: "devhook mock", PublicURL: s.URL, MockClock: &clock.Now, ClockManual: clock.Manual}
+	for _, h := range s.Hooks() {
+		st.Hooks = append(st.Hooks, inspector.Hook{HookID: h.HookID, RefType: h.RefType, RefID: h.RefID, Type: h.Type,
+			URL: h.URL, Status: h.Status, InactiveReason: h.InactiveReason, SuspendedUntil: h.SuspendedUntil,
+			Failures15m: h.Failures15m, Failures7d: h.Failures7d, ConsecutiveFailures: h.ConsecutiveFailures})
+	}
+	return st
 }

@@ -80,6 +80,22 @@ func TestMockProcess(t *testing.T) {
 	p.await(t, regexp.MustCompile(`hook \d+  item\.create  -> delivered 200`))
 	p.await(t, regexp.MustCompile(`api  POST /item/app/3001/ -> 200`))
 
+	// The inspector shows the mock's deliveries, hooks and clock.
+	insp := p.await(t, regexp.MustCompile(`^Inspector   (http://127\.0\.0\.1:\d+)$`))[1]
+	var recs []struct{ Source, Type, Outcome string }
+	getJSON(t, insp+"/api/deliveries", &recs)
+	if diff := cmp.Diff([]struct{ Source, Type, Outcome string }{{"mock", "hook.verify", "delivered"}, {"mock", "item.create", "delivered"}}, recs); diff != "" {
+		t.Errorf("inspector deliveries (-want +got):\n%s", diff)
+	}
+	var state struct {
+		MockClock *time.Time `json:"mock_clock"`
+		Hooks     []struct{ Status string }
+	}
+	getJSON(t, insp+"/api/state", &state)
+	if state.MockClock == nil || len(state.Hooks) != 1 || state.Hooks[0].Status != "active" {
+		t.Errorf("inspector state = %+v", state)
+	}
+
 	if code := p.interrupt(t); code != 0 {
 		t.Errorf("exit code after Ctrl-C = %d, want 0", code)
 	}
