@@ -11,9 +11,10 @@ import (
 	"github.com/devhookhq/devhook/internal/deliverylog"
 )
 
-// TestUpInspectorAndReplay: the inspector of `devhook up --mock` lists a
-// delivery, and its Replay re-sends the same body to the local app, which
-// `devhook deliveries` then shows.
+// TestUpInspectorAndReplay is the workbench end to end: `devhook trigger
+// --mock` creates an item in the mock of `devhook up --mock`, the local app
+// gets item.create, the inspector lists it, its Replay re-sends the same
+// body to the app, and `devhook deliveries` shows both.
 func TestUpInspectorAndReplay(t *testing.T) {
 	state := t.TempDir()
 	app := newLocalApp(t, 200)
@@ -22,7 +23,14 @@ func TestUpInspectorAndReplay(t *testing.T) {
 	insp := p.await(t, regexp.MustCompile(`^Inspector   (http://127\.0\.0\.1:\d+)$`))[1]
 	p.await(t, regexp.MustCompile(`^Waiting for events`))
 
-	signInMock(t, mockURL, "3001", "devhook-app-token").call("POST", "/item/app/3001/", `{"fields":{"title":"inspect me"}}`)
+	// devhook trigger performs the action in up's embedded mock.
+	var tout, terr strings.Builder
+	if code := run(t.Context(), []string{"devhook", "trigger", "item.create", "--mock", mockURL}, &tout, &terr); code != 0 {
+		t.Fatalf("trigger: exit %d\n%s%s", code, tout.String(), terr.String())
+	}
+	if !strings.Contains(tout.String(), "item.create fired, 1 hook targeted") {
+		t.Errorf("trigger said:\n%s", tout.String())
+	}
 	first := app.next(t)
 	p.await(t, regexp.MustCompile(`item\.create  hook \d+`))
 
