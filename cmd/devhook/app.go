@@ -79,12 +79,19 @@ func setUsageErrors(c *cli.Command) {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr}
 	err := newApp(e).RunContext(ctx, args)
-	if err == nil {
-		return exitOK
+	if err != nil {
+		fmt.Fprintf(stderr, "devhook: %v\n", err)
 	}
-	fmt.Fprintf(stderr, "devhook: %v\n", err)
-	var ue usageError
-	if errors.As(err, &ue) {
+	return exitCode(err)
+}
+
+// exitCode maps a command's error to the exit code: 0, 2 for a usage
+// error, 1 for anything else.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, new(usageError)):
 		return exitUsage
 	}
 	return exitError

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,36 +16,11 @@ import (
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
-// runLogCLI runs devhook with args and the deliveries and replay commands,
-// registered here if app.go does not yet, and maps the error to an exit
-// code and a message as run does.
+// runLogCLI runs devhook in-process (see runCLI).
 func runLogCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	e := &env{stdout: &out, stderr: &errb}
-	app := newApp(e)
-	if app.Command("deliveries") == nil {
-		app.Commands = append(app.Commands, deliveriesCommand(e), replayCommand(e))
-		for _, c := range app.Commands {
-			setUsageErrors(c)
-		}
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	err := app.RunContext(ctx, append([]string{"devhook"}, args...))
-	switch {
-	case err == nil:
-		code = exitOK
-	case errors.As(err, new(usageError)):
-		code = exitUsage
-	default:
-		code = exitError
-	}
-	if err != nil {
-		errb.WriteString("devhook: " + err.Error() + "\n")
-	}
-	t.Logf("devhook %s -> %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out.String(), errb.String())
-	return code, out.String(), errb.String()
+	code, stdout, stderr, _ = runCLI(t, args...)
+	return code, stdout, stderr
 }
 
 // stateDir points DEVHOOK_STATE_DIR at a new directory, not yet created.

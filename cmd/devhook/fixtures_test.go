@@ -1,47 +1,21 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/devhookhq/devhook/fixtures"
 )
 
-// runTriggerCLI runs devhook with args, with the fixtures and trigger
-// commands registered here if app.go does not yet, and maps the error to
-// an exit code as run does. err is what the app returned.
+// runTriggerCLI runs devhook in-process (see runCLI).
 func runTriggerCLI(t *testing.T, args ...string) (code int, stdout, stderr string, err error) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	e := &env{stdout: &out, stderr: &errb}
-	app := newApp(e)
-	if app.Command("trigger") == nil {
-		app.Commands = append(app.Commands, fixturesCommand(e), triggerCommand(e))
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	err = app.RunContext(ctx, append([]string{"devhook"}, args...))
-	switch {
-	case err == nil:
-		code = exitOK
-	case errors.As(err, new(usageError)):
-		code = exitUsage
-	default:
-		code = exitError
-	}
-	if err != nil {
-		errb.WriteString("devhook: " + err.Error() + "\n")
-	}
-	t.Logf("devhook %s -> %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out.String(), errb.String())
-	return code, out.String(), errb.String(), err
+	return runCLI(t, args...)
 }
 
 // outputFields splits output into lines of blank-separated words, so table

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -138,33 +136,11 @@ func (r *hooksReceiver) code(t *testing.T, hookID string) string {
 	}
 }
 
-// runHooksCLI runs devhook with args and the hooks command, registered
-// here if app.go does not yet, and maps the error to an exit code and
-// a message as run does.
+// runHooksCLI runs devhook in-process (see runCLI).
 func runHooksCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	e := &env{stdout: &out, stderr: &errb}
-	app := newApp(e)
-	if app.Command("hooks") == nil {
-		app.Commands = append(app.Commands, hooksCommand(e))
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	err := app.RunContext(ctx, append([]string{"devhook"}, args...))
-	switch {
-	case err == nil:
-		code = exitOK
-	case errors.As(err, new(usageError)):
-		code = exitUsage
-	default:
-		code = exitError
-	}
-	if err != nil {
-		errb.WriteString("devhook: " + err.Error() + "\n")
-	}
-	t.Logf("devhook %s -> %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out.String(), errb.String())
-	return code, out.String(), errb.String()
+	code, stdout, stderr, _ = runCLI(t, args...)
+	return code, stdout, stderr
 }
 
 // clearPodioEnv makes sure no PODIO_* variable of the environment the

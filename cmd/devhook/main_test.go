@@ -139,3 +139,19 @@ func (p *process) wait(t *testing.T) int {
 		return -1
 	}
 }
+
+// runCLI runs devhook in-process with args, bounded to 30 s, and returns
+// what run would print and return, plus the command's error.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb strings.Builder
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	err = newApp(&env{stdout: &out, stderr: &errb}).RunContext(ctx, append([]string{"devhook"}, args...))
+	if err != nil {
+		errb.WriteString("devhook: " + err.Error() + "\n")
+	}
+	code = exitCode(err)
+	t.Logf("devhook %s -> %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out.String(), errb.String())
+	return code, out.String(), errb.String(), err
+}
