@@ -193,11 +193,13 @@ func (s *Server) handleCreateHook(c *call) (int, any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	undo := s.checkpointLocked()
 	t, err := s.hookRefLocked(c)
 	if err != nil {
 		return 0, nil, err
 	}
 	if !fixtures.Allowed(t.refType, body.Type) {
+		undo()
 		spec, _ := fixtures.Lookup(body.Type)
 		return 0, nil, invalid("Invalid type %q for ref_type %s: it can be registered on %s", body.Type, t.refType, strings.Join(spec.RefTypes, ", "))
 	}
@@ -208,6 +210,7 @@ func (s *Server) handleCreateHook(c *call) (int, any, error) {
 		}
 	}
 	if n >= MaxHooksPerType {
+		undo()
 		return 0, nil, invalid("The %s %d already has %d hooks of type %s, the most allowed", t.refType, t.refID, MaxHooksPerType, body.Type)
 	}
 	h := &hook{

@@ -3,6 +3,7 @@ package mockpodio
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"sort"
@@ -198,6 +199,26 @@ func categoryValue(o fieldOption) map[string]any {
 	return map[string]any{"value": map[string]any{"id": o.ID, "text": o.Text, "status": "active", "color": o.Color}}
 }
 
+// checkpointLocked returns a function that removes the apps, spaces and
+// fields permissive mode created since the checkpoint, so a request that
+// fails after creating them changes nothing. It must be called under the
+// lock that was held at the checkpoint.
+func (s *Server) checkpointLocked() (undo func()) {
+	saved := s.ids
+	apps, spaces, fields := maps.Clone(s.apps), maps.Clone(s.spaces), maps.Clone(s.fields)
+	nFields := make(map[int64]int, len(s.apps))
+	for id, a := range s.apps {
+		nFields[id] = len(a.FieldIDs)
+	}
+	return func() {
+		s.ids = saved
+		s.apps, s.spaces, s.fields = apps, spaces, fields
+		for id, a := range s.apps {
+			a.FieldIDs = a.FieldIDs[:nFields[id]]
+		}
+	}
+}
+
 // appForWriteLocked returns the app of an item write; permissive mode
 // creates an unknown one.
 func (s *Server) appForWriteLocked(id int64) (*app, error) {
@@ -250,12 +271,14 @@ func (s *Server) handleCreateItem(c *call) (int, any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	undo := s.checkpointLocked()
 	a, err := s.appForWriteLocked(appID)
 	if err != nil {
 		return 0, nil, err
 	}
 	changes, err := s.parseFieldsLocked(a, body.Fields)
 	if err != nil {
+		undo()
 		return 0, nil, err
 	}
 	it := &item{
@@ -430,8 +453,10 @@ func (s *Server) updateItem(c *call, body itemWrite, _ string) (int, any, error)
 			"The item has been updated since revision %d: the current revision is %d", *body.Revision, it.Revision)
 	}
 	a := s.apps[it.AppID]
+	undo := s.checkpointLocked()
 	changes, err := s.parseFieldsLocked(a, body.Fields)
 	if err != nil {
+		undo()
 		return 0, nil, err
 	}
 	var changed []int64

@@ -138,6 +138,9 @@ func (c *call) decode(v any) error {
 		}
 		return errorf(http.StatusBadRequest, codeInvalidValue, "Invalid JSON body: %v", err)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errorf(http.StatusBadRequest, codeInvalidValue, "Invalid JSON body: more after the first value")
+	}
 	return nil
 }
 
