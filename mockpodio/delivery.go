@@ -472,11 +472,7 @@ func (s *Server) recordLocked(p *pending, d Delivery) {
 	d.Duplicate = p.duplicate
 	d.DurationMS = float64(d.Duration) / float64(time.Millisecond)
 	s.counts[d.Outcome]++
-	s.deliveries = append(s.deliveries, d)
-	if over := len(s.deliveries) - s.maxDeliveries(); over > 0 {
-		s.dropped += over
-		s.deliveries = append(s.deliveries[:0:0], s.deliveries[over:]...)
-	}
+	s.storeLocked(d)
 	if s.Logf != nil {
 		msg := ""
 		if d.Error != "" {
@@ -490,4 +486,49 @@ func (s *Server) recordLocked(p *pending, d Delivery) {
 		s.OnDelivery(cp)
 	}
 	s.notifyLocked()
+}
+
+// The record is a ring: the delivery with ID k lives in
+// s.deliveries[(k-1) % len(s.deliveries)], and the record holds IDs
+// s.dropped+1 through s.recorded. It grows by appending until it holds
+// MaxDeliveries, then each new delivery overwrites the oldest: amortized
+// O(1) per delivery, whatever the cap.
+
+// storeLocked puts d, whose ID is s.recorded, into the record, dropping
+// the oldest delivery when the record is full.
+func (s *Server) storeLocked(d Delivery) {
+	limit := s.maxDeliveries()
+	held := int(s.recorded-1) - s.dropped // before d
+	switch {
+	case len(s.deliveries) == held && held < limit && s.dropped == 0:
+		s.deliveries = append(s.deliveries, d) // growing: slot k-1 is the end
+		return
+	case len(s.deliveries) != limit:
+		s.relayoutLocked(limit) // MaxDeliveries changed since the ring filled
+	}
+	if held >= limit {
+		s.dropped++
+	}
+	s.deliveries[(d.ID-1)%int64(limit)] = d
+}
+
+// relayoutLocked rebuilds the ring with limit slots, keeping the newest
+// deliveries that fit and counting the others as dropped. It runs only
+// when MaxDeliveries changes while the ring is full.
+func (s *Server) relayoutLocked(limit int) {
+	held := int(s.recorded-1) - s.dropped
+	if over := held - limit; over > 0 {
+		s.dropped += over
+	}
+	ring := make([]Delivery, limit)
+	for id := int64(s.dropped) + 1; id < s.recorded; id++ {
+		ring[(id-1)%int64(limit)] = *s.deliveryLocked(id)
+	}
+	s.deliveries = ring
+}
+
+// deliveryLocked returns the recorded delivery with ID id, which must be
+// held: s.dropped < id <= s.recorded.
+func (s *Server) deliveryLocked(id int64) *Delivery {
+	return &s.deliveries[(id-1)%int64(len(s.deliveries))]
 }

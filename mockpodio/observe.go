@@ -12,10 +12,11 @@ func (s *Server) Deliveries() []Delivery {
 	s.init()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Delivery, len(s.deliveries))
-	for i, d := range s.deliveries {
+	out := make([]Delivery, 0, s.recorded-int64(s.dropped))
+	for id := int64(s.dropped) + 1; id <= s.recorded; id++ {
+		d := *s.deliveryLocked(id)
 		d.Params = maps.Clone(d.Params)
-		out[i] = d
+		out = append(out, d)
 	}
 	return out
 }
@@ -71,21 +72,23 @@ func (s *Server) AwaitDeliveries(ctx context.Context, n int) error {
 // when ctx ends.
 func (s *Server) AwaitDelivery(ctx context.Context, match func(Delivery) bool) (Delivery, error) {
 	s.init()
-	seen := 0
+	var seen int64 // the last ID looked at, in generation gen
+	gen := -1
 	for {
 		s.mu.Lock()
 		ch := s.changed
 		var found *Delivery
-		start := max(0, seen-s.dropped)
-		for i := start; i < len(s.deliveries); i++ {
-			if match(s.deliveries[i]) {
-				d := s.deliveries[i]
+		if s.gen != gen {
+			seen, gen = 0, s.gen // started, or reset since
+		}
+		for id := max(seen, int64(s.dropped)) + 1; id <= s.recorded; id++ {
+			if d := *s.deliveryLocked(id); match(d) {
 				d.Params = maps.Clone(d.Params)
 				found = &d
 				break
 			}
 		}
-		seen = len(s.deliveries) + s.dropped
+		seen = s.recorded
 		s.mu.Unlock()
 		if found != nil {
 			return *found, nil
