@@ -240,8 +240,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	out, err := h.newOutRequest(r, rest, body)
 	if err != nil {
-		// Cannot happen for a URL that New accepted and a path that matched
-		// the secret, but never panic on it.
+		// A header the HTTP client refuses (only a Handler not behind a
+		// net/http server gets one); the URL cannot fail for a target New
+		// accepted and a path that matched the secret.
 		h.finish(w, &ev, start, http.StatusBadRequest, fmt.Sprintf("build local request: %v", err), "devhook: bad request\n")
 		return
 	}
@@ -458,6 +459,11 @@ func (h *Handler) newOutRequest(r *http.Request, rest string, body []byte) (*htt
 	}
 	out.Header = r.Header.Clone()
 	removeHopByHop(out.Header)
+	for k, vs := range out.Header {
+		if err := checkHeader(k, vs); err != nil {
+			return nil, err
+		}
+	}
 	out.Header.Del("Expect") // the body has been read already
 	if _, ok := out.Header["User-Agent"]; !ok {
 		// An empty value stops net/http from adding its own User-Agent.
@@ -512,6 +518,25 @@ var hopByHop = []string{
 	"Trailer",
 	"Transfer-Encoding",
 	"Upgrade",
+}
+
+// checkHeader refuses a header the HTTP client would not send: a name
+// that is not a token, or a value with control characters other than tab.
+// net/http servers refuse such headers already; a Handler mounted behind
+// something else may still get them, and they are the sender's fault, not
+// the local app's.
+func checkHeader(name string, values []string) error {
+	if name == "" || strings.ContainsFunc(name, func(r rune) bool {
+		return r > 0x7e || r <= ' ' || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", r)
+	}) {
+		return fmt.Errorf("invalid header name %q", name)
+	}
+	for _, v := range values {
+		if strings.ContainsFunc(v, func(r rune) bool { return (r < ' ' && r != '\t') || r == 0x7f }) {
+			return fmt.Errorf("invalid value of header %s", name)
+		}
+	}
+	return nil
 }
 
 // removeHopByHop deletes hop-by-hop headers from h, including those named
