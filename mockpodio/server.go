@@ -95,6 +95,12 @@ type Server struct {
 	// FaultSeed seeds the random choices of queue jitter and delivery
 	// faults, so a run can be reproduced. 0 means 1.
 	FaultSeed uint64
+	// StateFile is a file the state survives restarts in: Start loads it
+	// when it exists (instead of Seed; a manual Clock is set to its saved
+	// reading) and the server saves it after every change, replacing it
+	// atomically. See [Server.SaveState]. Deliveries queued or in flight
+	// are not saved. Empty means no persistence.
+	StateFile string
 
 	srv       *http.Server
 	initOnce  sync.Once
@@ -103,6 +109,11 @@ type Server struct {
 	closeOnce sync.Once
 	connMu    sync.Mutex // guards conns
 	conns     map[net.Conn]http.ConnState
+
+	saveMu      sync.Mutex // guards stateLoaded, saved; held while writing StateFile
+	stateLoaded bool       // StateFile was loaded (or found missing): saving may replace it
+	saved       []byte     // what StateFile holds
+	saverDone   chan struct{}
 
 	mu          sync.Mutex // guards everything below
 	gen         int        // bumped by Reset: deliveries of an older generation are not recorded
@@ -165,8 +176,11 @@ func (s *Server) Start() error {
 		return errors.New("mockpodio: start: already started")
 	}
 	s.init()
+	if err := s.startState(); err != nil {
+		return err
+	}
 	s.URL = "http://" + s.Listener.Addr().String()
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ConnState: s.trackConn}
+	s.srv = &http.Server{Handler: s.persistingHandler(), ReadHeaderTimeout: 10 * time.Second, ConnState: s.trackConn}
 	go s.srv.Serve(s.Listener)
 	return nil
 }
@@ -195,6 +209,7 @@ func (s *Server) Close() {
 		s.srv.Shutdown(context.Background())
 	}
 	s.wg.Wait()
+	s.closeState()
 	if s.delivClient != nil {
 		s.delivClient.CloseIdleConnections()
 	}
