@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -30,6 +31,7 @@ type mockOptions struct {
 	faultSeed       uint64
 	quiet           bool
 	inspect         string
+	stateFile       string
 }
 
 func mockCommand(e *env) *cli.Command {
@@ -41,6 +43,8 @@ handshake, items, comments, tasks and apps whose writes fire webhooks, with
 Podio's 15-second timeout and suspension rules. It starts with a default seed
 (a space, a "Bugs" app, credentials) and stays permissive: unknown apps and
 credentials are accepted. --seed FILE makes it strict, like real Podio.
+--state FILE keeps hooks, items, comments, tasks, tokens and the rules'
+counters across restarts (deliveries queued or in flight are not kept).
 
 The mock's own control API lives under /_mock/ (hooks, deliveries, clock,
 events, faults, reset): see the README.`,
@@ -54,6 +58,7 @@ events, faults, reset): see the README.`,
 			&cli.DurationFlag{Name: "queue-delay", Usage: "delay every delivery by this much (Podio's queue at peak times)"},
 			&cli.DurationFlag{Name: "queue-jitter", Usage: "add a random delay up to this much to every delivery"},
 			&cli.Uint64Flag{Name: "fault-seed", Usage: "seed of the random choices (jitter, faults), for reproducible runs"},
+			&cli.StringFlag{Name: "state", Usage: "keep the mock's state (hooks, items, tokens, rule counters) in `FILE` across restarts"},
 			inspectFlag(),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no line per API call and delivery"},
 		},
@@ -65,7 +70,7 @@ events, faults, reset): see the README.`,
 				addr: c.String("addr"), seedFile: c.String("seed"), allowAnyPort: c.Bool("allow-any-port"),
 				clock: c.String("clock"), deliveryTimeout: c.Duration("delivery-timeout"), rateLimit: c.String("rate-limit"),
 				queueDelay: c.Duration("queue-delay"), queueJitter: c.Duration("queue-jitter"), faultSeed: c.Uint64("fault-seed"),
-				quiet: c.Bool("quiet"), inspect: c.String("inspect"),
+				quiet: c.Bool("quiet"), inspect: c.String("inspect"), stateFile: c.String("state"),
 			}, e.stdout, e.stderr)
 		},
 	}
@@ -79,6 +84,7 @@ func newMockServer(opts mockOptions, log io.Writer) (*mockpodio.Server, error) {
 		QueueDelay:      opts.queueDelay,
 		QueueJitter:     opts.queueJitter,
 		FaultSeed:       opts.faultSeed,
+		StateFile:       opts.stateFile,
 	}
 	var err error
 	if s.RateLimit, err = parseRateLimit(opts.rateLimit); err != nil {
@@ -151,6 +157,9 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 	s.OnDelivery = func(d mockpodio.Delivery) { f.add(recordFromMock(d)) }
 	if err := s.Start(); err != nil {
 		l.Close()
+		if se, ok := errors.AsType[*mockpodio.StateError](err); ok {
+			return fmt.Errorf("state %s: %w", se.Path, se.Err)
+		}
 		return err
 	}
 	if warn := exposureWarning(l.Addr()); warn != "" {
