@@ -109,7 +109,7 @@ func FuzzHandler(f *testing.F) {
 			if ev.Kind != KindRejected {
 				t.Errorf("%s %s: event kind %s, want rejected", method, path, ev.Kind)
 			}
-			if strings.Contains(ev.Request.Path+ev.Request.Query, testSecret) {
+			if strings.Contains(ev.Request.Path, testSecret) || strings.Contains(ev.Request.Query, testSecret) {
 				t.Errorf("%s %s: event shows the secret: path %q query %q", method, path, ev.Request.Path, ev.Request.Query)
 			}
 			if strings.Contains(rec.Body.String(), testSecret) {
