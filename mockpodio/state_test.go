@@ -74,7 +74,7 @@ func TestStateRoundTrip(t *testing.T) {
 	silent := newRecorder(t, s1, "")
 	unverified := createHook(t, s1, access, "app", seedAppID, "item.delete", silent.URL()+"/silent")
 	_, code := awaitVerify(t, s1, unverified, 0)
-	deleted := createHook(t, s1, access, "app", seedAppID, "comment.create", rc.URL()+"/gone")
+	deleted := createHook(t, s1, access, "app", seedAppID, "comment.create", silent.URL()+"/gone")
 	mustStatus(t, "delete hook", do(t, s1, access, "DELETE", "/hook/"+itoa(deleted), nil), http.StatusNoContent)
 	for range mockpodio.SuspendThreshold + 1 {
 		if _, err := s1.FireEvent("app", seedAppID, "item.update", nil); err != nil {
@@ -138,7 +138,7 @@ func TestStateRoundTrip(t *testing.T) {
 
 	// New objects get fresh ids.
 	rc2 := newRecorder(t, s2, access)
-	if got, want := createHook(t, s2, access, "app", seedAppID, "item.create", rc2.URL()), deleted+1; got != want {
+	if got, want := verifiedHook(t, s2, access, "app", seedAppID, "item.create", rc2.URL()), deleted+1; got != want {
 		t.Errorf("new hook id = %d, want %d", got, want)
 	}
 	if got, want := createItem(t, s2, access, seedAppID, map[string]any{"fields": map[string]any{"title": "Next"}}), item+1; got != want {
@@ -155,6 +155,7 @@ func TestStateRoundTrip(t *testing.T) {
 	if h, _ := s2.Hook(failing); h.SuspendedUntil != nil {
 		t.Errorf("Hook(%d).SuspendedUntil = %v after the suspension, want nil", failing, h.SuspendedUntil)
 	}
+	s2.Close()
 	if matches, _ := filepath.Glob(filepath.Join(filepath.Dir(file), ".*tmp*")); len(matches) > 0 {
 		t.Errorf("temporary files left: %v", matches)
 	}
