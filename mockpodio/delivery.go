@@ -408,6 +408,10 @@ const deliveryUserAgent = "Podio-Webhooks (devhook mockpodio)"
 // time.
 var errDeliveryTimeout = errors.New("timeout")
 
+// maxForeignTimeouts bounds how many times one delivery is sent again
+// after failing with another delivery's timeout (see [Server.post]).
+const maxForeignTimeouts = 8
+
 // post sends p and returns the receiver's status. The timeout runs on the
 // mock's clock from the start of the request, and a status counts only if
 // it arrived before it.
@@ -416,25 +420,37 @@ func (s *Server) post(p *pending) (int, error) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	timer := s.clock().AfterFunc(timeout, func() { cancel(errDeliveryTimeout) })
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, strings.NewReader(p.body))
-	if err != nil {
-		timer.Stop()
-		return 0, fmt.Errorf("bad hook URL: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("User-Agent", deliveryUserAgent)
-	// A keep-alive connection the receiver closed while idle must not fail
-	// the delivery: an empty idempotency key lets the transport resend on
-	// a new connection, and is not sent on the wire.
-	req.Header["X-Idempotency-Key"] = nil
-	resp, err := s.delivClient.Do(req)
-	inTime := timer.Stop()
-	if err != nil {
-		if !inTime || errors.Is(context.Cause(ctx), errDeliveryTimeout) {
-			return 0, fmt.Errorf("timeout: no answer within %s", timeout)
+	var resp *http.Response
+	for try := 0; ; try++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, strings.NewReader(p.body))
+		if err != nil {
+			timer.Stop()
+			return 0, fmt.Errorf("bad hook URL: %w", err)
 		}
-		return 0, describeNetError(err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("User-Agent", deliveryUserAgent)
+		// A keep-alive connection the receiver closed while idle must not
+		// fail the delivery: an empty idempotency key lets the transport
+		// resend on a new connection, and is not sent on the wire.
+		req.Header["X-Idempotency-Key"] = nil
+		resp, err = s.delivClient.Do(req)
+		// Another delivery's timeout can close a pooled connection just as
+		// this one takes it; it then fails with that delivery's cause
+		// while this one's timer has not fired. Send it again: each try
+		// uses up one such connection.
+		if err != nil && try < maxForeignTimeouts && errors.Is(err, errDeliveryTimeout) && context.Cause(ctx) == nil {
+			continue
+		}
+		if err != nil {
+			inTime := timer.Stop()
+			if !inTime || errors.Is(context.Cause(ctx), errDeliveryTimeout) {
+				return 0, fmt.Errorf("timeout: no answer within %s", timeout)
+			}
+			return 0, describeNetError(err)
+		}
+		break
 	}
+	inTime := timer.Stop()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if !inTime {
