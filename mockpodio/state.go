@@ -496,11 +496,13 @@ func (s *Server) closeState() {
 }
 
 // SaveState writes the state to [Server.StateFile] now, unless the file
-// already holds it. The server saves on its own after every API call that
-// is not a GET, whenever a delivery's outcome or a control call changes
-// the state, and on Close; SaveState is for state changed otherwise, such
-// as a [ManualClock] advanced directly. Without a StateFile it does
-// nothing.
+// already holds it. The server saves on its own: before answering every
+// call but a GET or HEAD that comes through its Listener, in the
+// background whenever a delivery's outcome, a verification, a reset or a
+// clock advance changes the state, and on Close. SaveState is for state
+// changed otherwise, such as a [ManualClock] advanced directly or calls
+// served through [Server.Transport] or [Server.ServeHTTP] that a test
+// needs on disk at once. Without a StateFile it does nothing.
 func (s *Server) SaveState() error {
 	if s.StateFile == "" {
 		return nil
