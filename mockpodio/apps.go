@@ -46,6 +46,7 @@ func (s *Server) handleCreateApp(c *call) (int, any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	undo := s.checkpointLocked()
 	if _, ok := s.spaces[spaceID]; !ok {
 		if s.Strict {
 			return 0, nil, notFound("space", spaceID)
@@ -59,7 +60,7 @@ func (s *Server) handleCreateApp(c *call) (int, any, error) {
 	}
 	a := s.createAppLocked(0, spaceID, *body.Config.Name, itemName)
 	if err := s.addAppFieldsLocked(a, body.Fields); err != nil {
-		delete(s.apps, a.ID)
+		undo() // the space, the app, its fields and their ids
 		return 0, nil, err
 	}
 	if c.hooksEnabled() {

@@ -255,3 +255,66 @@ func TestBadInputWithPodioPorts(t *testing.T) {
 		t.Errorf("refused hooks changed the state (-before +after):\n%s", diff)
 	}
 }
+
+// TestRefusedWritesUseNoIDs checks that a write refused after permissive
+// mode made what it needed (a space, an app, fields) leaves no trace: the
+// next good write gets the same ids and the same answers as on a server
+// that never saw the refused one.
+func TestRefusedWritesUseNoIDs(t *testing.T) {
+	tests := []struct {
+		name       string
+		bad        struct{ method, path, body string }
+		good       struct{ method, path, body string }
+		then       string // a GET after the good write; {id} is its "app_id" or "item_id"
+		wantStatus int
+	}{
+		{
+			name:       "app with a bad field in a new space",
+			bad:        struct{ method, path, body string }{"POST", "/app/", `{"space_id":7777,"config":{"name":"X"},"fields":[{"type":"text","config":{"label":"A"}},{"type":"nope","config":{"label":"B"}}]}`},
+			good:       struct{ method, path, body string }{"POST", "/app/", `{"space_id":2001,"config":{"name":"Y"},"fields":[{"type":"text","config":{"label":"C"}}]}`},
+			then:       "/app/{id}",
+			wantStatus: 400,
+		},
+		{
+			name:       "item with new fields then a bad one",
+			bad:        struct{ method, path, body string }{"POST", "/item/app/3001/", `{"fields":{"aaa":"x","zzz":{"no":"value"}}}`},
+			good:       struct{ method, path, body string }{"POST", "/item/app/3001/", `{"fields":{"new":"y"}}`},
+			then:       "/app/3001",
+			wantStatus: 400,
+		},
+		{
+			name:       "item in a new app with a bad field",
+			bad:        struct{ method, path, body string }{"POST", "/item/app/9999/", `{"fields":{"title":{}}}`},
+			good:       struct{ method, path, body string }{"POST", "/app/", `{"space_id":2001,"config":{"name":"Y"}}`},
+			then:       "/app/{id}",
+			wantStatus: 400,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			answers := func(refused bool) []string {
+				s := newServer(t, withSeed(t, false), withClock(mockpodio.NewManualClock(clockStart)))
+				tok := seedToken(t, s)
+				if refused {
+					res := do(t, s, tok, tt.bad.method, tt.bad.path, tt.bad.body)
+					if res.Status != tt.wantStatus {
+						t.Fatalf("refused write: %d %s, want %d", res.Status, res.Raw, tt.wantStatus)
+					}
+				}
+				good := do(t, s, tok, tt.good.method, tt.good.path, tt.good.body)
+				mustStatus(t, "good write", good, 200)
+				id := ""
+				for _, k := range []string{"app_id", "item_id"} {
+					if v, ok := good.Body.(map[string]any)[k].(float64); ok && id == "" {
+						id = itoa(int64(v))
+					}
+				}
+				then := do(t, s, tok, "GET", strings.ReplaceAll(tt.then, "{id}", id), nil)
+				return []string{good.Raw, then.Raw}
+			}
+			if diff := cmp.Diff(answers(false), answers(true)); diff != "" {
+				t.Errorf("answers after a refused write (-never refused +refused):\n%s", diff)
+			}
+		})
+	}
+}
