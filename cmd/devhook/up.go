@@ -333,15 +333,13 @@ func (u *up) startMock() error {
 		return fmt.Errorf("start mock: %w", err)
 	}
 	u.mock = s
+	// The embedded mock is signed in to with its own seed's throwaway
+	// credentials; the user's PODIO_* ones are for real Podio and are
+	// neither needed nor sent.
 	o := &u.opts
-	o.podio.url = s.URL
-	if o.podio.clientID == "" {
-		o.podio.clientID = seed.Clients[0].ClientID
-		o.podio.clientSecret = podio.NewSecret(seed.Clients[0].ClientSecret)
-	}
-	if o.podio.appID == 0 && o.podio.username == "" {
-		o.podio.appID = seed.Apps[0].AppID
-		o.podio.appToken = podio.NewSecret(seed.Apps[0].AppToken)
+	o.podio = podioOptions{
+		url: s.URL, clientID: seed.Clients[0].ClientID, clientSecret: podio.NewSecret(seed.Clients[0].ClientSecret),
+		appID: seed.Apps[0].AppID, appToken: podio.NewSecret(seed.Apps[0].AppToken),
 	}
 	if len(o.apps) == 0 && len(o.fields) == 0 && len(o.spaces) == 0 {
 		o.apps = []int64{seed.Apps[0].AppID}

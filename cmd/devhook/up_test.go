@@ -411,3 +411,13 @@ func TestUpSecondInterruptExitsAtOnce(t *testing.T) {
 		t.Errorf("second Ctrl-C took %s to exit", took)
 	}
 }
+
+// TestUpMockIgnoresPodioCredentials: up --mock signs in to its mock with
+// the mock's own credentials, whatever PODIO_* says.
+func TestUpMockIgnoresPodioCredentials(t *testing.T) {
+	p := start(t, []string{"PODIO_USERNAME=someone@example.com", "PODIO_APP_TOKEN=real-token", "PODIO_CLIENT_ID=real"}, "up", "--mock", "--event", "item.create")
+	p.await(t, regexp.MustCompile(`^Waiting for events`))
+	if code := p.interrupt(t); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+}
