@@ -95,19 +95,30 @@ var loadKinds = [mockpodio.MaxHooksPerType]string{kindFast, kindSlow, kindBad, k
 // package stays fast under -race; DEVHOOK_LOAD=long runs 100,000 events
 // over 1,000 hooks.
 func TestLoad(t *testing.T) {
-	apps, batches, eventsBatch := 10, 14, 18
+	apps, batches, eventsBatch, timeout := 10, 14, 18, 100*time.Millisecond
 	if os.Getenv("DEVHOOK_LOAD") == "long" {
-		apps, batches, eventsBatch = 100, 50, 20
+		// 1,000 busy hooks on two CPUs: a fast receiver can take longer
+		// than 100 ms to be heard.
+		apps, batches, eventsBatch, timeout = 100, 50, 20, time.Second
 	}
 	hooksPerApp := len(loadKinds)
 	events := apps * batches * eventsBatch
 	pairs := events * hooksPerApp
 	killAt, restartAt := 5, 7 // batches after which the killed receiver dies and comes back
 
+	// Every hook may be busy at once, all on the same few receivers: the
+	// default client keeps 64 idle connections per host, and past that
+	// net/http can fail a request on a connection it is closing
+	// (golang/go#42650). Keep one per hook.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 0, apps*hooksPerApp
+	t.Cleanup(tr.CloseIdleConnections)
+
 	clk := &jumpClock{}
 	s := newServer(t, func(s *mockpodio.Server) {
+		s.HTTPClient = &http.Client{Transport: tr}
 		s.Clock = clk
-		s.DeliveryTimeout = 100 * time.Millisecond
+		s.DeliveryTimeout = timeout
 		s.TokenLifetime = 30 * 24 * time.Hour
 		s.MaxDeliveries = pairs + apps*hooksPerApp + 1000
 	})
