@@ -262,7 +262,10 @@ func (s *Server) init() {
 		s.delivClient = s.HTTPClient
 		if s.delivClient == nil {
 			tr := http.DefaultTransport.(*http.Transport).Clone()
-			tr.MaxIdleConnsPerHost = 64
+			// Many busy hooks on one host: keep their connections (a smaller pool
+			// makes net/http fail rare requests, golang/go#42650).
+			tr.MaxIdleConns = 0
+			tr.MaxIdleConnsPerHost = 4096
 			s.delivClient = &http.Client{Transport: tr}
 		}
 		s.resetLocked()
