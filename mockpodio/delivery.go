@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/devhookhq/devhook/fixtures"
 )
 
 // Outcome is what became of one delivery.
@@ -120,32 +122,6 @@ func paramMap(ps []param) map[string]string {
 	return m
 }
 
-// splitHookURL returns the URL Podio posts to (without query string or
-// fragment) and the query pairs it adds to the body instead.
-func splitHookURL(raw string) (string, []param) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw, nil
-	}
-	var extra []param
-	for _, pair := range strings.Split(u.RawQuery, "&") {
-		if pair == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(pair, "=")
-		ku, err1 := url.QueryUnescape(k)
-		vu, err2 := url.QueryUnescape(v)
-		if err1 != nil || err2 != nil {
-			ku, vu = k, v
-		}
-		extra = append(extra, param{ku, vu})
-	}
-	u.RawQuery = ""
-	u.ForceQuery = false
-	u.Fragment = ""
-	return u.String(), extra
-}
-
 // target is an object events are fired on.
 type target struct {
 	refType string
@@ -193,11 +169,13 @@ func (s *Server) hooksForLocked(typ string, targets []target) []*hook {
 }
 
 func (s *Server) newPendingLocked(eventID int64, h *hook, typ string, params []param) *pending {
-	u, extra := splitHookURL(h.URL)
+	u, extra := fixtures.SplitHookURL(h.URL)
 	ps := make([]param, 0, 2+len(params)+len(extra))
 	ps = append(ps, param{"type", typ}, param{"hook_id", strconv.FormatInt(h.ID, 10)})
 	ps = append(ps, params...)
-	ps = append(ps, extra...)
+	for _, e := range extra {
+		ps = append(ps, param{e.Key, e.Value})
+	}
 	return &pending{eventID: eventID, hookID: h.ID, typ: typ, url: u, params: ps, body: encodeParams(ps), gen: s.gen}
 }
 

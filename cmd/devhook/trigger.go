@@ -174,25 +174,14 @@ func parseHTTPURL(flag, raw string) (*url.URL, error) {
 }
 
 // splitQuery returns u without its query and fragment, and the query's
-// pairs in order: Podio posts to a hook URL without its query string and
-// adds the pairs to the body.
+// pairs in order, as Podio treats a hook URL (fixtures.SplitHookURL).
 func splitQuery(u *url.URL) (string, []formPair) {
-	var extra []formPair
-	for pair := range strings.SplitSeq(u.RawQuery, "&") {
-		if pair == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(pair, "=")
-		ku, err1 := url.QueryUnescape(k)
-		vu, err2 := url.QueryUnescape(v)
-		if err1 != nil || err2 != nil {
-			ku, vu = k, v
-		}
-		extra = append(extra, formPair{ku, vu})
+	to, pairs := fixtures.SplitHookURL(u.String())
+	extra := make([]formPair, len(pairs))
+	for i, p := range pairs {
+		extra[i] = formPair{p.Key, p.Value}
 	}
-	t := *u
-	t.RawQuery, t.ForceQuery, t.Fragment = "", false, ""
-	return t.String(), extra
+	return to, extra
 }
 
 func runTriggerTo(ctx context.Context, opts triggerOptions, ev fixtures.Event, set map[string]string, stdout io.Writer) error {
