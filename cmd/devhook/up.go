@@ -641,6 +641,7 @@ func (u *up) printReady(ctx context.Context, hooks []*hookState, target *url.URL
 			if app != 0 {
 				fmt.Fprintf(w, "Fire an event (the mock's own throwaway token):\n  curl -s -H 'Authorization: OAuth2 %s' -d '{\"fields\":{\"title\":\"Hello from devhook\"}}' %s/item/app/%d/\n",
 					tok.AccessToken.Reveal(), u.mock.URL, app)
+				fmt.Fprintf(w, "  or: devhook trigger item.create --mock %s --app %d\n", u.mock.URL, app)
 			}
 		}
 	}
