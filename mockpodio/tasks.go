@@ -22,6 +22,23 @@ type taskWrite struct {
 	RefID       any     `json:"ref_id"`
 }
 
+// applyOptional sets the task fields a write names; the others keep their
+// values.
+func (body taskWrite) applyOptional(t *task) {
+	if body.Description != nil {
+		t.Description = *body.Description
+	}
+	if body.Private != nil {
+		t.Private = *body.Private
+	}
+	if body.DueDate != nil {
+		t.DueDate = *body.DueDate
+	}
+	if body.ExternalID != nil {
+		t.ExternalID = *body.ExternalID
+	}
+}
+
 var taskRefTypes = map[string]bool{"item": true, "app": true, "space": true, "status": true, "conversation": true}
 
 func (s *Server) handleCreateTask(c *call) (int, any, error) {
@@ -58,18 +75,7 @@ func (s *Server) handleCreateTask(c *call) (int, any, error) {
 	}
 	t := &task{ID: next(&s.ids.task), Text: *body.Text, Status: "active", RefType: refType, RefID: refID,
 		SpaceID: spaceID, CreatedOn: s.now(), CreatedBy: c.auth.Ref}
-	if body.Description != nil {
-		t.Description = *body.Description
-	}
-	if body.Private != nil {
-		t.Private = *body.Private
-	}
-	if body.DueDate != nil {
-		t.DueDate = *body.DueDate
-	}
-	if body.ExternalID != nil {
-		t.ExternalID = *body.ExternalID
-	}
+	body.applyOptional(t)
 	s.tasks[t.ID] = t
 	s.fireTaskLocked(c, t, "task.create")
 	return http.StatusOK, s.taskJSONLocked(t), nil
@@ -151,18 +157,7 @@ func (s *Server) handleUpdateTask(c *call) (int, any, error) {
 		}
 		t.Text = *body.Text
 	}
-	if body.Description != nil {
-		t.Description = *body.Description
-	}
-	if body.Private != nil {
-		t.Private = *body.Private
-	}
-	if body.DueDate != nil {
-		t.DueDate = *body.DueDate
-	}
-	if body.ExternalID != nil {
-		t.ExternalID = *body.ExternalID
-	}
+	body.applyOptional(t)
 	s.fireTaskLocked(c, t, "task.update")
 	return http.StatusOK, s.taskJSONLocked(t), nil
 }

@@ -85,20 +85,9 @@ Credentials come from the PODIO_* environment variables or the flags.`,
 				Flags: append(append(refFlags("the hooks"),
 					&cli.BoolFlag{Name: "json", Usage: "print JSON"}),
 					podioFlags()...),
-				Action: func(c *cli.Context) error {
-					args, help, err := interspersedArgs(c)
-					if help || err != nil {
-						return err
-					}
-					if len(args) > 0 {
-						return usagef("hooks list takes no arguments, got %q", args[0])
-					}
-					po, err := podioOptionsFrom(c)
-					if err != nil {
-						return err
-					}
+				Action: hooksAction("list", false, func(c *cli.Context, _ []string, po podioOptions) error {
 					return runHooksList(c.Context, hooksListOptions{podio: po, ref: refFrom(c), json: c.Bool("json")}, e.stdout)
-				},
+				}),
 			},
 			{
 				Name:            "create",
@@ -110,22 +99,11 @@ Credentials come from the PODIO_* environment variables or the flags.`,
 					&cli.StringSliceFlag{Name: "event", Usage: "event `TYPE` to hook, such as item.create (repeat for several)"},
 					&cli.StringFlag{Name: "url", Usage: "`URL` Podio POSTs the events to"}),
 					podioFlags()...),
-				Action: func(c *cli.Context) error {
-					args, help, err := interspersedArgs(c)
-					if help || err != nil {
-						return err
-					}
-					if len(args) > 0 {
-						return usagef("hooks create takes no arguments, got %q", args[0])
-					}
-					po, err := podioOptionsFrom(c)
-					if err != nil {
-						return err
-					}
+				Action: hooksAction("create", false, func(c *cli.Context, _ []string, po podioOptions) error {
 					return runHooksCreate(c.Context, hooksCreateOptions{
 						podio: po, ref: refFrom(c), events: c.StringSlice("event"), url: c.String("url"),
 					}, e.stdout)
-				},
+				}),
 			},
 			{
 				Name:            "delete",
@@ -134,17 +112,9 @@ Credentials come from the PODIO_* environment variables or the flags.`,
 				OnUsageError:    usageErr,
 				HideHelpCommand: true,
 				Flags:           podioFlags(),
-				Action: func(c *cli.Context) error {
-					args, help, err := interspersedArgs(c)
-					if help || err != nil {
-						return err
-					}
-					po, err := podioOptionsFrom(c)
-					if err != nil {
-						return err
-					}
+				Action: hooksAction("delete", true, func(c *cli.Context, args []string, po podioOptions) error {
 					return runHooksDelete(c.Context, hooksDeleteOptions{podio: po, ids: args}, e.stdout)
-				},
+				}),
 			},
 			{
 				Name:  "verify",
@@ -157,19 +127,31 @@ the hook's URL. With --code, sends that code back: the hook becomes active.`,
 				Flags: append([]cli.Flag{
 					&cli.StringFlag{Name: "code", Usage: "the `CODE` of the hook.verify the hook's URL received"},
 				}, podioFlags()...),
-				Action: func(c *cli.Context) error {
-					args, help, err := interspersedArgs(c)
-					if help || err != nil {
-						return err
-					}
-					po, err := podioOptionsFrom(c)
-					if err != nil {
-						return err
-					}
+				Action: hooksAction("verify", true, func(c *cli.Context, args []string, po podioOptions) error {
 					return runHooksVerify(c.Context, hooksVerifyOptions{podio: po, ids: args, code: c.String("code")}, e.stdout)
-				},
+				}),
 			},
 		},
+	}
+}
+
+// hooksAction is the Action of a hooks subcommand: it reads the arguments
+// (flags may follow them), refuses any when takesArgs is false, reads the
+// Podio options and calls do.
+func hooksAction(name string, takesArgs bool, do func(c *cli.Context, args []string, po podioOptions) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		args, help, err := interspersedArgs(c)
+		if help || err != nil {
+			return err
+		}
+		if !takesArgs && len(args) > 0 {
+			return usagef("hooks %s takes no arguments, got %q", name, args[0])
+		}
+		po, err := podioOptionsFrom(c)
+		if err != nil {
+			return err
+		}
+		return do(c, args, po)
 	}
 }
 
