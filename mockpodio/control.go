@@ -3,6 +3,7 @@ package mockpodio
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -26,12 +27,25 @@ type ClockState struct {
 // [ManualClock].
 var ErrClockNotManual = errors.New("mockpodio: the clock is not manual (start the mock with a manual clock)")
 
+// MaxClock is as far as [Server.Advance] moves a manual clock: far enough
+// for any test, and far enough from year 9999, past which times cannot be
+// written as JSON, for every expiry the mock computes to stay writable.
+var MaxClock = time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ErrClockBound is returned when asked to move a manual clock past
+// [MaxClock]; the clock does not move.
+var ErrClockBound = errors.New("mockpodio: the clock cannot move that far")
+
 // Advance moves a manual clock forward by d, firing everything due:
 // suspensions end, tokens expire, delayed deliveries go out.
 func (s *Server) Advance(d time.Duration) error {
 	mc, ok := s.Clock.(*ManualClock)
 	if !ok {
 		return ErrClockNotManual
+	}
+	if now := mc.Now(); d > MaxClock.Sub(now) {
+		return fmt.Errorf("%w: %s would take the clock from %s past %s", ErrClockBound, d,
+			now.UTC().Format(time.RFC3339), MaxClock.Format(time.RFC3339))
 	}
 	mc.Advance(d)
 	s.mu.Lock()
@@ -117,6 +131,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, parts []st
 			return
 		}
 		if err := s.Advance(body.Duration.Duration); err != nil {
+			if errors.Is(err, ErrClockBound) {
+				writeError(w, r, invalid("%v", err))
+				return
+			}
 			writeError(w, r, errorf(http.StatusConflict, codeConflict, "%v", err))
 			return
 		}
