@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 
@@ -37,6 +41,10 @@ func inspectDisabled(addr string) bool {
 // feed is one run's records, shown by the inspector and logged to the
 // delivery log. A nil *feed records nothing.
 type feed struct {
+	// onReplay, when set, is told of each replay made from the inspector,
+	// so that the terminal shows it too.
+	onReplay func(deliverylog.Record)
+
 	dlog   *deliveryLogger
 	mu     sync.Mutex // guards recs
 	recs   []deliverylog.Record
@@ -92,8 +100,9 @@ func (f *feed) records() []deliverylog.Record {
 }
 
 // replay re-sends a record of this run (or of the log) to where it first
-// went, and logs the replay. The inspector publishes it.
-func (f *feed) replay(ctx context.Context, id string) (deliverylog.Record, error) {
+// went, with the headers and body of edit when it is not nil, and logs the
+// replay. The inspector publishes it; onReplay shows it.
+func (f *feed) replay(ctx context.Context, id string, edit *inspector.Edit) (deliverylog.Record, error) {
 	rec, ok := f.find(id)
 	if !ok {
 		var err error
@@ -109,10 +118,21 @@ func (f *feed) replay(ctx context.Context, id string) (deliverylog.Record, error
 	if err != nil {
 		return deliverylog.Record{}, fmt.Errorf("replay %s: %w", id, err)
 	}
+	if edit != nil {
+		if edit.Header != nil {
+			rec.Request.Header = edit.Header
+		}
+		if edit.Body != nil {
+			rec.Request.Body = []byte(*edit.Body)
+		}
+	}
 	r := f.dlog.append(sendReplay(ctx, rec, to))
 	f.mu.Lock()
 	f.recs = append(f.recs, r)
 	f.mu.Unlock()
+	if f.onReplay != nil {
+		f.onReplay(r)
+	}
 	return r, nil
 }
 
@@ -146,4 +166,52 @@ func (f *feed) close() {
 		cancel()
 	}
 	f.dlog.close()
+}
+
+// replayPrinter shows each replay made from the inspector with printf: as
+// a line, or with --json as its record.
+func replayPrinter(printf func(format string, args ...any), asJSON bool) func(deliverylog.Record) {
+	return func(r deliverylog.Record) {
+		if !asJSON {
+			printf("%s\n", replayLine(r))
+			return
+		}
+		if b, err := json.Marshal(r); err == nil {
+			printf("%s\n", b)
+		}
+	}
+}
+
+// replayLine is the terminal's line for a replay made from the inspector,
+// in the style of the relay's lines: time, event, hook, ids, then what the
+// replay got.
+func replayLine(r deliverylog.Record) string {
+	var b strings.Builder
+	b.WriteString(r.Time.Format("15:04:05"))
+	b.WriteString("  " + quoteControl(orDefault(r.Type, r.Kind)))
+	if r.HookID != 0 {
+		fmt.Fprintf(&b, "  hook %d", r.HookID)
+	}
+	if len(r.IDs) > 0 {
+		b.WriteString("  " + quoteControl(strings.Join(r.IDs, " ")))
+	}
+	fmt.Fprintf(&b, "  replayed from the inspector (of %s) -> ", quoteControl(r.ReplayOf))
+	if r.Response.Status != 0 {
+		fmt.Fprintf(&b, "%d  %s", r.Response.Status, formatLatencyMS(r.LatencyMS))
+	} else {
+		b.WriteString("no answer")
+	}
+	if r.Error != "" {
+		b.WriteString("  " + quoteControl(r.Error))
+	}
+	return b.String()
+}
+
+// quoteControl quotes s when it holds control characters, which a
+// terminal would act on.
+func quoteControl(s string) string {
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
+	}
+	return s
 }

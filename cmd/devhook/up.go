@@ -275,6 +275,7 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) (err e
 	}
 	u.target = target
 	u.feed = newFeed(opts.inspect, u.inspectorState, stderr)
+	u.feed.onReplay = replayPrinter(u.printf, u.opts.json)
 	defer func() {
 		if cerr := u.shutdown(); cerr != nil && err == nil {
 			err = cerr
