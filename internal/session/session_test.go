@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/internal/session"
 	"github.com/devhookhq/devhook/mockpodio"
@@ -68,8 +69,14 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	mock, err := mockpodio.NewServer()
+	mock, err := mockpodio.NewUnstartedServer()
 	if err != nil {
+		t.Fatal(err)
+	}
+	if mock.Seed, err = mockpodio.ParseSeed(fixtures.DefaultSeed()); err != nil {
+		t.Fatal(err)
+	}
+	if err := mock.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(mock.Close)
