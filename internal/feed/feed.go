@@ -56,11 +56,11 @@ func InspectDisabled(addr string) bool {
 type Feed struct {
 	onReplay func(deliverylog.Record)
 	dlog     *logger
-	mu     sync.Mutex // guards recs
-	recs   []deliverylog.Record
-	insp   *inspector.Server
-	server *http.Server
-	url    string
+	mu       sync.Mutex // guards recs
+	recs     []deliverylog.Record
+	insp     *inspector.Server
+	server   *http.Server
+	url      string
 }
 
 // Open opens the delivery log and, unless opts disables it, the
