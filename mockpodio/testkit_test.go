@@ -418,7 +418,7 @@ func TestReceiverSteering(t *testing.T) {
 		errPrefix string
 	}{
 		{"default", mockpodio.Response{}, 0, mockpodio.OutcomeDelivered, 200, ""},
-		{"status", mockpodio.Response{Status: 503}, 0, mockpodio.OutcomeFailed, 503, "receiver answered 503"},
+		{"status", mockpodio.Response{Status: 503}, 0, mockpodio.OutcomeFailed, 503, "answered 503"},
 		{"accepted", mockpodio.Response{Status: 202}, 0, mockpodio.OutcomeDelivered, 202, ""},
 		{"drop", mockpodio.Response{Drop: true}, 0, mockpodio.OutcomeFailed, 0, "connection failed"},
 		{"delay within the timeout", mockpodio.Response{Delay: 10 * time.Second, Status: 201}, 10 * time.Second, mockpodio.OutcomeDelivered, 201, ""},
