@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -333,6 +334,14 @@ func (p *upPrinter) print(ev session.Event) {
 			return
 		}
 		fmt.Fprintln(p.stdout, relay.FormatLine(ev.Event))
+	case session.Replayed:
+		if p.json {
+			if b, err := json.Marshal(ev.Record); err == nil {
+				fmt.Fprintf(p.stdout, "%s\n", b)
+			}
+			return
+		}
+		fmt.Fprintln(p.stdout, replayLine(ev.Record))
 	case session.Ready:
 		p.ready(ev)
 	case session.Stopping:
