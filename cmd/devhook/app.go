@@ -80,7 +80,8 @@ func setUsageErrors(c *cli.Command) {
 // run runs devhook with args and returns the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr}
-	err := newApp(e).RunContext(ctx, args)
+	app := newApp(e)
+	err := app.RunContext(ctx, flagsFirst(app, args))
 	if err != nil {
 		fmt.Fprintf(stderr, "devhook: %v\n", err)
 	}
