@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/devhookhq/devhook/internal/hookrules"
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
@@ -99,7 +100,7 @@ func TestJournalMatchesSnapshot(t *testing.T) {
 	call("DELETE app/{app_id}", do(t, s, access, "DELETE", "/app/"+itoa(appID), nil), http.StatusNoContent)
 
 	// Failures feed the rules in the background.
-	for range mockpodio.SuspendThreshold + 1 {
+	for range hookrules.SuspendThreshold + 1 {
 		if _, err := s.FireEvent("app", seedAppID, "item.update", nil); err != nil {
 			t.Fatal(err)
 		}

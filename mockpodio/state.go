@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/devhookhq/devhook/internal/hookrules"
 )
 
 // StateVersion is the version of the state file format [Server.StateFile]
@@ -509,7 +511,7 @@ func (s *Server) loadObjectsLocked(st *stateFile) {
 		}
 		h.ID, h.RefType, h.RefID, h.Type, h.URL, h.Active = sh.ID, sh.RefType, sh.RefID, sh.Type, sh.URL, sh.Active
 		h.inactiveReason, h.Code, h.CreatedOn, h.CreatedBy = sh.InactiveReason, sh.Code, sh.CreatedOn, sh.CreatedBy
-		h.Deleted, h.history = sh.Deleted, History(sh.History)
+		h.Deleted, h.history = sh.Deleted, hookrules.History(sh.History)
 		s.hooks[h.ID] = h
 		if !h.Deleted {
 			t := target{h.RefType, h.RefID}
