@@ -1,8 +1,14 @@
 package main
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+
 	"github.com/urfave/cli/v2"
 
+	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/inspector"
 )
 
@@ -10,4 +16,38 @@ import (
 func inspectFlag() cli.Flag {
 	return &cli.StringFlag{Name: "inspect", Value: inspector.DefaultAddr, EnvVars: []string{"DEVHOOK_INSPECT"},
 		Usage: "serve the web inspector on this loopback `ADDR` (--inspect=false to turn it off)"}
+}
+
+// replayLine is the terminal's line for a replay made from the inspector,
+// in the style of the relay's lines: time, event, hook, ids, then what the
+// replay got.
+func replayLine(r deliverylog.Record) string {
+	var b strings.Builder
+	b.WriteString(r.Time.Format("15:04:05"))
+	b.WriteString("  " + quoteControl(orDefault(r.Type, r.Kind)))
+	if r.HookID != 0 {
+		fmt.Fprintf(&b, "  hook %d", r.HookID)
+	}
+	if len(r.IDs) > 0 {
+		b.WriteString("  " + quoteControl(strings.Join(r.IDs, " ")))
+	}
+	fmt.Fprintf(&b, "  replayed from the inspector (of %s) -> ", quoteControl(r.ReplayOf))
+	if r.Response.Status != 0 {
+		fmt.Fprintf(&b, "%d  %s", r.Response.Status, formatLatencyMS(r.LatencyMS))
+	} else {
+		b.WriteString("no answer")
+	}
+	if r.Error != "" {
+		b.WriteString("  " + quoteControl(r.Error))
+	}
+	return b.String()
+}
+
+// quoteControl quotes s when it holds control characters, which a
+// terminal would act on.
+func quoteControl(s string) string {
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
+	}
+	return s
 }

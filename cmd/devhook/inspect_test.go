@@ -58,6 +58,23 @@ func TestUpInspectorAndReplay(t *testing.T) {
 	if again := app.next(t); again != first {
 		t.Errorf("replayed request %+v, want %+v", again, first)
 	}
+	// The replay made from the page shows in up's terminal too.
+	p.await(t, regexp.MustCompile(`item\.create  hook \d+  .*replayed from the inspector \(of `+regexp.QuoteMeta(delivery.ID)+`\) -> 200  `))
+
+	// Edited before the replay: the app gets the edited body.
+	edit := `{"body": "type=item.create&item_id=42"}`
+	res, err = http.Post(insp+"/api/replay/"+delivery.ID, "application/json", strings.NewReader(edit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("edited replay: %d %s", res.StatusCode, b)
+	}
+	if got := app.next(t); got.Body != "type=item.create&item_id=42" {
+		t.Errorf("edited replay sent body %q, want type=item.create&item_id=42", got.Body)
+	}
 	p.interrupt(t)
 
 	var stdout, stderr strings.Builder

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -333,6 +334,14 @@ func (p *upPrinter) print(ev session.Event) {
 			return
 		}
 		fmt.Fprintln(p.stdout, relay.FormatLine(ev.Event))
+	case session.Replayed:
+		if p.json {
+			if b, err := json.Marshal(ev.Record); err == nil {
+				fmt.Fprintf(p.stdout, "%s\n", b)
+			}
+			return
+		}
+		fmt.Fprintln(p.stdout, replayLine(ev.Record))
 	case session.Ready:
 		p.ready(ev)
 	case session.Stopping:
@@ -372,7 +381,7 @@ func (p *upPrinter) ready(ev session.Ready) {
 			if app != 0 {
 				fmt.Fprintf(w, "Fire an event (the mock's own throwaway token):\n  curl -s -H 'Authorization: OAuth2 %s' -d '{\"fields\":{\"title\":\"Hello from devhook\"}}' %s/item/app/%d/\n",
 					tok.AccessToken.Reveal(), p.mock.URL, app)
-				fmt.Fprintf(w, "  or: devhook trigger item.create --mock %s --app %d\n", p.mock.URL, app)
+				fmt.Fprintf(w, "  or: %s trigger item.create --mock %s --app %d\n", selfCommand(), p.mock.URL, app)
 			}
 		}
 	}

@@ -36,6 +36,9 @@ type Options struct {
 	// Warn receives one-line warnings (a log or an inspector that cannot
 	// be opened). Nil means io.Discard.
 	Warn io.Writer
+	// OnReplay, when set, is told of each replay made from the inspector
+	// (after it is logged), so that the run's terminal shows it too.
+	OnReplay func(deliverylog.Record)
 }
 
 // InspectDisabled reports whether an --inspect value turns the inspector
@@ -51,12 +54,13 @@ func InspectDisabled(addr string) bool {
 // Feed is one run's records. A nil *Feed records nothing. It is safe for
 // concurrent use.
 type Feed struct {
-	dlog   *logger
-	mu     sync.Mutex // guards recs
-	recs   []deliverylog.Record
-	insp   *inspector.Server
-	server *http.Server
-	url    string
+	onReplay func(deliverylog.Record)
+	dlog     *logger
+	mu       sync.Mutex // guards recs
+	recs     []deliverylog.Record
+	insp     *inspector.Server
+	server   *http.Server
+	url      string
 }
 
 // Open opens the delivery log and, unless opts disables it, the
@@ -67,7 +71,7 @@ func Open(opts Options) *Feed {
 	if warn == nil {
 		warn = io.Discard
 	}
-	f := &Feed{}
+	f := &Feed{onReplay: opts.OnReplay}
 	if !opts.NoLog {
 		f.dlog = openLogger(warn)
 	}
@@ -127,8 +131,9 @@ func (f *Feed) Records() []deliverylog.Record {
 }
 
 // Replay re-sends a record of this run (or of the log) to where it first
-// went, and logs the replay. The inspector publishes it.
-func (f *Feed) Replay(ctx context.Context, id string) (deliverylog.Record, error) {
+// went, with the headers and body of edit when it is not nil, and logs the
+// replay. The inspector publishes it; [Options.OnReplay] is told of it.
+func (f *Feed) Replay(ctx context.Context, id string, edit *inspector.Edit) (deliverylog.Record, error) {
 	rec, ok := f.find(id)
 	if !ok {
 		var err error
@@ -144,8 +149,19 @@ func (f *Feed) Replay(ctx context.Context, id string) (deliverylog.Record, error
 	if err != nil {
 		return deliverylog.Record{}, fmt.Errorf("replay %s: %w", id, err)
 	}
+	if edit != nil {
+		if edit.Header != nil {
+			rec.Request.Header = edit.Header
+		}
+		if edit.Body != nil {
+			rec.Request.Body = []byte(*edit.Body)
+		}
+	}
 	r := f.dlog.append(Resend(ctx, rec, to))
 	f.keep(r)
+	if f.onReplay != nil {
+		f.onReplay(r)
+	}
 	return r, nil
 }
 

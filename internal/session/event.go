@@ -32,6 +32,12 @@ type Delivery struct {
 	Record deliverylog.Record
 }
 
+// Replayed is a replay made from the inspector: Record is the replay as
+// the delivery log keeps it.
+type Replayed struct {
+	Record deliverylog.Record
+}
+
 // Stopping is reported when the session's context is done, before the
 // cleanup.
 type Stopping struct{}
@@ -45,6 +51,7 @@ type HooksDeleted struct{ IDs []int64 }
 func (Warning) isEvent()      {}
 func (Ready) isEvent()        {}
 func (Delivery) isEvent()     {}
+func (Replayed) isEvent()     {}
 func (Stopping) isEvent()     {}
 func (HooksKept) isEvent()    {}
 func (HooksDeleted) isEvent() {}

@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/feed"
 	"github.com/devhookhq/devhook/internal/inspector"
 	"github.com/devhookhq/devhook/internal/podio"
@@ -136,7 +137,8 @@ func New(cfg Config) (*Session, error) {
 // everything, the tunnel included. It returns an error when the start
 // fails or the cleanup does; a run stopped by ctx after Ready returns nil.
 func (s *Session) Run(ctx context.Context) (err error) {
-	s.feed = feed.Open(feed.Options{InspectAddr: s.cfg.Inspect, State: s.InspectorState, NoLog: s.cfg.NoLog, Warn: warnWriter{s}})
+	s.feed = feed.Open(feed.Options{InspectAddr: s.cfg.Inspect, State: s.InspectorState, NoLog: s.cfg.NoLog, Warn: warnWriter{s},
+		OnReplay: func(r deliverylog.Record) { s.emit(Replayed{Record: r}) }})
 	defer func() {
 		if cerr := s.shutdown(); cerr != nil && err == nil {
 			err = cerr
