@@ -38,15 +38,6 @@ const (
 	triggerShownBody = 4 << 10
 )
 
-// The default seed's objects and credentials, which trigger --mock signs
-// in with when no PODIO_* credentials are given (fixtures.DefaultSeed).
-const (
-	seedClientID     = "devhook"
-	seedClientSecret = "devhook-secret"
-	seedAppID        = 3001
-	seedAppToken     = "devhook-app-token"
-)
-
 type triggerOptions struct {
 	args        []string // the event type
 	set         []string // --set key=value, in order
@@ -497,14 +488,7 @@ func runTriggerMock(ctx context.Context, opts triggerOptions, ev fixtures.Event,
 			}
 		}
 	}
-	po := opts.podio
-	po.url = strings.TrimRight(u.String(), "/")
-	if po.clientID == "" && po.clientSecret.IsZero() {
-		po.clientID, po.clientSecret = seedClientID, podio.NewSecret(seedClientSecret)
-	}
-	if po.appID == 0 && po.appToken.IsZero() && po.username == "" && po.password.IsZero() {
-		po.appID, po.appToken = seedAppID, podio.NewSecret(seedAppToken)
-	}
+	po := opts.podio.withMockDefaults(u.String())
 	if r.appID == 0 {
 		r.appID = cmp.Or(opts.podio.appID, seedAppID)
 	}
@@ -524,7 +508,7 @@ func optionalID(flag, v string) (int64, error) {
 	}
 	id, ok := parseHookID(v)
 	if !ok {
-		return 0, usagef("--%s must be a positive number, not %q", flag, v)
+		return 0, usagef("--%s wants a number (a positive id), not %q", flag, v)
 	}
 	return id, nil
 }
