@@ -2,8 +2,8 @@ package main
 
 import (
 	"regexp"
-	"strconv"
 	"slices"
+	"strconv"
 
 	"github.com/urfave/cli/v2"
 )

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/internal/podio"
+	"github.com/devhookhq/devhook/mockpodio"
 )
 
 // podioOptions are how devhook signs in to Podio (or the mock). Secrets
@@ -81,13 +82,13 @@ func (o podioOptions) credentials() (podio.Credentials, error) {
 	return cr, nil
 }
 
-// The default seed's credentials (fixtures.DefaultSeed), which --mock signs
-// in with when no PODIO_* credentials are given.
+// The default seed's credentials (mockpodio.DefaultSeed), which --mock
+// signs in with when no PODIO_* credentials are given.
 const (
-	seedClientID     = "devhook"
-	seedClientSecret = "devhook-secret"
-	seedAppID        = 3001
-	seedAppToken     = "devhook-app-token"
+	seedClientID     = mockpodio.DefaultClientID
+	seedClientSecret = mockpodio.DefaultClientSecret
+	seedAppID        = mockpodio.DefaultAppID
+	seedAppToken     = mockpodio.DefaultAppToken
 )
 
 // withMockDefaults returns o for the mock at url: the default seed's
