@@ -24,7 +24,6 @@ import (
 	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/formpost"
 	"github.com/devhookhq/devhook/internal/podio"
-	"github.com/devhookhq/devhook/mockpodio"
 )
 
 // What trigger sends and shows.
@@ -37,15 +36,6 @@ const (
 	triggerDefaultTimeout = 15 * time.Second
 	// triggerShownBody is how much of a handler's answer trigger prints.
 	triggerShownBody = 4 << 10
-)
-
-// The default seed's objects and credentials, which trigger --mock signs
-// in with when no PODIO_* credentials are given (mockpodio.DefaultSeed).
-const (
-	seedClientID     = mockpodio.DefaultClientID
-	seedClientSecret = mockpodio.DefaultClientSecret
-	seedAppID        = mockpodio.DefaultAppID
-	seedAppToken     = mockpodio.DefaultAppToken
 )
 
 type triggerOptions struct {
@@ -459,14 +449,7 @@ func runTriggerMock(ctx context.Context, opts triggerOptions, ev fixtures.Event,
 			}
 		}
 	}
-	po := opts.podio
-	po.url = strings.TrimRight(u.String(), "/")
-	if po.clientID == "" && po.clientSecret.IsZero() {
-		po.clientID, po.clientSecret = seedClientID, podio.NewSecret(seedClientSecret)
-	}
-	if po.appID == 0 && po.appToken.IsZero() && po.username == "" && po.password.IsZero() {
-		po.appID, po.appToken = seedAppID, podio.NewSecret(seedAppToken)
-	}
+	po := opts.podio.withMockDefaults(u.String())
 	if r.appID == 0 {
 		r.appID = cmp.Or(opts.podio.appID, seedAppID)
 	}
@@ -486,7 +469,7 @@ func optionalID(flag, v string) (int64, error) {
 	}
 	id, ok := parseHookID(v)
 	if !ok {
-		return 0, usagef("--%s must be a positive number, not %q", flag, v)
+		return 0, usagef("--%s wants a number (a positive id), not %q", flag, v)
 	}
 	return id, nil
 }
