@@ -33,6 +33,7 @@ type mockOptions struct {
 	quiet           bool
 	inspect         string
 	stateFile       string
+	allowHosts      []string
 }
 
 func mockCommand(e *env) *cli.Command {
@@ -61,6 +62,7 @@ events, faults, reset): see the README.`,
 			&cli.Uint64Flag{Name: "fault-seed", Usage: "seed of the random choices (jitter, faults), for reproducible runs"},
 			&cli.StringFlag{Name: "state", Usage: "keep the mock's state (hooks, items, tokens, rule counters) in `FILE` across restarts"},
 			inspectFlag(),
+			allowHostFlag(),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no line per API call and delivery"},
 		},
 		Action: func(c *cli.Context) error {
@@ -72,6 +74,7 @@ events, faults, reset): see the README.`,
 				clock: c.String("clock"), deliveryTimeout: c.Duration("delivery-timeout"), rateLimit: c.String("rate-limit"),
 				queueDelay: c.Duration("queue-delay"), queueJitter: c.Duration("queue-jitter"), faultSeed: c.Uint64("fault-seed"),
 				quiet: c.Bool("quiet"), inspect: c.String("inspect"), stateFile: c.String("state"),
+				allowHosts: c.StringSlice("allow-host"),
 			}, e.stdout, e.stderr)
 		},
 	}
@@ -86,6 +89,7 @@ func newMockServer(opts mockOptions, log io.Writer) (*mockpodio.Server, error) {
 		QueueJitter:     opts.queueJitter,
 		FaultSeed:       opts.faultSeed,
 		StateFile:       opts.stateFile,
+		AllowedHosts:    opts.allowHosts,
 	}
 	var err error
 	if s.RateLimit, err = parseRateLimit(opts.rateLimit); err != nil {
@@ -148,7 +152,8 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr})
+	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr,
+		AllowedHosts: opts.allowHosts})
 	defer f.Close() // after s.Close, which waits for the deliveries
 	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(recordFromMock(d)) }
 	if err := startMockServer(s, opts.addr, false, stderr); err != nil {

@@ -58,6 +58,7 @@ type upOptions struct {
 	inspect       string
 	mockAddr      string
 	mockAddrSet   bool
+	allowHosts    []string
 }
 
 func upCommand(e *env) *cli.Command {
@@ -83,6 +84,7 @@ func upCommand(e *env) *cli.Command {
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per delivery instead of a line"},
 		&cli.BoolFlag{Name: "keep", Usage: "leave the hooks registered on exit"},
 		inspectFlag(),
+		allowHostFlag(),
 		&cli.DurationFlag{Name: "connect-timeout", Value: session.DefaultConnectTimeout, Usage: "how long the tunnel has to connect and the public URL to answer"},
 		&cli.DurationFlag{Name: "verify-timeout", Value: session.DefaultVerifyTimeout, Usage: "how long each hook has to become active"},
 	}
@@ -114,6 +116,7 @@ With --mock everything runs offline against an embedded mock of Podio.`,
 				verifyTimeout: c.Duration("verify-timeout"), skipProbe: !c.Bool("probe"),
 				connectFor: c.Duration("connect-timeout"), inspect: c.String("inspect"),
 				mockAddr: c.String("mock-addr"), mockAddrSet: c.IsSet("mock-addr"),
+				allowHosts: c.StringSlice("allow-host"),
 			}, e.stdout, e.stderr)
 		},
 	}
@@ -245,7 +248,7 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error 
 		Client: client, Tunnel: tun, Target: target, Hooks: specs,
 		Secret: opts.secret, ForwardVerify: opts.forwardVerify, Ack: opts.ack, Keep: opts.keep,
 		SkipProbe: opts.skipProbe, ConnectTimeout: opts.connectFor, VerifyTimeout: opts.verifyTimeout,
-		Inspect: opts.inspect, Sink: p.print,
+		Inspect: opts.inspect, Sink: p.print, AllowedHosts: opts.allowHosts,
 	})
 	if err != nil {
 		tun.Close()
@@ -259,7 +262,7 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error 
 // quiet, on --mock-addr or, when the default address is taken, a free
 // port.
 func startUpMock(opts upOptions, stderr io.Writer) (*mockpodio.Server, error) {
-	s, err := newMockServer(mockOptions{allowAnyPort: true, quiet: true}, io.Discard)
+	s, err := newMockServer(mockOptions{allowAnyPort: true, quiet: true, allowHosts: opts.allowHosts}, io.Discard)
 	if err != nil {
 		return nil, err
 	}
