@@ -83,6 +83,11 @@ func takeSnapshot(t *testing.T, s *mockpodio.Server, w badInputWorld) snapshot {
 		{"GET", "/hook/app/3001", ""},
 		{"GET", "/hook/space/2001", ""},
 		{"GET", "/comment/item/{item}", ""},
+		{"GET", "/tag/app/3001/", ""},
+		{"GET", "/item/app/3001/?limit=500", ""},
+		{"GET", "/item/{item}/revision/", ""},
+		{"GET", "/file/9000001", ""},
+		{"GET", "/status/6000001", ""},
 	} {
 		res := do(t, s, tok, r.method, w.expand(r.path), r.body)
 		snap.API = append(snap.API, fmt.Sprintf("%s %s -> %d %s", r.method, r.path, res.Status, res.Raw))
@@ -163,6 +168,14 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{name: "set values of a deleted item", method: "PUT", path: "/item/{deleted_item}/value/title", body: `["B"]`, wantStatus: 410, wantErr: "gone"},
 		{name: "delete a deleted item", method: "DELETE", path: "/item/{deleted_item}", wantStatus: 410, wantErr: "gone"},
 		{name: "comment on a deleted item", method: "POST", path: "/comment/item/{deleted_item}/", body: `{"value":"c"}`, wantStatus: 410, wantErr: "gone"},
+		{name: "tags not an array", method: "POST", path: "/tag/item/{item}/", body: `{"a":1}`, wantStatus: 400, wantErr: "invalid_value"},
+		{name: "tag a deleted item", method: "PUT", path: "/tag/item/{deleted_item}/", body: `["a"]`, wantStatus: 410, wantErr: "gone"},
+		{name: "remove a tag without text", method: "DELETE", path: "/tag/item/{item}/", wantStatus: 400, wantErr: "invalid_value"},
+		{name: "item with a blank tag", method: "PUT", path: "/item/{item}", body: `{"fields":{"title":"B"},"tags":[" "]}`, wantStatus: 400, wantErr: "invalid_value"},
+		{name: "item with an unknown file", method: "POST", path: "/item/app/3001/", body: `{"fields":{"title":"B"},"file_ids":[9000001]}`, wantStatus: 400, wantErr: "invalid_value"},
+		{name: "upload without source", method: "POST", path: "/file/", body: `{"filename":"a.txt"}`, wantStatus: 404, wantErr: "not_found"},
+		{name: "attach an unknown file", method: "POST", path: "/file/9000001/attach", body: `{"ref_type":"item","ref_id":{item}}`, wantStatus: 404, wantErr: "not_found"},
+		{name: "status without value", method: "POST", path: "/status/space/2001/", body: `{"file_ids":[]}`, wantStatus: 400, wantErr: "invalid_value"},
 		{name: "missing Authorization", authorization: "-", method: "POST", path: "/item/app/3001/", body: `{"fields":{"title":"A"}}`, wantStatus: 401, wantErr: "unauthorized"},
 		{name: "Authorization without token", authorization: "OAuth2", method: "DELETE", path: "/hook/{hook}", wantStatus: 401, wantErr: "unauthorized"},
 		{name: "Authorization with other scheme", authorization: "Basic ZGV2OmRldmhvb2s=", method: "DELETE", path: "/item/{item}", wantStatus: 401, wantErr: "unauthorized"},

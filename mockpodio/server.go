@@ -74,6 +74,9 @@ type Server struct {
 	RateLimit int
 	// MaxBodyBytes caps request bodies; larger ones get 413. 0 means 4 MiB.
 	MaxBodyBytes int64
+	// MaxFileBytes caps the file of an upload (POST /file/); a larger one
+	// gets 413. 0 means DefaultMaxFileBytes (10 MiB).
+	MaxFileBytes int64
 	// QueueDelay delays every delivery by this much, plus a random part up
 	// to QueueJitter, to emulate Podio's queue at peak times. 0 means none.
 	QueueDelay time.Duration
@@ -126,6 +129,8 @@ type Server struct {
 	items       map[int64]*item
 	comments    map[int64]*comment
 	tasks       map[int64]*task
+	files       map[int64]*file
+	statuses    map[int64]*status
 	hooks       map[int64]*hook
 	tokens      map[string]*token // by access token
 	refreshes   map[string]*token // by refresh token
@@ -283,6 +288,8 @@ func (s *Server) resetLocked() {
 	s.items = map[int64]*item{}
 	s.comments = map[int64]*comment{}
 	s.tasks = map[int64]*task{}
+	s.files = map[int64]*file{}
+	s.statuses = map[int64]*status{}
 	s.hooks = map[int64]*hook{}
 	s.tokens = map[string]*token{}
 	s.refreshes = map[string]*token{}

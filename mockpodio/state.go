@@ -54,6 +54,8 @@ type (
 		Items     []stateItem       `json:"items"`
 		Comments  []stateComment    `json:"comments"`
 		Tasks     []stateTask       `json:"tasks"`
+		Files     []file            `json:"files,omitempty"`
+		Statuses  []status          `json:"statuses,omitempty"`
 		Hooks     []stateHook       `json:"hooks"`
 		Tokens    []stateToken      `json:"tokens"`
 		Refreshes map[string]string `json:"refreshes"`  // refresh token -> the access token it last made
@@ -69,6 +71,10 @@ type (
 		Task     int64 `json:"task"`
 		Hook     int64 `json:"hook"`
 		User     int64 `json:"user"`
+		File     int64 `json:"file,omitempty"`
+		Status   int64 `json:"status,omitempty"`
+		Form     int64 `json:"form,omitempty"`
+		Org      int64 `json:"org,omitempty"`
 	}
 	stateClient struct {
 		ID     string `json:"client_id"`
@@ -180,7 +186,8 @@ func (s *Server) stateLocked() *stateFile {
 	st := &stateFile{
 		Version: StateVersion,
 		IDs: stateIDs{Space: s.ids.space, App: s.ids.app, Field: s.ids.field, Item: s.ids.item,
-			Revision: s.ids.revision, Comment: s.ids.comment, Task: s.ids.task, Hook: s.ids.hook, User: s.ids.user},
+			Revision: s.ids.revision, Comment: s.ids.comment, Task: s.ids.task, Hook: s.ids.hook, User: s.ids.user,
+			File: s.ids.file, Status: s.ids.status, Form: s.ids.form, Org: s.ids.org},
 		Refreshes: make(map[string]string, len(s.refreshes)),
 		AuthCodes: maps.Clone(s.authCodes),
 	}
@@ -220,6 +227,7 @@ func (s *Server) stateLocked() *stateFile {
 	for _, id := range sortedKeys(s.tasks) {
 		st.Tasks = append(st.Tasks, stateTask(*s.tasks[id]))
 	}
+	s.wave2StateLocked(st)
 	for _, id := range sortedKeys(s.hooks) {
 		h := s.hooks[id]
 		st.Hooks = append(st.Hooks, stateHook{
@@ -330,6 +338,9 @@ func (st *stateFile) check() error {
 		}
 		items[it.ID] = true
 	}
+	if err := st.checkWave2(); err != nil {
+		return err
+	}
 	hooks := map[int64]bool{}
 	for _, h := range st.Hooks {
 		if h.ID <= 0 || hooks[h.ID] {
@@ -357,7 +368,12 @@ func (s *Server) loadLocked(st *stateFile) {
 	s.gen++
 	s.resetLocked()
 	s.ids = ids{space: st.IDs.Space, app: st.IDs.App, field: st.IDs.Field, item: st.IDs.Item,
-		revision: st.IDs.Revision, comment: st.IDs.Comment, task: st.IDs.Task, hook: st.IDs.Hook, user: st.IDs.User}
+		revision: st.IDs.Revision, comment: st.IDs.Comment, task: st.IDs.Task, hook: st.IDs.Hook, user: st.IDs.User,
+		file: st.IDs.File, status: st.IDs.Status, form: st.IDs.Form, org: st.IDs.Org}
+	s.ids.file = max(s.ids.file, newIDs().file) // a state file from before files
+	s.ids.status = max(s.ids.status, newIDs().status)
+	s.ids.form = max(s.ids.form, newIDs().form)
+	s.ids.org = max(s.ids.org, newIDs().org)
 	clear(s.clients)
 	for _, c := range st.Clients {
 		s.clients[c.ID] = new(oauthClient(c))
@@ -404,6 +420,7 @@ func (s *Server) loadLocked(st *stateFile) {
 	for _, t := range st.Tasks {
 		s.tasks[t.ID] = new(task(t))
 	}
+	s.loadWave2Locked(st)
 	clear(s.hooks)
 	clear(s.hooksByRef)
 	for _, sh := range st.Hooks { // in id order, as hooksByRef keeps them

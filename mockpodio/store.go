@@ -131,6 +131,7 @@ type hook struct {
 // id in a log says what it is.
 type ids struct {
 	space, app, field, item, revision, comment, task, hook, user int64
+	file, status, form, org                                      int64
 }
 
 func newIDs() ids {
@@ -144,6 +145,10 @@ func newIDs() ids {
 		task:     8000000,
 		hook:     100,
 		user:     1000,
+		file:     9000000,
+		status:   6000000,
+		form:     700,
+		org:      600,
 	}
 }
 
