@@ -22,14 +22,23 @@ type ClockState struct {
 	Manual bool      `json:"manual"`
 }
 
-// ErrClockNotManual is returned when asked to move a clock that is not a
-// [ManualClock].
+// ErrClockNotManual is returned when asked to move a clock that cannot
+// be moved: one without an Advance(time.Duration) method.
 var ErrClockNotManual = errors.New("mockpodio: the clock is not manual (start the mock with a manual clock)")
 
-// Advance moves a manual clock forward by d, firing everything due:
-// suspensions end, tokens expire, delayed deliveries go out.
+// advancer is a clock a test can move, such as [ManualClock] or any Clock
+// of a test's own with an Advance method (a wrapper embedding one).
+type advancer interface {
+	Advance(d time.Duration)
+}
+
+// Advance moves the server's clock forward by d, firing everything due:
+// suspensions end, tokens expire, delayed deliveries go out. The clock can
+// be any [Clock] with an Advance(time.Duration) method, such as a
+// [ManualClock] or a test's wrapper around one; any other is
+// [ErrClockNotManual].
 func (s *Server) Advance(d time.Duration) error {
-	mc, ok := s.Clock.(*ManualClock)
+	mc, ok := s.Clock.(advancer)
 	if !ok {
 		return ErrClockNotManual
 	}
@@ -173,7 +182,7 @@ type controlHook struct {
 
 // ClockState returns the mock clock's reading and whether it is manual.
 func (s *Server) ClockState() ClockState {
-	_, manual := s.Clock.(*ManualClock)
+	_, manual := s.Clock.(advancer)
 	return ClockState{Now: s.now(), Manual: manual}
 }
 

@@ -147,6 +147,8 @@ type Server struct {
 	rng         *mrand.Rand         // API fault rates
 	hookRands   map[*hook]*hookRand // each hook's random streams
 	delivClient *http.Client
+
+	kit kitState // the test kit's state: testkit.go
 }
 
 // NewServer starts and returns a Server listening on a loopback port. The
@@ -172,17 +174,28 @@ func NewUnstartedServer() (*Server, error) {
 	return &Server{Listener: l, AllowAnyPort: true}, nil
 }
 
-// Start serves on s.Listener.
+// Start serves on s.Listener. A Seed that does not hold together is an
+// error wrapping [ErrBadSeed], as [ParseSeed] reports it.
 func (s *Server) Start() error {
-	if s.Listener == nil {
+	if s.Listener == nil && !s.kit.inMemory {
 		return errors.New("mockpodio: start: no listener")
 	}
-	if s.srv != nil {
+	if s.srv != nil || s.kit.started {
 		return errors.New("mockpodio: start: already started")
+	}
+	if s.Seed != nil {
+		if err := s.Seed.check(); err != nil {
+			return fmt.Errorf("%w: %v", ErrBadSeed, err)
+		}
 	}
 	s.init()
 	if err := s.startState(); err != nil {
 		return err
+	}
+	s.kit.started = true
+	if s.kit.inMemory {
+		s.URL = inMemoryURL
+		return nil
 	}
 	s.URL = "http://" + s.Listener.Addr().String()
 	s.srv = &http.Server{Handler: s.persistingHandler(), ReadHeaderTimeout: 10 * time.Second, ConnState: s.trackConn}
@@ -218,6 +231,7 @@ func (s *Server) Close() {
 	if s.delivClient != nil {
 		s.delivClient.CloseIdleConnections()
 	}
+	s.kit.close()
 }
 
 // trackConn remembers each API connection's state, for Close.
@@ -235,17 +249,26 @@ func (s *Server) trackConn(c net.Conn, st http.ConnState) {
 	}
 }
 
-// Client returns an HTTP client for the server's API.
+// Client returns an HTTP client configured for making requests to the
+// server, like httptest.Server.Client: always the same one, its idle
+// connections closed by [Server.Close]. An [InMemory] server's client
+// serves every request in memory, whatever its host.
 func (s *Server) Client() *http.Client {
-	return &http.Client{Timeout: 30 * time.Second}
+	return s.kit.client(s)
 }
 
 // Transport returns a RoundTripper that serves every request in memory
 // through s, whatever its host: hermetic tests need no socket.
 func (s *Server) Transport() http.RoundTripper {
 	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		in := r.Clone(r.Context()) // as a server sees it
+		if in.Body == nil {
+			in.Body = http.NoBody
+		}
+		in.RequestURI = r.URL.RequestURI()
+		in.RemoteAddr = "127.0.0.1:1"
 		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, r)
+		s.persistingHandler().ServeHTTP(rec, in)
 		res := rec.Result()
 		res.Request = r
 		return res, nil

@@ -41,6 +41,7 @@ func newApp(e *env) *cli.App {
 	app := &cli.App{
 		Name:                 "devhook",
 		Usage:                "build against Podio webhooks on a laptop",
+		Version:              buildVersion(),
 		Writer:               e.stdout,
 		ErrWriter:            e.stderr,
 		ExitErrHandler:       func(*cli.Context, error) {},
@@ -53,6 +54,7 @@ func newApp(e *env) *cli.App {
 			triggerCommand(e),
 			deliveriesCommand(e),
 			replayCommand(e),
+			versionCommand(e),
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err}
@@ -78,7 +80,8 @@ func setUsageErrors(c *cli.Command) {
 // run runs devhook with args and returns the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr}
-	err := newApp(e).RunContext(ctx, args)
+	app := newApp(e)
+	err := app.RunContext(ctx, flagsFirst(app, args))
 	if err != nil {
 		fmt.Fprintf(stderr, "devhook: %v\n", err)
 	}

@@ -41,7 +41,7 @@ than 2xx, or none, makes it exit 1.`,
 				return err
 			}
 			if len(args) != 1 {
-				return usagef("replay takes one delivery ID (see devhook deliveries), got %d arguments", len(args))
+				return usagef("replay takes one delivery ID (see %s deliveries), got %d arguments", selfCommand(), len(args))
 			}
 			return runReplay(c.Context, replayOptions{id: args[0], to: c.String("to")}, e.stdout, e.stderr)
 		},
@@ -62,7 +62,7 @@ func runReplay(ctx context.Context, opts replayOptions, stdout, stderr io.Writer
 	}
 	rec, err := deliverylog.Find(dir, opts.id)
 	if errors.Is(err, deliverylog.ErrNotFound) {
-		return fmt.Errorf("no delivery %s in %s (see devhook deliveries)", opts.id, dir)
+		return fmt.Errorf("no delivery %s in %s (see %s deliveries)", opts.id, dir, selfCommand())
 	}
 	if err != nil {
 		return fmt.Errorf("read delivery log: %w", err)

@@ -381,7 +381,7 @@ func (p *upPrinter) ready(ev session.Ready) {
 			if app != 0 {
 				fmt.Fprintf(w, "Fire an event (the mock's own throwaway token):\n  curl -s -H 'Authorization: OAuth2 %s' -d '{\"fields\":{\"title\":\"Hello from devhook\"}}' %s/item/app/%d/\n",
 					tok.AccessToken.Reveal(), p.mock.URL, app)
-				fmt.Fprintf(w, "  or: devhook trigger item.create --mock %s --app %d\n", p.mock.URL, app)
+				fmt.Fprintf(w, "  or: %s trigger item.create --mock %s --app %d\n", selfCommand(), p.mock.URL, app)
 			}
 		}
 	}
