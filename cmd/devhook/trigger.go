@@ -24,6 +24,7 @@ import (
 
 	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/podio"
+	"github.com/devhookhq/devhook/mockpodio"
 )
 
 // What trigger sends and shows.
@@ -39,12 +40,12 @@ const (
 )
 
 // The default seed's objects and credentials, which trigger --mock signs
-// in with when no PODIO_* credentials are given (fixtures.DefaultSeed).
+// in with when no PODIO_* credentials are given (mockpodio.DefaultSeed).
 const (
-	seedClientID     = "devhook"
-	seedClientSecret = "devhook-secret"
-	seedAppID        = 3001
-	seedAppToken     = "devhook-app-token"
+	seedClientID     = mockpodio.DefaultClientID
+	seedClientSecret = mockpodio.DefaultClientSecret
+	seedAppID        = mockpodio.DefaultAppID
+	seedAppToken     = mockpodio.DefaultAppToken
 )
 
 type triggerOptions struct {
