@@ -26,9 +26,9 @@ type w2World struct {
 // expand fills {name} with the world's ids.
 func (w w2World) expand(s string) string { return expandIDs(s, w.ids) }
 
-func newW2World(t *testing.T, configure ...func(*mockpodio.Server)) w2World {
+func newW2World(t *testing.T, configure ...mockpodio.Option) w2World {
 	t.Helper()
-	s := newServer(t, append([]func(*mockpodio.Server){withSeed(t, false), withClock(mockpodio.NewManualClock(clockStart))}, configure...)...)
+	s := newServer(t, append([]mockpodio.Option{withSeed(t, false), withClock(mockpodio.NewManualClock(clockStart))}, configure...)...)
 	w := w2World{s: s, token: seedToken(t, s), ids: map[string]int64{}, freeFileData: "hello, podio"}
 	w.ids["attached"] = uploadFile(t, s, w.token, "/file/", "a.txt", "attached bytes")
 	w.ids["item"] = createItem(t, s, w.token, seedAppID, map[string]any{"fields": map[string]any{"title": "one"},
@@ -118,7 +118,7 @@ type routeCase struct {
 	check func(t *testing.T, w w2World, res response)
 }
 
-func runRouteCases(t *testing.T, tests []routeCase, configure ...func(*mockpodio.Server)) {
+func runRouteCases(t *testing.T, tests []routeCase, configure ...mockpodio.Option) {
 	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
