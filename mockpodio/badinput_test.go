@@ -88,6 +88,9 @@ func takeSnapshot(t *testing.T, s *mockpodio.Server, w badInputWorld) snapshot {
 		{"GET", "/item/{item}/revision/", ""},
 		{"GET", "/file/9000001", ""},
 		{"GET", "/status/6000001", ""},
+		{"GET", "/space/2001/member/", ""},
+		{"GET", "/form/app/3001/", ""},
+		{"GET", "/org/", ""},
 	} {
 		res := do(t, s, tok, r.method, w.expand(r.path), r.body)
 		snap.API = append(snap.API, fmt.Sprintf("%s %s -> %d %s", r.method, r.path, res.Status, res.Raw))
@@ -176,6 +179,10 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{name: "upload without source", method: "POST", path: "/file/", body: `{"filename":"a.txt"}`, wantStatus: 404, wantErr: "not_found"},
 		{name: "attach an unknown file", method: "POST", path: "/file/9000001/attach", body: `{"ref_type":"item","ref_id":{item}}`, wantStatus: 404, wantErr: "not_found"},
 		{name: "status without value", method: "POST", path: "/status/space/2001/", body: `{"file_ids":[]}`, wantStatus: 400, wantErr: "invalid_value"},
+		{name: "member with a bad role", method: "POST", path: "/space/2001/member/", body: `{"role":"boss","users":[1002]}`, wantStatus: 400, wantErr: "invalid_value"},
+		{name: "end a non-member", method: "DELETE", path: "/space/2001/member/1001,1002", wantStatus: 404, wantErr: "not_found"},
+		{name: "form with a foreign field", method: "POST", path: "/form/app/3001/", body: `{"fields":[{"field_id":1}]}`, wantStatus: 400, wantErr: "invalid_value"},
+		{name: "space without a name", method: "POST", path: "/space/", body: `{"org_id":601}`, wantStatus: 400, wantErr: "invalid_value"},
 		{name: "missing Authorization", authorization: "-", method: "POST", path: "/item/app/3001/", body: `{"fields":{"title":"A"}}`, wantStatus: 401, wantErr: "unauthorized"},
 		{name: "Authorization without token", authorization: "OAuth2", method: "DELETE", path: "/hook/{hook}", wantStatus: 401, wantErr: "unauthorized"},
 		{name: "Authorization with other scheme", authorization: "Basic ZGV2OmRldmhvb2s=", method: "DELETE", path: "/item/{item}", wantStatus: 401, wantErr: "unauthorized"},

@@ -91,6 +91,28 @@ var routes = []route{
 	{method: "PUT", pattern: seg("status/{status_id}"), handle: (*Server).handleUpdateStatus},
 	{method: "DELETE", pattern: seg("status/{status_id}"), handle: (*Server).handleDeleteStatus},
 
+	{method: "POST", pattern: seg("space/{space_id}/member"), handle: (*Server).handleAddMembers},
+	{method: "GET", pattern: seg("space/{space_id}/member"), handle: (*Server).handleListMembers},
+	{method: "GET", pattern: seg("space/{space_id}/member/{user_id}"), handle: (*Server).handleGetMember},
+	{method: "GET", pattern: seg("space/{space_id}/member/{user_id}/v2"), handle: (*Server).handleGetMember},
+	{method: "PUT", pattern: seg("space/{space_id}/member/{user_ids}"), handle: (*Server).handleUpdateMembers},
+	{method: "DELETE", pattern: seg("space/{space_id}/member/{user_ids}"), handle: (*Server).handleEndMembers},
+
+	{method: "POST", pattern: seg("form/app/{app_id}"), handle: (*Server).handleCreateForm},
+	{method: "GET", pattern: seg("form/app/{app_id}"), handle: (*Server).handleListForms},
+	{method: "GET", pattern: seg("form/{form_id}"), handle: (*Server).handleGetForm},
+	{method: "PUT", pattern: seg("form/{form_id}"), handle: (*Server).handleUpdateForm},
+	{method: "DELETE", pattern: seg("form/{form_id}"), handle: (*Server).handleDeleteForm},
+	{method: "POST", pattern: seg("form/{form_id}/activate"), handle: (*Server).handleActivateForm},
+	{method: "POST", pattern: seg("form/{form_id}/deactivate"), handle: (*Server).handleDeactivateForm},
+
+	{method: "POST", pattern: seg("space"), handle: (*Server).handleCreateSpace},
+	{method: "GET", pattern: seg("space/{space_id}"), handle: (*Server).handleGetSpace},
+	{method: "GET", pattern: seg("space/org/{org_id}"), handle: (*Server).handleOrgSpaces},
+	{method: "GET", pattern: seg("org/{org_id}/space"), handle: (*Server).handleOrgSpaces},
+	{method: "GET", pattern: seg("org"), handle: (*Server).handleListOrgs},
+	{method: "GET", pattern: seg("org/{org_id}"), handle: (*Server).handleGetOrg},
+
 	{method: "POST", pattern: seg("app"), handle: (*Server).handleCreateApp},
 	{method: "GET", pattern: seg("app/{app_id}"), handle: (*Server).handleGetApp},
 	{method: "PUT", pattern: seg("app/{app_id}"), handle: (*Server).handleUpdateApp},

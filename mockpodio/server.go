@@ -131,6 +131,9 @@ type Server struct {
 	tasks       map[int64]*task
 	files       map[int64]*file
 	statuses    map[int64]*status
+	forms       map[int64]*form
+	orgs        map[int64]*org
+	members     map[int64]map[int64]*member // space id -> user id -> membership
 	hooks       map[int64]*hook
 	tokens      map[string]*token // by access token
 	refreshes   map[string]*token // by refresh token
@@ -313,6 +316,9 @@ func (s *Server) resetLocked() {
 	s.tasks = map[int64]*task{}
 	s.files = map[int64]*file{}
 	s.statuses = map[int64]*status{}
+	s.forms = map[int64]*form{}
+	s.orgs = map[int64]*org{}
+	s.members = map[int64]map[int64]*member{}
 	s.hooks = map[int64]*hook{}
 	s.tokens = map[string]*token{}
 	s.refreshes = map[string]*token{}

@@ -56,6 +56,9 @@ type (
 		Tasks     []stateTask       `json:"tasks"`
 		Files     []file            `json:"files,omitempty"`
 		Statuses  []status          `json:"statuses,omitempty"`
+		Forms     []form            `json:"forms,omitempty"`
+		Orgs      []org             `json:"orgs,omitempty"`
+		Members   []member          `json:"members,omitempty"`
 		Hooks     []stateHook       `json:"hooks"`
 		Tokens    []stateToken      `json:"tokens"`
 		Refreshes map[string]string `json:"refreshes"`  // refresh token -> the access token it last made
@@ -87,9 +90,16 @@ type (
 		Password string `json:"password"`
 	}
 	stateSpace struct {
-		ID       int64  `json:"space_id"`
-		Name     string `json:"name"`
-		URLLabel string `json:"url_label"`
+		ID              int64     `json:"space_id"`
+		Name            string    `json:"name"`
+		URLLabel        string    `json:"url_label"`
+		OrgID           int64     `json:"org_id,omitempty"`
+		Privacy         string    `json:"privacy,omitempty"`
+		AutoJoin        bool      `json:"auto_join,omitempty"`
+		PostOnNewApp    bool      `json:"post_on_new_app,omitempty"`
+		PostOnNewMember bool      `json:"post_on_new_member,omitempty"`
+		CreatedOn       time.Time `json:"created_on,omitzero"`
+		CreatedBy       ref       `json:"created_by,omitzero"`
 	}
 	stateApp struct {
 		ID        int64   `json:"app_id"`

@@ -19,6 +19,19 @@ func (s *Server) wave2StateLocked(st *stateFile) {
 		x.FileIDs, x.Tags = slices.Clone(x.FileIDs), slices.Clone(x.Tags)
 		st.Statuses = append(st.Statuses, x)
 	}
+	for _, id := range sortedKeys(s.forms) {
+		f := *s.forms[id]
+		f.Domains, f.Fields = slices.Clone(f.Domains), slices.Clone(f.Fields) // Settings are replaced, never changed in place
+		st.Forms = append(st.Forms, f)
+	}
+	for _, id := range sortedKeys(s.orgs) {
+		st.Orgs = append(st.Orgs, *s.orgs[id])
+	}
+	for _, sid := range sortedKeys(s.members) {
+		for _, uid := range sortedKeys(s.members[sid]) {
+			st.Members = append(st.Members, *s.members[sid][uid])
+		}
+	}
 }
 
 func (s *Server) loadWave2Locked(st *stateFile) {
@@ -29,6 +42,21 @@ func (s *Server) loadWave2Locked(st *stateFile) {
 	clear(s.statuses)
 	for _, x := range st.Statuses {
 		s.statuses[x.ID] = new(x)
+	}
+	clear(s.forms)
+	for _, f := range st.Forms {
+		s.forms[f.ID] = new(f)
+	}
+	clear(s.orgs)
+	for _, o := range st.Orgs {
+		s.orgs[o.ID] = new(o)
+	}
+	clear(s.members)
+	for _, m := range st.Members {
+		if s.members[m.SpaceID] == nil {
+			s.members[m.SpaceID] = map[int64]*member{}
+		}
+		s.members[m.SpaceID][m.UserID] = new(m)
 	}
 }
 
@@ -47,6 +75,36 @@ func (st *stateFile) checkWave2() error {
 			return fmt.Errorf("status %d: duplicate or bad id", x.ID)
 		}
 		statuses[x.ID] = true
+	}
+	apps := map[int64]bool{}
+	for _, a := range st.Apps {
+		apps[a.ID] = true
+	}
+	forms := map[int64]bool{}
+	for _, f := range st.Forms {
+		if f.ID <= 0 || forms[f.ID] {
+			return fmt.Errorf("form %d: duplicate or bad id", f.ID)
+		}
+		if !apps[f.AppID] {
+			return fmt.Errorf("form %d: app %d is not in apps", f.ID, f.AppID)
+		}
+		forms[f.ID] = true
+	}
+	orgs := map[int64]bool{}
+	for _, o := range st.Orgs {
+		if o.ID <= 0 || orgs[o.ID] {
+			return fmt.Errorf("org %d: duplicate or bad id", o.ID)
+		}
+		orgs[o.ID] = true
+	}
+	type key struct{ space, user int64 }
+	members := map[key]bool{}
+	for _, m := range st.Members {
+		k := key{m.SpaceID, m.UserID}
+		if m.SpaceID <= 0 || m.UserID <= 0 || members[k] {
+			return fmt.Errorf("member %d of space %d: duplicate or bad id", m.UserID, m.SpaceID)
+		}
+		members[k] = true
 	}
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 
 // TestNewObjectsSurviveState checks --state keeps what issue 11 added:
 // files and their bytes, item tags and files, statuses and their tags,
-// and the ids handed out next.
+// forms, spaces, orgs and memberships, and the ids handed out next.
 func TestNewObjectsSurviveState(t *testing.T) {
 	path := t.TempDir() + "/state.json"
 	clock := mockpodio.NewManualClock(clockStart)
@@ -25,9 +25,20 @@ func TestNewObjectsSurviveState(t *testing.T) {
 	mustStatus(t, "status", res, 200)
 	statusID := num(t, field(t, res.Body, "status_id"))
 	mustStatus(t, "tag status", do(t, s, tok, "POST", "/tag/status/"+itoa(statusID)+"/", []string{"s"}), 204)
+	res = do(t, s, tok, "POST", "/form/app/3001/", map[string]any{"settings": map[string]any{"captcha": true}, "domains": []string{"a.example"}})
+	mustStatus(t, "form", res, 200)
+	formID := num(t, field(t, res.Body, "form_id"))
+	mustStatus(t, "deactivate", do(t, s, tok, "POST", "/form/"+itoa(formID)+"/deactivate", nil), 204)
+	res = do(t, s, tok, "POST", "/space/", map[string]any{"org_id": 888, "name": "Kept", "privacy": "open"})
+	mustStatus(t, "space", res, 200)
+	spaceID := num(t, field(t, res.Body, "space_id"))
+	mustStatus(t, "member", do(t, s, tok, "POST", "/space/"+itoa(spaceID)+"/member/", map[string]any{"users": []int64{1002}, "role": "light"}), 200)
+	mustStatus(t, "end member", do(t, s, tok, "DELETE", "/space/2001/member/1001", nil), 204)
 	paths := []string{
 		"/item/" + itoa(itemID), "/file/" + itoa(fileID), "/status/" + itoa(statusID), "/tag/app/3001/",
 		"/item/" + itoa(itemID) + "/revision/",
+		"/form/" + itoa(formID), "/space/" + itoa(spaceID), "/org/", "/space/" + itoa(spaceID) + "/member/",
+		"/space/2001/member/1001", "/space/2001/member/",
 	}
 	read := func(s *mockpodio.Server, tok string) []string {
 		var out []string

@@ -7,9 +7,16 @@ import (
 // The mock's state. Every field of these types is guarded by Server.mu.
 
 type space struct {
-	ID       int64
-	Name     string
-	URLLabel string
+	ID              int64
+	Name            string
+	URLLabel        string
+	OrgID           int64  // 0: in no org
+	Privacy         string // "open" or "closed"; "" reads as closed
+	AutoJoin        bool
+	PostOnNewApp    bool
+	PostOnNewMember bool
+	CreatedOn       time.Time
+	CreatedBy       ref
 }
 
 type fieldOption struct {

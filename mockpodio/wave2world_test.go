@@ -11,11 +11,12 @@ import (
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
-// w2World is the state the route tables of files, tags and statuses start
-// from, made through the API on a seeded permissive server with a manual
-// clock: two live items (the first tagged "a" and "b", with the attached
-// file), a deleted item, a status, a deleted status, a free file, a file
-// attached to the first item, and a deleted file.
+// w2World is the state the route tables of files, tags, statuses, forms,
+// members and spaces start from, made through the API on a seeded
+// permissive server with a manual clock: two live items (the first tagged
+// "a" and "b", with the attached file), a deleted item, a status, a
+// deleted status, a free file, a file attached to the first item, a
+// deleted file, a form and a deleted form on the seeded app.
 type w2World struct {
 	s            *mockpodio.Server
 	token        string
@@ -46,6 +47,13 @@ func newW2World(t *testing.T, configure ...mockpodio.Option) w2World {
 	mustStatus(t, "status", res, 200)
 	w.ids["deleted_status"] = num(t, field(t, res.Body, "status_id"))
 	mustStatus(t, "delete status", do(t, s, w.token, "DELETE", "/status/"+itoa(w.ids["deleted_status"]), nil), 204)
+	for _, name := range []string{"form", "deleted_form"} {
+		res := do(t, s, w.token, "POST", "/form/app/3001/", map[string]any{"settings": map[string]any{"theme": "light"},
+			"domains": []string{"example.com"}, "fields": []map[string]any{{"field_id": seedTitleField}}})
+		mustStatus(t, "form", res, 200)
+		w.ids[name] = num(t, field(t, res.Body, "form_id"))
+	}
+	mustStatus(t, "delete form", do(t, s, w.token, "DELETE", "/form/"+itoa(w.ids["deleted_form"]), nil), 204)
 	return w
 }
 
