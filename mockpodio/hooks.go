@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/hookrules"
 )
 
 // Hook choices the reference leaves open (shared/podio-api.md §3, §10).
@@ -56,8 +57,8 @@ func (s *Server) hookSnapshotLocked(h *hook) Hook {
 	out := Hook{
 		HookID: h.ID, RefType: h.RefType, RefID: h.RefID, Type: h.Type, URL: h.URL,
 		Status:              hookStatus(h),
-		Failures15m:         FailuresWithin(h.history.Failures, now, SuspendWindow),
-		Failures7d:          FailuresWithin(h.history.Failures, now, DisableWindow),
+		Failures15m:         hookrules.FailuresWithin(h.history.Failures, now, hookrules.SuspendWindow),
+		Failures7d:          hookrules.FailuresWithin(h.history.Failures, now, hookrules.DisableWindow),
 		ConsecutiveFailures: h.history.Consecutive,
 		Queued:              len(h.queue),
 		CreatedOn:           h.CreatedOn,
@@ -65,7 +66,7 @@ func (s *Server) hookSnapshotLocked(h *hook) Hook {
 	if !h.Active {
 		out.InactiveReason = h.inactiveReasonOr()
 	}
-	if Suspended(h.history.SuspendedUntil, now) {
+	if hookrules.Suspended(h.history.SuspendedUntil, now) {
 		t := h.history.SuspendedUntil
 		out.SuspendedUntil = &t
 	}
@@ -257,9 +258,9 @@ func (s *Server) handleCreateHook(c *call) (int, any, error) {
 			n++
 		}
 	}
-	if n >= MaxHooksPerType {
+	if n >= fixtures.MaxHooksPerType {
 		undo()
-		return 0, nil, invalid("The %s %d already has %d hooks of type %s, the most allowed", t.refType, t.refID, MaxHooksPerType, body.Type)
+		return 0, nil, invalid("The %s %d already has %d hooks of type %s, the most allowed", t.refType, t.refID, fixtures.MaxHooksPerType, body.Type)
 	}
 	h := &hook{
 		ID: next(&s.ids.hook), RefType: t.refType, RefID: t.refID, Type: body.Type, URL: body.URL,
@@ -372,8 +373,8 @@ func (s *Server) handleVerifyValidate(c *call) (int, any, error) {
 	}
 	h.Active = true
 	h.inactiveReason = ""
-	if resetHistoryOnVerify {
-		h.history = History{}
+	if hookrules.ResetHistoryOnVerify {
+		h.history = hookrules.History{}
 	}
 	s.logf("hook %d verified: active", h.ID)
 	s.notifyLocked()

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/hookrules"
 )
 
 // Defaults of the [Server] configuration fields.
@@ -33,6 +34,8 @@ const (
 	DefaultRefreshLifetime = 28 * 24 * time.Hour
 	DefaultMaxBodyBytes    = 4 << 20
 	DefaultMaxDeliveries   = 100_000
+	// DefaultDeliveryTimeout is Podio's: a receiver has 15 s to answer.
+	DefaultDeliveryTimeout = hookrules.DeliveryTimeout
 	// DefaultRateLimitCeiling is what X-Rate-Limit-Limit reports when no
 	// rate limit is configured: Podio's general limit per hour.
 	DefaultRateLimitCeiling = 1000

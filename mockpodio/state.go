@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/devhookhq/devhook/internal/hookrules"
 )
 
 // StateVersion is the version of the state file format [Server.StateFile]
@@ -409,7 +411,7 @@ func (s *Server) loadLocked(st *stateFile) {
 	for _, sh := range st.Hooks { // in id order, as hooksByRef keeps them
 		h := &hook{ID: sh.ID, RefType: sh.RefType, RefID: sh.RefID, Type: sh.Type, URL: sh.URL, Active: sh.Active,
 			inactiveReason: sh.InactiveReason, Code: sh.Code, CreatedOn: sh.CreatedOn, CreatedBy: sh.CreatedBy,
-			Deleted: sh.Deleted, history: History(sh.History)}
+			Deleted: sh.Deleted, history: hookrules.History(sh.History)}
 		s.hooks[h.ID] = h
 		if !h.Deleted {
 			t := target{h.RefType, h.RefID}

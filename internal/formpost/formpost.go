@@ -26,11 +26,13 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/devhookhq/devhook/internal/hookrules"
 )
 
 const (
 	// DefaultTimeout is how long Podio gives a receiver to answer.
-	DefaultTimeout = 15 * time.Second
+	DefaultTimeout = hookrules.DeliveryTimeout
 	// DefaultMaxBody is how much of an answer's body a [Result] keeps.
 	DefaultMaxBody = 64 << 10
 	// maxDrain bounds how much of an answer's body is read past what is

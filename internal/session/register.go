@@ -8,13 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/podio"
 )
-
-// maxHooksPerType is how many hooks of one event type Podio allows on one
-// object (https://developers.podio.com/doc/hooks: "a maximum of 10 hooks
-// per type per object").
-const maxHooksPerType = 10
 
 // While hooks wait for verification the session asks Podio for their
 // status, in case their hook.verify went to another devhook sharing the
@@ -93,8 +89,8 @@ func (s *Session) register(ctx context.Context) ([]*hookState, error) {
 		}
 		id, err := s.cfg.Client.CreateHook(ctx, sp.RefType, sp.RefID, s.hookURL, sp.Event)
 		if err != nil {
-			if errors.Is(err, podio.ErrBadRequest) && countType(list, sp.Event) >= maxHooksPerType {
-				return out, fmt.Errorf("create %s hook on %s: it already has %d, Podio's limit; delete some with `devhook hooks delete`: %w", sp.Event, r, maxHooksPerType, err)
+			if errors.Is(err, podio.ErrBadRequest) && countType(list, sp.Event) >= fixtures.MaxHooksPerType {
+				return out, fmt.Errorf("create %s hook on %s: it already has %d, Podio's limit; delete some with `devhook hooks delete`: %w", sp.Event, r, fixtures.MaxHooksPerType, err)
 			}
 			return out, fmt.Errorf("create %s hook on %s: %w", sp.Event, r, err)
 		}
