@@ -121,7 +121,8 @@ func countType(list []podio.Hook, event string) int {
 }
 
 // awaitActive waits until every hook is active, with a diagnosis for those
-// that are not within the verify timeout. A failed call to Podio is
+// that are not within the verify timeout, or as soon as every hook not
+// active has failed its validation. A failed call to Podio is
 // reported as itself: at once when waiting longer cannot help (rate
 // limited, signed out), at the deadline otherwise.
 func (s *Session) awaitActive(ctx context.Context, hooks []*hookState) error {
@@ -133,8 +134,14 @@ func (s *Session) awaitActive(ctx context.Context, hooks []*hookState) error {
 	defer func() { pt.Stop() }()
 	var checkErr error
 	for {
-		if s.settle(hooks) == 0 {
+		pending, undecided := s.settle(hooks)
+		if pending == 0 {
 			return nil
+		}
+		if undecided == 0 {
+			// Every hook left failed its validation: Podio sends no
+			// other hook.verify unless asked, so waiting cannot help.
+			return s.diagnose(hooks, timeout, nil)
 		}
 		select {
 		case <-ctx.Done():
@@ -154,22 +161,25 @@ func (s *Session) awaitActive(ctx context.Context, hooks []*hookState) error {
 }
 
 // settle applies the hook.verify outcomes seen so far and returns how many
-// hooks are still not active.
-func (s *Session) settle(hooks []*hookState) int {
+// hooks are still not active, and how many of those have not failed
+// validation either.
+func (s *Session) settle(hooks []*hookState) (pending, undecided int) {
 	s.verifyMu.Lock()
 	defer s.verifyMu.Unlock()
 	s.hooksMu.Lock()
 	defer s.hooksMu.Unlock()
-	pending := 0
 	for _, h := range hooks {
 		if problem, seen := s.verified[h.id]; seen && !h.active {
 			h.active, h.problem = problem == "", problem
 		}
 		if !h.active {
 			pending++
+			if h.problem == "" {
+				undecided++
+			}
 		}
 	}
-	return pending
+	return pending, undecided
 }
 
 // checkPodio asks Podio for the status of the hooks still waiting, with
