@@ -137,6 +137,7 @@ func (s *Server) handleUploadFile(c *call) (int, any, error) {
 	f := &file{ID: next(&s.ids.file), Name: name, Mimetype: fileMimetype(name, sourceType, data), Data: data,
 		CreatedOn: s.now(), CreatedBy: c.auth.Ref}
 	s.files[f.ID] = f
+	s.touchLocked(kindFiles, f.ID)
 	return http.StatusOK, s.fileJSONLocked(s.baseURL(c), f), nil
 }
 
@@ -200,6 +201,15 @@ func (s *Server) handleRawFile(c *call) (int, any, error) {
 type fileHolder struct {
 	ids  *[]int64 // its files, for an item or a status; nil otherwise
 	item *item    // the item, when it is one
+	kind string   // the journal kind of an item or a status
+	id   int64
+}
+
+// touchLocked records a change of the holder's files for the journal.
+func (h fileHolder) touchLocked(s *Server) {
+	if h.kind != "" {
+		s.touchLocked(h.kind, h.id)
+	}
 }
 
 func (s *Server) fileHolderLocked(refType string, refID int64) (fileHolder, error) {
@@ -212,13 +222,13 @@ func (s *Server) fileHolderLocked(refType string, refID int64) (fileHolder, erro
 		if it.Deleted {
 			return fileHolder{}, errorf(http.StatusGone, codeGone, "Item has been deleted")
 		}
-		return fileHolder{ids: &it.FileIDs, item: it}, nil
+		return fileHolder{ids: &it.FileIDs, item: it, kind: kindItems, id: it.ID}, nil
 	case "status":
 		st, ok := s.statuses[refID]
 		if !ok || st.Deleted {
 			return fileHolder{}, notFound("status", refID)
 		}
-		return fileHolder{ids: &st.FileIDs}, nil
+		return fileHolder{ids: &st.FileIDs, kind: kindStatuses, id: st.ID}, nil
 	case "comment":
 		if cm, ok := s.comments[refID]; !ok || cm.Deleted {
 			return fileHolder{}, notFound("comment", refID)
@@ -281,6 +291,7 @@ func (s *Server) setFilesLocked(h fileHolder, refType string, refID int64, ids [
 			removed = append(removed, id)
 			if f, ok := s.files[id]; ok {
 				f.RefType, f.RefID = "", 0
+				s.touchLocked(kindFiles, id)
 			}
 		}
 	}
@@ -290,8 +301,10 @@ func (s *Server) setFilesLocked(h fileHolder, refType string, refID int64, ids [
 		}
 		f := s.files[id]
 		f.RefType, f.RefID = refType, refID
+		s.touchLocked(kindFiles, id)
 	}
 	*h.ids = slices.Clone(ids)
+	h.touchLocked(s)
 	return added, removed
 }
 
@@ -342,8 +355,10 @@ func (s *Server) handleAttachFile(c *call) (int, any, error) {
 		return statusNoContent, nil, nil // already there
 	}
 	f.RefType, f.RefID = body.RefType, refID
+	s.touchLocked(kindFiles, f.ID)
 	if h.ids != nil {
 		*h.ids = append(*h.ids, f.ID)
+		h.touchLocked(s)
 	}
 	if h.item != nil {
 		s.fileChangeLocked(c, h.item, "file_created", []int64{f.ID})
@@ -392,6 +407,9 @@ func (s *Server) handleReplaceFile(c *call) (int, any, error) {
 	nf.RefType, nf.RefID = of.RefType, of.RefID
 	nf.Replaces = append(slices.Clone(of.Replaces), of.ID)
 	of.RefType, of.RefID = "", 0
+	s.touchLocked(kindFiles, nf.ID)
+	s.touchLocked(kindFiles, of.ID)
+	h.touchLocked(s)
 	if h.ids != nil {
 		i := slices.Index(*h.ids, of.ID)
 		if i >= 0 {
@@ -420,9 +438,11 @@ func (s *Server) handleDeleteFile(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	f.Deleted = true
+	s.touchLocked(kindFiles, f.ID)
 	if f.RefType != "" {
 		if h, err := s.fileHolderLocked(f.RefType, f.RefID); err == nil && h.ids != nil {
 			*h.ids = slices.DeleteFunc(slices.Clone(*h.ids), func(id int64) bool { return id == f.ID })
+			h.touchLocked(s)
 			if h.item != nil {
 				s.fileChangeLocked(c, h.item, "file_deleted", []int64{f.ID})
 			}

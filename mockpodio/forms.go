@@ -111,6 +111,7 @@ func (s *Server) handleCreateForm(c *call) (int, any, error) {
 	f := &form{ID: next(&s.ids.form), AppID: a.ID, Status: formNewStatus, Domains: []string{}, Fields: []formField{}}
 	f.apply(body)
 	s.forms[f.ID] = f
+	s.touchLocked(kindForms, f.ID)
 	s.fireFormLocked(c, f, "form.create")
 	return http.StatusOK, formCreateJSON{FormID: f.ID}, nil
 }
@@ -171,6 +172,7 @@ func (s *Server) handleUpdateForm(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	f.apply(body)
+	s.touchLocked(kindForms, f.ID)
 	s.fireFormLocked(c, f, "form.update")
 	return statusNoContent, nil, nil
 }
@@ -183,6 +185,7 @@ func (s *Server) handleDeleteForm(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	f.Deleted = true
+	s.touchLocked(kindForms, f.ID)
 	s.fireFormLocked(c, f, "form.delete")
 	return statusNoContent, nil, nil
 }
@@ -207,6 +210,7 @@ func (s *Server) setFormStatus(c *call, status string) (int, any, error) {
 		return 0, nil, invalid("Only active forms can be disabled")
 	}
 	f.Status = status
+	s.touchLocked(kindForms, f.ID)
 	s.fireFormLocked(c, f, "form.update")
 	return statusNoContent, nil, nil
 }

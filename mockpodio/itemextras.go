@@ -63,10 +63,10 @@ func sameSet[T comparable](a, b []T) bool {
 // their changes imply.
 func (s *Server) applyItemExtrasLocked(c *call, it *item, ex itemExtras) {
 	if ex.tags != nil && !sameSet(ex.tags, it.Tags) {
-		s.setTagsLocked(c, tagged{tags: &it.Tags, item: it}, ex.tags)
+		s.setTagsLocked(c, tagged{tags: &it.Tags, item: it, kind: kindItems, id: it.ID}, ex.tags)
 	}
 	if ex.fileIDs != nil && !sameSet(ex.fileIDs, it.FileIDs) {
-		added, removed := s.setFilesLocked(fileHolder{ids: &it.FileIDs, item: it}, "item", it.ID, ex.fileIDs)
+		added, removed := s.setFilesLocked(fileHolder{ids: &it.FileIDs, item: it, kind: kindItems, id: it.ID}, "item", it.ID, ex.fileIDs)
 		s.fileChangeLocked(c, it, "file_created", added)
 		s.fileChangeLocked(c, it, "file_deleted", removed)
 	}

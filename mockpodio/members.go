@@ -29,6 +29,7 @@ var memberRoles = map[string]bool{"light": true, "regular": true, "admin": true}
 // member is a user's membership of a space. Ended memberships are kept:
 // GET of one still answers, with ended_on.
 type member struct {
+	Key       string    `json:"member_key"` // memberKey(SpaceID, UserID)
 	SpaceID   int64     `json:"space_id"`
 	UserID    int64     `json:"user_id"`
 	Role      string    `json:"role"`
@@ -131,10 +132,12 @@ func (s *Server) handleAddMembers(c *call) (int, any, error) {
 			mail := strings.TrimSpace(body.Mails[-id-1].(string))
 			u := &user{ID: next(&s.ids.user), Name: mail, Username: mail}
 			s.users[u.ID] = u
+			s.touchLocked(kindUsers, u.ID)
 			id = u.ID
 		} else if _, ok := s.users[id]; !ok {
 			s.users[id] = &user{ID: id, Name: "User " + strconv.FormatInt(id, 10), Username: "user" + strconv.FormatInt(id, 10) + "@example.com"}
 			s.ids.user = max(s.ids.user, id)
+			s.touchLocked(kindUsers, id)
 		}
 		out.UserIDs = append(out.UserIDs, id)
 		if m := s.memberLocked(spaceID, id); m != nil && m.active() {
@@ -143,7 +146,8 @@ func (s *Server) handleAddMembers(c *call) (int, any, error) {
 		if s.members[spaceID] == nil {
 			s.members[spaceID] = map[int64]*member{}
 		}
-		s.members[spaceID][id] = &member{SpaceID: spaceID, UserID: id, Role: role, InvitedOn: now, StartedOn: now}
+		s.members[spaceID][id] = &member{Key: memberKey(spaceID, id), SpaceID: spaceID, UserID: id, Role: role, InvitedOn: now, StartedOn: now}
+		s.touchLocked(kindMembers, memberKey(spaceID, id))
 		if c.hooksEnabled() {
 			s.fireLocked("member.add", memberParams(spaceID, id), target{fixtures.RefSpace, spaceID})
 		}
@@ -208,6 +212,7 @@ func (s *Server) handleEndMembers(c *call) (int, any, error) {
 	now := s.now()
 	for _, id := range ids {
 		s.members[sp.ID][id].EndedOn = now
+		s.touchLocked(kindMembers, memberKey(sp.ID, id))
 		if c.hooksEnabled() {
 			s.fireLocked("member.remove", memberParams(sp.ID, id), target{fixtures.RefSpace, sp.ID})
 		}
@@ -244,6 +249,7 @@ func (s *Server) handleUpdateMembers(c *call) (int, any, error) {
 	}
 	for _, id := range ids {
 		s.members[sp.ID][id].Role = body.Role
+		s.touchLocked(kindMembers, memberKey(sp.ID, id))
 	}
 	return statusNoContent, nil, nil
 }

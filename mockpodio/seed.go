@@ -210,7 +210,7 @@ func (s *Server) loadSeedLocked(sd *Seed) {
 			if s.members[sp.SpaceID] == nil {
 				s.members[sp.SpaceID] = map[int64]*member{}
 			}
-			s.members[sp.SpaceID][m.UserID] = &member{SpaceID: sp.SpaceID, UserID: m.UserID, Role: m.Role}
+			s.members[sp.SpaceID][m.UserID] = &member{Key: memberKey(sp.SpaceID, m.UserID), SpaceID: sp.SpaceID, UserID: m.UserID, Role: m.Role}
 		}
 	}
 	for _, a := range sd.Apps {

@@ -63,6 +63,7 @@ func (s *Server) orgForWriteLocked(id int64) (*org, error) {
 	o := &org{ID: id, Name: fmt.Sprintf("Org %d", id), URLLabel: fmt.Sprintf("org-%d", id)}
 	s.orgs[id] = o
 	s.ids.org = max(s.ids.org, id)
+	s.touchLocked(kindOrgs, id)
 	return o, nil
 }
 
@@ -116,8 +117,11 @@ func (s *Server) handleCreateSpace(c *call) (int, any, error) {
 		Privacy: privacy, AutoJoin: body.AutoJoin, PostOnNewApp: body.PostOnNewApp, PostOnNewMember: body.PostOnNewMember,
 		CreatedOn: s.now(), CreatedBy: c.auth.Ref}
 	s.spaces[sp.ID] = sp
+	s.touchLocked(kindSpaces, sp.ID)
 	if c.auth.Ref.Type == "user" {
-		s.members[sp.ID] = map[int64]*member{c.auth.Ref.ID: {SpaceID: sp.ID, UserID: c.auth.Ref.ID, Role: "admin", InvitedOn: sp.CreatedOn, StartedOn: sp.CreatedOn}}
+		uid := c.auth.Ref.ID
+		s.members[sp.ID] = map[int64]*member{uid: {Key: memberKey(sp.ID, uid), SpaceID: sp.ID, UserID: uid, Role: "admin", InvitedOn: sp.CreatedOn, StartedOn: sp.CreatedOn}}
+		s.touchLocked(kindMembers, memberKey(sp.ID, uid))
 	}
 	return http.StatusOK, spaceCreateJSON{SpaceID: sp.ID, URL: s.spaceURLLocked(sp)}, nil
 }

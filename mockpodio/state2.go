@@ -3,6 +3,8 @@ package mockpodio
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // The state file's part for files, statuses, forms, orgs and space
@@ -107,4 +109,52 @@ func (st *stateFile) checkWave2() error {
 		members[k] = true
 	}
 	return nil
+}
+
+// Journal kinds of the new objects (see stateKind in journal.go).
+const (
+	kindFiles    = "files"
+	kindStatuses = "statuses"
+	kindForms    = "forms"
+	kindOrgs     = "orgs"
+	kindMembers  = "members"
+)
+
+func init() {
+	stateKinds = append(stateKinds,
+		stateKind{kindFiles, "file_id", byID(func(s *Server) map[int64]*file { return s.files },
+			func(f *file) any { return *f })},
+		stateKind{kindStatuses, "status_id", byID(func(s *Server) map[int64]*status { return s.statuses },
+			func(x *status) any { return *x })},
+		stateKind{kindForms, "form_id", byID(func(s *Server) map[int64]*form { return s.forms },
+			func(f *form) any { return *f })},
+		stateKind{kindOrgs, "org_id", byID(func(s *Server) map[int64]*org { return s.orgs },
+			func(o *org) any { return *o })},
+		stateKind{kindMembers, "member_key", func(s *Server, key string) (any, bool) {
+			sid, uid, ok := parseMemberKey(key)
+			if !ok {
+				return nil, false
+			}
+			m, ok := s.members[sid][uid]
+			if !ok {
+				return nil, false
+			}
+			return *m, true
+		}},
+	)
+}
+
+// memberKey names a membership in the journal: "space_id:user_id".
+func memberKey(spaceID, userID int64) string {
+	return strconv.FormatInt(spaceID, 10) + ":" + strconv.FormatInt(userID, 10)
+}
+
+func parseMemberKey(k string) (spaceID, userID int64, ok bool) {
+	a, b, found := strings.Cut(k, ":")
+	if !found {
+		return 0, 0, false
+	}
+	x, err1 := strconv.ParseInt(a, 10, 64)
+	y, err2 := strconv.ParseInt(b, 10, 64)
+	return x, y, err1 == nil && err2 == nil
 }

@@ -43,6 +43,7 @@ func (s *Server) spaceForWriteLocked(id int64) (*space, error) {
 	sp := &space{ID: id, Name: "Space " + strconv.FormatInt(id, 10)}
 	s.spaces[id] = sp
 	s.ids.space = max(s.ids.space, id)
+	s.touchLocked(kindSpaces, id)
 	return sp, nil
 }
 
@@ -77,7 +78,8 @@ func (s *Server) handleCreateStatus(c *call) (int, any, error) {
 	st := &status{ID: next(&s.ids.status), SpaceID: spaceID, Value: *body.Value, Tags: []string{},
 		CreatedOn: s.now(), CreatedBy: c.auth.Ref}
 	s.statuses[st.ID] = st
-	s.setFilesLocked(fileHolder{ids: &st.FileIDs}, "status", st.ID, fileIDs)
+	s.touchLocked(kindStatuses, st.ID)
+	s.setFilesLocked(fileHolder{ids: &st.FileIDs, kind: kindStatuses, id: st.ID}, "status", st.ID, fileIDs)
 	if c.hooksEnabled() {
 		s.fireLocked("status.create", statusParams(st), target{fixtures.RefSpace, spaceID})
 	}
@@ -127,11 +129,12 @@ func (s *Server) handleUpdateStatus(c *call) (int, any, error) {
 		if err := s.checkAttachableLocked(ids, "status", st.ID); err != nil {
 			return 0, nil, err
 		}
-		s.setFilesLocked(fileHolder{ids: &st.FileIDs}, "status", st.ID, ids)
+		s.setFilesLocked(fileHolder{ids: &st.FileIDs, kind: kindStatuses, id: st.ID}, "status", st.ID, ids)
 	}
 	if body.Value != nil {
 		st.Value = *body.Value
 	}
+	s.touchLocked(kindStatuses, st.ID)
 	if c.hooksEnabled() {
 		s.fireLocked("status.update", statusParams(st), target{fixtures.RefSpace, st.SpaceID})
 	}
@@ -146,6 +149,7 @@ func (s *Server) handleDeleteStatus(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	st.Deleted = true
+	s.touchLocked(kindStatuses, st.ID)
 	if c.hooksEnabled() {
 		s.fireLocked("status.delete", statusParams(st), target{fixtures.RefSpace, st.SpaceID})
 	}

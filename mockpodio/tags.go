@@ -59,7 +59,9 @@ func cleanTags(tags []string) ([]string, error) {
 // holds and, for an item, the item.
 type tagged struct {
 	tags *[]string
-	item *item // nil for a status
+	item *item  // nil for a status
+	kind string // the journal kind of the holder
+	id   int64
 }
 
 func (s *Server) taggedLocked(c *call) (tagged, error) {
@@ -80,13 +82,13 @@ func (s *Server) taggedLocked(c *call) (tagged, error) {
 		if it.Deleted {
 			return tagged{}, errorf(http.StatusGone, codeGone, "Item has been deleted")
 		}
-		return tagged{tags: &it.Tags, item: it}, nil
+		return tagged{tags: &it.Tags, item: it, kind: kindItems, id: it.ID}, nil
 	default:
 		st, ok := s.statuses[id]
 		if !ok || st.Deleted {
 			return tagged{}, notFound("status", id)
 		}
-		return tagged{tags: &st.Tags}, nil
+		return tagged{tags: &st.Tags, kind: kindStatuses, id: st.ID}, nil
 	}
 }
 
@@ -101,6 +103,7 @@ func (s *Server) setTagsLocked(c *call, tg tagged, tags []string) {
 		removed = removed || !slices.Contains(tags, t)
 	}
 	*tg.tags = tags
+	s.touchLocked(tg.kind, tg.id)
 	if tg.item != nil {
 		s.fireTagEventsLocked(c, tg.item, added, removed)
 	}

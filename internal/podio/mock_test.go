@@ -666,7 +666,7 @@ func TestMockErrors(t *testing.T) {
 		{
 			name: "eleventh hook of a type",
 			call: func(ctx context.Context, t *testing.T, c *podio.Client) error {
-				for i := range mockpodio.MaxHooksPerType {
+				for i := range fixtures.MaxHooksPerType {
 					if _, err := c.CreateHook(ctx, "app", seedAppID, "http://127.0.0.1:1/hook"+strconv.Itoa(i), "item.create"); err != nil {
 						t.Fatalf("hook %d: %v", i+1, err)
 					}
