@@ -183,4 +183,3 @@ func itemFileIDs(t *testing.T, w w2World, id int64) []int64 {
 	}
 	return out
 }
-
