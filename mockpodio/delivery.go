@@ -354,6 +354,7 @@ func (s *Server) attempt(p *pending) {
 func (s *Server) applyRulesLocked(h *hook, failed bool, now time.Time) {
 	hist, v := hookrules.Apply(h.history, failed, now)
 	h.history = hist
+	s.touchLocked(kindHooks, h.ID)
 	if !v.SuspendUntil.IsZero() {
 		s.logf("hook %d suspended until %s: more than %d failures within %s", h.ID, podioTime(v.SuspendUntil), hookrules.SuspendThreshold, hookrules.SuspendWindow)
 	}

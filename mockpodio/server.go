@@ -22,6 +22,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
@@ -113,10 +114,19 @@ type Server struct {
 	connMu    sync.Mutex // guards conns
 	conns     map[net.Conn]http.ConnState
 
-	saveMu      sync.Mutex // guards stateLoaded, saved; held while writing StateFile
-	stateLoaded bool       // StateFile was loaded (or found missing): saving may replace it
-	saved       []byte     // what StateFile holds
-	saverDone   chan struct{}
+	saveMu       sync.Mutex  // guards the fields down to saverDone; held while writing StateFile
+	stateLoaded  bool        // StateFile was loaded (or found missing): saving may replace it
+	journal      stateWriter // StateFile's journal, open and locked
+	journalSize  int64       // bytes of complete lines in journal
+	snapshotSize int64       // bytes of the snapshot last written
+	seq          int64       // the journal's last line
+	savedIDs     stateIDs    // the id counters on disk
+	savedClock   *time.Time  // the manual clock's reading on disk
+	stateBroken  error       // set when a failed save could not be undone: writes are refused
+	saverDone    chan struct{}
+	rollbacks    atomic.Int64                  // failed saves undone
+	compactAt    int64                         // journal size that triggers compaction; 0 means DefaultCompactBytes (tests)
+	wrapFile     func(stateWriter) stateWriter // wraps the files the state is written to (tests)
 
 	mu          sync.Mutex // guards everything below
 	gen         int        // bumped by Reset: deliveries of an older generation are not recorded
@@ -145,6 +155,8 @@ type Server struct {
 	rng         *mrand.Rand         // API fault rates
 	hookRands   map[*hook]*hookRand // each hook's random streams
 	delivClient *http.Client
+	dirty       map[string]map[string]struct{} // rows changed since the last save, by kind; nil without a StateFile
+	fullSave    bool                           // the next save writes a whole snapshot (after a reset or a load)
 
 	kit kitState // the test kit's state: testkit.go
 }
@@ -325,6 +337,7 @@ func (s *Server) resetLocked() {
 	if s.Seed != nil {
 		s.loadSeedLocked(s.Seed)
 	}
+	s.fullSave = true
 	s.notifyLocked()
 }
 
