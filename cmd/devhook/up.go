@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -266,7 +265,7 @@ func startUpMock(opts upOptions, stderr io.Writer) (*mockpodio.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := startMockServer(s, opts.mockAddr, !opts.mockAddrSet, stderr); err != nil {
+	if err := startMockServer(s, opts.mockAddr, "mock-addr", !opts.mockAddrSet, stderr); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -331,7 +330,7 @@ func (p *upPrinter) print(ev session.Event) {
 		fmt.Fprintln(p.stderr, ev.Text)
 	case session.Delivery:
 		if p.json {
-			if b, err := relay.FormatJSON(ev.Event); err == nil {
+			if b, err := readableJSON(ev.Event); err == nil {
 				fmt.Fprintf(p.stdout, "%s\n", b)
 			}
 			return
@@ -339,7 +338,7 @@ func (p *upPrinter) print(ev session.Event) {
 		fmt.Fprintln(p.stdout, relay.FormatLine(ev.Event))
 	case session.Replayed:
 		if p.json {
-			if b, err := json.Marshal(ev.Record); err == nil {
+			if b, err := readableJSON(ev.Record); err == nil {
 				fmt.Fprintf(p.stdout, "%s\n", b)
 			}
 			return
