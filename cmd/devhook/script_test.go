@@ -186,11 +186,12 @@ const scriptTimeout = 20 * time.Second
 //	await NAME REGEXP [VAR...] wait for NAME's next line matching REGEXP; set VARs to its submatches
 //	interrupt NAME [-9]       send SIGINT (or SIGKILL with -9), wait for the exit; NAME's output becomes stdout; fails on a non-zero exit unless negated
 //	exited NAME CODE          wait for NAME to exit by itself with CODE; its output becomes stdout
-//	app NAME [STATUS]         a local app answering STATUS (200); $NAME_URL and $NAME_PORT; each request is a line "METHOD PATH BODY"
+//	app NAME [STATUS]         a local app answering STATUS (200); $NAME_URL and $NAME_PORT; each request is a line "METHOD PATH CONTENT-TYPE BODY"
 //	podio NAME [SEED]         an outside Podio (a mock) from SEED, permissive without one; $PODIO_URL; its hook.verify and deliveries reach only loopback (or the ngrok edge)
 //	ngrok-edge                a fake ngrok edge accepting authtoken good-token; sets DEVHOOK_NGROK_CONNECT_URL and DEVHOOK_NGROK_CA
 //	curl [-s] [-X M] [-H H]... [-d DATA]... URL   an HTTP request; the body to stdout; fails on no answer
 //	grab VAR REGEXP           set VAR to the first submatch of REGEXP in the last stdout
+//	freeport VAR              set VAR to a loopback host:port nothing listens on
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"bg":         cmdBg,
 	"await":      cmdAwait,
@@ -201,6 +202,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"ngrok-edge": cmdNgrokEdge,
 	"curl":       cmdCurl,
 	"grab":       cmdGrab,
+	"freeport":   cmdFreeport,
 }
 
 func cmdBg(ts *testscript.TestScript, neg bool, args []string) {
@@ -346,7 +348,7 @@ func cmdApp(ts *testscript.TestScript, neg bool, args []string) {
 	l := newOutLines()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		l.add(r.Method + " " + r.URL.RequestURI() + " " + string(b))
+		l.add(r.Method + " " + r.URL.RequestURI() + " " + r.Header.Get("Content-Type") + " " + string(b))
 		w.WriteHeader(status)
 	}))
 	ts.Defer(srv.Close)
@@ -482,4 +484,14 @@ func cmdGrab(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("grab: no match for %s in stdout", re)
 	}
 	ts.Setenv(args[0], m[1])
+}
+
+func cmdFreeport(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: freeport VAR")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Setenv(args[0], l.Addr().String())
+	ts.Check(l.Close())
 }
