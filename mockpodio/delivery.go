@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	mrand "math/rand/v2"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -325,7 +326,7 @@ func (s *Server) attempt(p *pending) {
 	}
 	s.mu.Unlock()
 
-	res := s.post(p)
+	res := s.deliver(p, now)
 	end := s.now()
 	d := Delivery{StatusCode: res.Status, Location: res.Location, At: now, Duration: end.Sub(now), Outcome: OutcomeDelivered}
 	failure := res.Failure()
@@ -354,6 +355,7 @@ func (s *Server) attempt(p *pending) {
 func (s *Server) applyRulesLocked(h *hook, failed bool, now time.Time) {
 	hist, v := hookrules.Apply(h.history, failed, now)
 	h.history = hist
+	s.touchLocked(kindHooks, h.ID)
 	if !v.SuspendUntil.IsZero() {
 		s.logf("hook %d suspended until %s: more than %d failures within %s", h.ID, podioTime(v.SuspendUntil), hookrules.SuspendThreshold, hookrules.SuspendWindow)
 	}
@@ -383,10 +385,13 @@ const deliveryUserAgent = "Podio-Webhooks (devhook mockpodio)"
 // post sends p with the one policy of [formpost]: no redirects followed, a
 // timeout on the mock's clock that covers the whole exchange, an answer
 // cut short is a failure.
-func (s *Server) post(p *pending) formpost.Result {
+func (s *Server) post(p *pending) formpost.Result { return s.postWith(p, s.delivClient) }
+
+// postWith is post through client.
+func (s *Server) postWith(p *pending, client *http.Client) formpost.Result {
 	clock := s.clock()
 	sender := formpost.Sender{
-		Client:    s.delivClient,
+		Client:    client,
 		Timeout:   s.deliveryTimeout(),
 		AfterFunc: func(d time.Duration, f func()) func() bool { return clock.AfterFunc(d, f).Stop },
 		UserAgent: deliveryUserAgent,

@@ -137,6 +137,7 @@ func (s *Server) hookRefLocked(c *call) (target, error) {
 			}
 			s.spaces[id] = &space{ID: id, Name: "Space " + strconv.FormatInt(id, 10)}
 			s.ids.space = max(s.ids.space, id)
+			s.touchLocked(kindSpaces, id)
 		}
 	case fixtures.RefAppField:
 		if f, ok := s.fields[id]; !ok || s.apps[f.AppID] == nil || s.apps[f.AppID].Deleted {
@@ -268,6 +269,7 @@ func (s *Server) handleCreateHook(c *call) (int, any, error) {
 	}
 	s.hooks[h.ID] = h
 	s.hooksByRef[t] = append(s.hooksByRef[t], h.ID)
+	s.touchLocked(kindHooks, h.ID)
 	s.sendVerifyLocked(h)
 	return http.StatusOK, map[string]int64{"hook_id": h.ID}, nil
 }
@@ -275,6 +277,7 @@ func (s *Server) handleCreateHook(c *call) (int, any, error) {
 // sendVerifyLocked queues a hook.verify with a new code for h.
 func (s *Server) sendVerifyLocked(h *hook) {
 	h.Code = randomHex(verifyCodeBytes)
+	s.touchLocked(kindHooks, h.ID)
 	p := s.newPendingLocked(s.nextEventIDLocked(), h, fixtures.VerifyEvent, []param{{"code", h.Code}})
 	p.verify = true
 	s.enqueueLocked(h, p)
@@ -334,6 +337,7 @@ func (s *Server) handleDeleteHook(c *call) (int, any, error) {
 	}
 	h.Deleted = true
 	h.Active = false
+	s.touchLocked(kindHooks, h.ID)
 	t := target{h.RefType, h.RefID}
 	s.hooksByRef[t] = slices.DeleteFunc(s.hooksByRef[t], func(id int64) bool { return id == h.ID })
 	s.notifyLocked()
@@ -373,6 +377,7 @@ func (s *Server) handleVerifyValidate(c *call) (int, any, error) {
 	}
 	h.Active = true
 	h.inactiveReason = ""
+	s.touchLocked(kindHooks, h.ID)
 	if hookrules.ResetHistoryOnVerify {
 		h.history = hookrules.History{}
 	}

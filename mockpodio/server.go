@@ -22,6 +22,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
@@ -104,6 +105,17 @@ type Server struct {
 	// atomically. See [Server.SaveState]. Deliveries queued or in flight
 	// are not saved. Empty means no persistence.
 	StateFile string
+	// OnDeliver steers deliveries in the manner of tailscale's
+	// testcontrol: it is called, outside the server's lock, with each
+	// delivery about to be attempted (a hook.verify too; ID, outcome and
+	// status not yet set, changes to it ignored) and returns how it is
+	// answered. The zero [Response] sends it to its hook URL as usual; any
+	// other answers it without a receiver: Status (0 meaning 200) after
+	// Delay on Clock, or Drop, a connection closed without an answer,
+	// with the delivery timeout and the rules applied as to a real
+	// answer. It may be called for several deliveries at once. nil means
+	// every delivery is sent.
+	OnDeliver func(*Delivery) Response
 
 	srv       *http.Server
 	initOnce  sync.Once
@@ -113,10 +125,19 @@ type Server struct {
 	connMu    sync.Mutex // guards conns
 	conns     map[net.Conn]http.ConnState
 
-	saveMu      sync.Mutex // guards stateLoaded, saved; held while writing StateFile
-	stateLoaded bool       // StateFile was loaded (or found missing): saving may replace it
-	saved       []byte     // what StateFile holds
-	saverDone   chan struct{}
+	saveMu       sync.Mutex  // guards the fields down to saverDone; held while writing StateFile
+	stateLoaded  bool        // StateFile was loaded (or found missing): saving may replace it
+	journal      stateWriter // StateFile's journal, open and locked
+	journalSize  int64       // bytes of complete lines in journal
+	snapshotSize int64       // bytes of the snapshot last written
+	seq          int64       // the journal's last line
+	savedIDs     stateIDs    // the id counters on disk
+	savedClock   *time.Time  // the manual clock's reading on disk
+	stateBroken  error       // set when a failed save could not be undone: writes are refused
+	saverDone    chan struct{}
+	rollbacks    atomic.Int64                  // failed saves undone
+	compactAt    int64                         // journal size that triggers compaction; 0 means DefaultCompactBytes (tests)
+	wrapFile     func(stateWriter) stateWriter // wraps the files the state is written to (tests)
 
 	mu          sync.Mutex // guards everything below
 	gen         int        // bumped by Reset: deliveries of an older generation are not recorded
@@ -145,6 +166,8 @@ type Server struct {
 	rng         *mrand.Rand         // API fault rates
 	hookRands   map[*hook]*hookRand // each hook's random streams
 	delivClient *http.Client
+	dirty       map[string]map[string]struct{} // rows changed since the last save, by kind; nil without a StateFile
+	fullSave    bool                           // the next save writes a whole snapshot (after a reset or a load)
 
 	kit kitState // the test kit's state: testkit.go
 }
@@ -325,6 +348,7 @@ func (s *Server) resetLocked() {
 	if s.Seed != nil {
 		s.loadSeedLocked(s.Seed)
 	}
+	s.fullSave = true
 	s.notifyLocked()
 }
 

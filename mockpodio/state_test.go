@@ -170,7 +170,7 @@ func TestStateSavedBeforeAnswer(t *testing.T) {
 	tok := seedToken(t, s)
 	for i := range 5 {
 		id := createItem(t, s, tok, seedAppID, map[string]any{"fields": map[string]any{"title": "n" + strconv.Itoa(i)}})
-		b, err := os.ReadFile(file)
+		b, err := mockpodio.ReadStateFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -205,6 +205,11 @@ func TestStateBadFile(t *testing.T) {
 		{"unknown key", `{"version":1,"hookz":[]}`, "hookz"},
 		{"dangling item", `{"version":1,"items":[{"item_id":5,"app_id":9}]}`, "item 5: app 9 is not in apps"},
 		{"duplicate hook", `{"version":1,"hooks":[{"hook_id":5},{"hook_id":5}]}`, "hook 5"},
+		{"id counter behind its items", `{"version":1,"ids":{"app":3001,"item":1000000},"apps":[{"app_id":3001,"next_app_item_id":2}],"items":[{"item_id":1000001,"app_id":3001,"app_item_id":1}]}`,
+			"ids.item is 1000000, behind item 1000001"},
+		{"id counter behind its hooks", `{"version":1,"ids":{"hook":100},"hooks":[{"hook_id":101}]}`, "ids.hook is 100, behind hook 101"},
+		{"app item counter behind", `{"version":1,"ids":{"app":3001,"item":1000001},"apps":[{"app_id":3001,"next_app_item_id":1}],"items":[{"item_id":1000001,"app_id":3001,"app_item_id":1}]}`,
+			"next_app_item_id 1 is not past item 1000001"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -64,7 +63,7 @@ func upCommand(e *env) *cli.Command {
 	flags := []cli.Flag{
 		&cli.BoolFlag{Name: "mock", Usage: "run fully offline against an embedded mock of Podio (no account, no network)"},
 		&cli.StringFlag{Name: "mock-addr", Value: defaultMockAddr, EnvVars: []string{"DEVHOOK_MOCK_ADDR"}, Usage: "with --mock: where the embedded mock listens (a free port if this one is taken)"},
-		&cli.IntFlag{Name: "port", Aliases: []string{"p"}, Usage: "forward deliveries to http://localhost:`PORT`/ (default 3000)"},
+		&cli.IntFlag{Name: "port", Aliases: []string{"p"}, DefaultText: "3000", Usage: "forward deliveries to http://localhost:`PORT`/"},
 		&cli.StringFlag{Name: "forward-to", Usage: "forward deliveries to this local `URL`, e.g. http://localhost:3000/podio/hook"},
 		&cli.Int64SliceFlag{Name: "app", Usage: "register hooks on app `ID` (events default to item.create, item.update, item.delete)"},
 		&cli.Int64SliceFlag{Name: "field", Usage: "register app_field hooks on field `ID` (item.* events)"},
@@ -126,7 +125,7 @@ func (o upOptions) hookSpecs() ([]session.HookSpec, error) {
 	add := func(refType string, ids []int64, events []string) error {
 		for _, id := range ids {
 			if id <= 0 {
-				return usagef("--%s must be a positive id, not %d", flagOf(refType), id)
+				return usagef("--%s wants a positive id, not %d", flagOf(refType), id)
 			}
 			for _, ev := range events {
 				if !fixtures.Allowed(refType, ev) {
@@ -328,7 +327,7 @@ func (p *upPrinter) print(ev session.Event) {
 		fmt.Fprintln(p.stderr, ev.Text)
 	case session.Delivery:
 		if p.json {
-			if b, err := relay.FormatJSON(ev.Event); err == nil {
+			if b, err := readableJSON(ev.Event); err == nil {
 				fmt.Fprintf(p.stdout, "%s\n", b)
 			}
 			return
@@ -336,7 +335,7 @@ func (p *upPrinter) print(ev session.Event) {
 		fmt.Fprintln(p.stdout, relay.FormatLine(ev.Event))
 	case session.Replayed:
 		if p.json {
-			if b, err := json.Marshal(ev.Record); err == nil {
+			if b, err := readableJSON(ev.Record); err == nil {
 				fmt.Fprintf(p.stdout, "%s\n", b)
 			}
 			return

@@ -275,10 +275,10 @@ func readBody(r io.Reader, max int) (body, error) {
 // URL.
 func describe(err error) error {
 	if opErr, ok := errors.AsType[*net.OpError](err); ok && opErr.Op == "dial" {
-		return fmt.Errorf("%w: %v", ErrUnreachable, opErr.Err)
+		return fmt.Errorf("%w: %w", ErrUnreachable, opErr.Err)
 	}
 	if ue, ok := errors.AsType[*url.Error](err); ok {
 		err = ue.Err
 	}
-	return fmt.Errorf("%w: %v", ErrConnection, err)
+	return fmt.Errorf("%w: %w", ErrConnection, err)
 }
