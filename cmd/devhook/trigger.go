@@ -910,7 +910,7 @@ func (r *triggerRun) fireControl(ctx context.Context) error {
 			params[k] = strconv.FormatInt(refID, 10)
 		}
 	}
-	eventID, err := r.control.FireEvent(ctx, refType, refID, r.typ, params)
+	eventID, err := r.control.FireEvent(ctx, mockpodio.Ref{Type: refType, ID: refID}, r.typ, params)
 	if err != nil {
 		return err
 	}
