@@ -186,7 +186,7 @@ const scriptTimeout = 20 * time.Second
 //	await NAME REGEXP [VAR...] wait for NAME's next line matching REGEXP; set VARs to its submatches
 //	interrupt NAME [-9]       send SIGINT (or SIGKILL with -9), wait for the exit; NAME's output becomes stdout; fails on a non-zero exit unless negated
 //	exited NAME CODE          wait for NAME to exit by itself with CODE; its output becomes stdout
-//	app NAME [STATUS]         a local app answering STATUS (200); $NAME_URL and $NAME_PORT; each request is a line "METHOD PATH CONTENT-TYPE BODY"
+//	app NAME [STATUS]         a local app answering STATUS (200); $NAME_URL and $NAME_PORT; each request is a line "METHOD PATH BODY" and a line "  Content-Type: TYPE"
 //	podio NAME [SEED]         an outside Podio (a mock) from SEED, permissive without one; $PODIO_URL; its hook.verify and deliveries reach only loopback (or the ngrok edge)
 //	ngrok-edge                a fake ngrok edge accepting authtoken good-token; sets DEVHOOK_NGROK_CONNECT_URL and DEVHOOK_NGROK_CA
 //	curl [-s] [-X M] [-H H]... [-d DATA]... URL   an HTTP request; the body to stdout; fails on no answer
@@ -348,7 +348,8 @@ func cmdApp(ts *testscript.TestScript, neg bool, args []string) {
 	l := newOutLines()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		l.add(r.Method + " " + r.URL.RequestURI() + " " + r.Header.Get("Content-Type") + " " + string(b))
+		l.add(r.Method + " " + r.URL.RequestURI() + " " + string(b))
+		l.add("  Content-Type: " + r.Header.Get("Content-Type"))
 		w.WriteHeader(status)
 	}))
 	ts.Defer(srv.Close)
