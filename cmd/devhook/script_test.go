@@ -192,6 +192,7 @@ const scriptTimeout = 20 * time.Second
 //	curl [-s] [-X M] [-H H]... [-d DATA]... URL   an HTTP request; the body to stdout; fails on no answer
 //	grab VAR REGEXP           set VAR to the first submatch of REGEXP in the last stdout
 //	freeport VAR              set VAR to a loopback host:port nothing listens on
+//	hold ADDR                 keep ADDR (host:port) taken for the rest of the script, if nothing else has it
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"bg":         cmdBg,
 	"await":      cmdAwait,
@@ -203,6 +204,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"curl":       cmdCurl,
 	"grab":       cmdGrab,
 	"freeport":   cmdFreeport,
+	"hold":       cmdHold,
 }
 
 func cmdBg(ts *testscript.TestScript, neg bool, args []string) {
@@ -212,6 +214,7 @@ func cmdBg(ts *testscript.TestScript, neg bool, args []string) {
 	path, err := exec.LookPath(args[1])
 	ts.Check(err)
 	cmd := exec.Command(path, args[2:]...)
+	cmd.Args[0] = args[1] // as a shell starts it: hints name the command as typed
 	cmd.Dir = ts.Getenv("WORK")
 	var env []string
 	for _, kv := range os.Environ() {
@@ -495,4 +498,17 @@ func cmdFreeport(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Setenv(args[0], l.Addr().String())
 	ts.Check(l.Close())
+}
+
+func cmdHold(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: hold ADDR")
+	}
+	l, err := net.Listen("tcp", args[0])
+	if err != nil {
+		// Taken already, which is what the script wants.
+		ts.Logf("hold %s: %v", args[0], err)
+		return
+	}
+	ts.Defer(func() { l.Close() })
 }
