@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -92,12 +95,30 @@ func (m *mockAPI) call(method, path, body string) string {
 // freePort returns a loopback port nobody listens on.
 func freePort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := unusedAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
+}
+
+// unusedAddr returns a loopback address nobody listens on, for a process
+// to listen on later. Its port is outside Linux's ephemeral range
+// (32768-60999), from which the listeners on port 0 of tests running
+// meanwhile get theirs, so none of them takes it in between.
+func unusedAddr() (string, error) {
+	for range 100 {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(20000+rand.IntN(12000)))
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		if err := l.Close(); err != nil {
+			return "", err
+		}
+		return addr, nil
+	}
+	return "", errors.New("no unused port in 20000-31999")
 }
 
 func externalMock(t *testing.T, configure func(*mockpodio.Server)) *mockpodio.Server {
