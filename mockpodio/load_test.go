@@ -95,7 +95,18 @@ var loadKinds = [mockpodio.MaxHooksPerType]string{kindFast, kindSlow, kindBad, k
 // package stays fast under -race; DEVHOOK_LOAD=long runs 100,000 events
 // over 1,000 hooks.
 func TestLoad(t *testing.T) {
+	for _, k := range []int{1, 4} {
+		t.Run(fmt.Sprintf("hook-concurrency=%d", k), func(t *testing.T) { testLoad(t, k) })
+	}
+}
+
+func testLoad(t *testing.T, hookConcurrency int) {
 	apps, batches, eventsBatch, timeout := 10, 14, 18, 100*time.Millisecond
+	if hookConcurrency > 1 {
+		// Four times the deliveries in flight on a loaded machine: give
+		// the fast receivers room, so only the slow ones time out.
+		timeout = 400 * time.Millisecond
+	}
 	if os.Getenv("DEVHOOK_LOAD") == "long" {
 		// 1,000 busy hooks on two CPUs: a fast receiver can take longer
 		// than 100 ms to be heard.
@@ -109,9 +120,9 @@ func TestLoad(t *testing.T) {
 	// Every hook may be busy at once, all on the same few receivers: the
 	// default client keeps 64 idle connections per host, and past that
 	// net/http can fail a request on a connection it is closing
-	// (golang/go#42650). Keep one per hook.
+	// (golang/go#42650). Keep one per delivery in flight.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 0, apps*hooksPerApp
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 0, apps*hooksPerApp*hookConcurrency
 	t.Cleanup(tr.CloseIdleConnections)
 
 	clk := &jumpClock{}
@@ -119,6 +130,7 @@ func TestLoad(t *testing.T) {
 		s.HTTPClient = &http.Client{Transport: tr}
 		s.Clock = clk
 		s.DeliveryTimeout = timeout
+		s.HookConcurrency = hookConcurrency
 		s.TokenLifetime = 30 * 24 * time.Hour
 		s.MaxDeliveries = pairs + apps*hooksPerApp + 1000
 	})
@@ -358,16 +370,21 @@ func snapState(h mockpodio.Hook) hookState {
 
 // replayRules replays one hook's recorded event outcomes, in record order,
 // through the rules from a freshly verified hook. Each record must be what
-// the state before it predicts: dropped_inactive once disabled or
+// the state when it started predicts: dropped_inactive once disabled or
 // unverified, dropped_suspended while suspended, an attempt otherwise.
+// Several deliveries to a hook may be in flight at once: an attempt is
+// recorded when it ends, so one that started before a suspension (or a
+// disabling) decided by an earlier end is still an attempt, and its
+// outcome still counts.
 func replayRules(ds []mockpodio.Delivery) (replayed, error) {
 	r := replayed{active: true}
+	var inactiveAt time.Time // when r.active turned false
 	for _, d := range ds {
 		var want string
 		switch {
-		case !r.active:
+		case !r.active && !d.At.Before(inactiveAt):
 			want = string(mockpodio.OutcomeDroppedInactive)
-		case mockpodio.Suspended(r.history.SuspendedUntil, d.At):
+		case suspendedAt(r.history, d.At):
 			want = string(mockpodio.OutcomeDroppedSuspended)
 		default:
 			want = "delivered or failed"
@@ -381,13 +398,21 @@ func replayRules(ds []mockpodio.Delivery) (replayed, error) {
 			continue
 		}
 		var v mockpodio.Verdict
-		r.history, v = mockpodio.Apply(r.history, d.Outcome == mockpodio.OutcomeFailed, d.At.Add(d.Duration))
+		end := d.At.Add(d.Duration)
+		r.history, v = mockpodio.Apply(r.history, d.Outcome == mockpodio.OutcomeFailed, end)
 		switch {
+		case !r.active:
 		case v.Disable:
-			r.active, r.reason = false, "disabled"
+			r.active, r.reason, inactiveAt = false, "disabled", end
 		case v.Unverify:
-			r.active, r.reason = false, "unverified"
+			r.active, r.reason, inactiveAt = false, "unverified", end
 		}
 	}
 	return r, nil
+}
+
+// suspendedAt reports whether h's last suspension, decided SuspendFor
+// before it ends, covers t.
+func suspendedAt(h mockpodio.History, t time.Time) bool {
+	return mockpodio.Suspended(h.SuspendedUntil, t) && !t.Before(h.SuspendedUntil.Add(-mockpodio.SuspendFor))
 }

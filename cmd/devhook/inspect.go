@@ -39,7 +39,7 @@ func inspectDisabled(addr string) bool {
 type feed struct {
 	dlog   *deliveryLogger
 	mu     sync.Mutex // guards recs
-	recs   []deliverylog.Record
+	recs   recordRing
 	insp   *inspector.Server
 	server *http.Server
 	url    string
@@ -75,10 +75,7 @@ func (f *feed) add(r deliverylog.Record) {
 	}
 	r = f.dlog.append(r)
 	f.mu.Lock()
-	f.recs = append(f.recs, r)
-	if len(f.recs) > feedSize {
-		f.recs = append(f.recs[:0:0], f.recs[len(f.recs)-feedSize:]...)
-	}
+	f.recs.add(r)
 	f.mu.Unlock()
 	if f.insp != nil {
 		f.insp.Publish(r)
@@ -88,7 +85,7 @@ func (f *feed) add(r deliverylog.Record) {
 func (f *feed) records() []deliverylog.Record {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]deliverylog.Record(nil), f.recs...)
+	return f.recs.all()
 }
 
 // replay re-sends a record of this run (or of the log) to where it first
@@ -111,7 +108,7 @@ func (f *feed) replay(ctx context.Context, id string) (deliverylog.Record, error
 	}
 	r := f.dlog.append(sendReplay(ctx, rec, to))
 	f.mu.Lock()
-	f.recs = append(f.recs, r)
+	f.recs.add(r)
 	f.mu.Unlock()
 	return r, nil
 }
@@ -119,8 +116,36 @@ func (f *feed) replay(ctx context.Context, id string) (deliverylog.Record, error
 func (f *feed) find(id string) (deliverylog.Record, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, r := range f.recs {
-		if r.ID == id {
+	return f.recs.find(id)
+}
+
+// recordRing keeps the newest feedSize records: adding one costs the same
+// however many came before.
+type recordRing struct {
+	buf  []deliverylog.Record // grows to feedSize, then is overwritten in place
+	next int                  // where the next record goes once buf is full
+}
+
+func (g *recordRing) add(r deliverylog.Record) {
+	if len(g.buf) < feedSize {
+		g.buf = append(g.buf, r)
+		return
+	}
+	g.buf[g.next] = r
+	g.next = (g.next + 1) % feedSize
+}
+
+// all returns the records, oldest first.
+func (g *recordRing) all() []deliverylog.Record {
+	out := make([]deliverylog.Record, 0, len(g.buf))
+	out = append(out, g.buf[g.next:]...)
+	return append(out, g.buf[:g.next]...)
+}
+
+// find returns the newest record with id.
+func (g *recordRing) find(id string) (deliverylog.Record, bool) {
+	for i := len(g.buf) - 1; i >= 0; i-- {
+		if r := g.buf[(g.next+i)%len(g.buf)]; r.ID == id {
 			return r, true
 		}
 	}

@@ -2,11 +2,15 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
 )
@@ -77,5 +81,37 @@ func getJSON(t *testing.T, url string, v any) {
 	defer res.Body.Close()
 	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
 		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+// TestRecordRing: the feed keeps the newest feedSize records, oldest
+// first, in place.
+func TestRecordRing(t *testing.T) {
+	for _, n := range []int{0, 1, feedSize - 1, feedSize, feedSize + 1, 2*feedSize + 7} {
+		var g recordRing
+		var want []deliverylog.Record
+		for i := range n {
+			r := deliverylog.Record{ID: fmt.Sprint("r", i)}
+			g.add(r)
+			want = append(want, r)
+		}
+		if len(want) > feedSize {
+			want = want[len(want)-feedSize:]
+		}
+		if diff := cmp.Diff(want, g.all(), cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%d added: records (-want +got):\n%s", n, diff)
+		}
+		if cap(g.buf) > 2*feedSize {
+			t.Errorf("%d added: the ring holds %d slots", n, cap(g.buf))
+		}
+		if n == 0 {
+			continue
+		}
+		if _, ok := g.find(fmt.Sprint("r", n-1)); !ok {
+			t.Errorf("%d added: the newest is not found", n)
+		}
+		if _, ok := g.find("r0"); ok != (n <= feedSize) {
+			t.Errorf("%d added: found the oldest = %v, want %v", n, ok, n <= feedSize)
+		}
 	}
 }

@@ -66,12 +66,14 @@ type upOptions struct {
 	inspect       string
 	mockAddr      string
 	mockAddrSet   bool
+	mockHookConc  int // --hook-concurrency of the embedded mock; 0 means its default
 }
 
 func upCommand(e *env) *cli.Command {
 	flags := []cli.Flag{
 		&cli.BoolFlag{Name: "mock", Usage: "run fully offline against an embedded mock of Podio (no account, no network)"},
 		&cli.StringFlag{Name: "mock-addr", Value: defaultMockAddr, Usage: "with --mock: where the embedded mock listens (a free port if this one is taken)"},
+		hookConcurrencyFlag("with --mock: deliveries to one hook in flight at once (`N`; 1 keeps each hook's events in order)"),
 		&cli.IntFlag{Name: "port", Aliases: []string{"p"}, Usage: "forward deliveries to http://localhost:`PORT`/ (default 3000)"},
 		&cli.StringFlag{Name: "forward-to", Usage: "forward deliveries to this local `URL`, e.g. http://localhost:3000/podio/hook"},
 		&cli.Int64SliceFlag{Name: "app", Usage: "register hooks on app `ID` (events default to item.create, item.update, item.delete)"},
@@ -112,6 +114,9 @@ With --mock everything runs offline against an embedded mock of Podio.`,
 			if err != nil {
 				return err
 			}
+			if err := checkHookConcurrency(c.Int("hook-concurrency")); err != nil {
+				return err
+			}
 			return runUp(c.Context, upOptions{
 				podio: po, mock: c.Bool("mock"), port: c.Int("port"), forwardTo: c.String("forward-to"),
 				apps: c.Int64Slice("app"), fields: c.Int64Slice("field"), spaces: c.Int64Slice("space"),
@@ -122,6 +127,7 @@ With --mock everything runs offline against an embedded mock of Podio.`,
 				verifyTimeout: c.Duration("verify-timeout"), skipProbe: !c.Bool("probe"),
 				connectFor: c.Duration("connect-timeout"), inspect: c.String("inspect"),
 				mockAddr: c.String("mock-addr"), mockAddrSet: c.IsSet("mock-addr"),
+				mockHookConc: c.Int("hook-concurrency"),
 			}, e.stdout, e.stderr)
 		},
 	}
@@ -328,7 +334,7 @@ func (u *up) startMock() error {
 		fmt.Fprintln(u.stderr, warn)
 	}
 	// The local tunnel listens on a random loopback port: allow it.
-	s := &mockpodio.Server{Listener: l, AllowAnyPort: true, Seed: seed}
+	s := &mockpodio.Server{Listener: l, AllowAnyPort: true, Seed: seed, HookConcurrency: u.opts.mockHookConc}
 	if err := s.Start(); err != nil {
 		return fmt.Errorf("start mock: %w", err)
 	}
