@@ -174,7 +174,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			method: "PUT", path: "/item/{item}", body: `{"fields":{"title":"B"}}`, wantStatus: 401, wantErr: "invalid_token",
+			method: "PUT", path: "/item/{item}", body: `{"fields":{"title":"B"}}`, wantStatus: 401, wantErr: "unauthorized",
 		},
 	}
 	tenMiB := `{"fields":{"title":"` + strings.Repeat("x", 10<<20) + `"}}`

@@ -2,19 +2,16 @@ package mockpodio
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	mrand "math/rand/v2"
-	"net"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/formpost"
 )
 
 // Outcome is what became of one delivery.
@@ -63,6 +60,9 @@ type Delivery struct {
 	Body string `json:"body"`
 	// StatusCode is the receiver's status; 0 when none arrived.
 	StatusCode int `json:"status_code"`
+	// Location is the Location of a redirect the receiver answered, which
+	// is not followed: the delivery failed.
+	Location string `json:"location,omitempty"`
 	// Error says why a delivery failed or was dropped; empty on success.
 	Error string `json:"error"`
 	// Duration is how long the attempt took on the mock's clock.
@@ -327,7 +327,7 @@ func (s *Server) attempt(p *pending) {
 	}
 	s.mu.Unlock()
 
-	status, err := s.post(p)
+	res := s.post(p)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -336,15 +336,12 @@ func (s *Server) attempt(p *pending) {
 	// end times: replaying the record through Apply gives the hook's
 	// state.
 	end := s.now()
-	d := Delivery{StatusCode: status, At: now, Duration: end.Sub(now), Outcome: OutcomeDelivered}
-	failed := err != nil || status < 200 || status > 299
+	d := Delivery{StatusCode: res.Status, Location: res.Location, At: now, Duration: end.Sub(now), Outcome: OutcomeDelivered}
+	failure := res.Failure()
+	failed := failure != nil
 	if failed {
 		d.Outcome = OutcomeFailed
-		if err != nil {
-			d.Error = err.Error()
-		} else {
-			d.Error = fmt.Sprintf("receiver answered %d, not 2xx", status)
-		}
+		d.Error = failure.Error()
 	}
 	s.recordLocked(p, d)
 	if h != nil && !h.Deleted && !p.verify {
@@ -389,72 +386,18 @@ func (h *hook) inactiveReasonOr() string {
 // real one is not documented.
 const deliveryUserAgent = "Podio-Webhooks (devhook mockpodio)"
 
-// errDeliveryTimeout is the failure of a receiver that did not answer in
-// time.
-var errDeliveryTimeout = errors.New("timeout")
-
-// maxForeignTimeouts bounds how many times one delivery is sent again
-// after failing with another delivery's timeout (see [Server.post]).
-const maxForeignTimeouts = 8
-
-// post sends p and returns the receiver's status. The timeout runs on the
-// mock's clock from the start of the request, and a status counts only if
-// it arrived before it.
-func (s *Server) post(p *pending) (int, error) {
-	timeout := s.deliveryTimeout()
-	ctx, cancel := context.WithCancelCause(context.Background())
-	defer cancel(nil)
-	timer := s.clock().AfterFunc(timeout, func() { cancel(errDeliveryTimeout) })
-	var resp *http.Response
-	for try := 0; ; try++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, strings.NewReader(p.body))
-		if err != nil {
-			timer.Stop()
-			return 0, fmt.Errorf("bad hook URL: %w", err)
-		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("User-Agent", deliveryUserAgent)
-		// A keep-alive connection the receiver closed while idle must not
-		// fail the delivery: an empty idempotency key lets the transport
-		// resend on a new connection, and is not sent on the wire.
-		req.Header["X-Idempotency-Key"] = nil
-		resp, err = s.delivClient.Do(req)
-		// Another delivery's timeout can close a pooled connection just as
-		// this one takes it; it then fails with that delivery's cause
-		// while this one's timer has not fired. Send it again: each try
-		// uses up one such connection.
-		if err != nil && try < maxForeignTimeouts && errors.Is(err, errDeliveryTimeout) && context.Cause(ctx) == nil {
-			continue
-		}
-		if err != nil {
-			inTime := timer.Stop()
-			if !inTime || errors.Is(context.Cause(ctx), errDeliveryTimeout) {
-				return 0, fmt.Errorf("timeout: no answer within %s", timeout)
-			}
-			return 0, describeNetError(err)
-		}
-		break
+// post sends p with the one policy of [formpost]: no redirects followed, a
+// timeout on the mock's clock that covers the whole exchange, an answer
+// cut short is a failure.
+func (s *Server) post(p *pending) formpost.Result {
+	clock := s.clock()
+	sender := formpost.Sender{
+		Client:    s.delivClient,
+		Timeout:   s.deliveryTimeout(),
+		AfterFunc: func(d time.Duration, f func()) func() bool { return clock.AfterFunc(d, f).Stop },
+		UserAgent: deliveryUserAgent,
 	}
-	inTime := timer.Stop()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	if !inTime {
-		return resp.StatusCode, fmt.Errorf("timeout: answered %d after more than %s", resp.StatusCode, timeout)
-	}
-	return resp.StatusCode, nil
-}
-
-// describeNetError shortens a transport error to what a developer needs.
-func describeNetError(err error) error {
-	var opErr *net.OpError
-	if errors.As(err, &opErr) && opErr.Op == "dial" {
-		return fmt.Errorf("unreachable: %v", opErr.Err)
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("connection failed: %v", ue.Err)
-	}
-	return err
+	return sender.Post(context.Background(), p.url, []byte(p.body))
 }
 
 // recordLocked completes d from p and appends it to the record.

@@ -33,7 +33,10 @@ const (
 	codeInvalidValue = "invalid_value"
 	codeInvalidGrant = "invalid_grant"
 	codeUnauthorized = "unauthorized"
-	codeInvalidToken = "invalid_token"
+	// codeExpiredToken is the "error" of an expired token's 401: the
+	// body observed from Podio is "unauthorized" with error_description
+	// "expired_token" (shared/podio-api.md §2.5, §11.9a).
+	codeExpiredToken = codeUnauthorized
 	codeForbidden    = "forbidden"
 	codeConflict     = "conflict"     // UNVERIFIED string
 	codeGone         = "gone"         // UNVERIFIED string

@@ -212,7 +212,7 @@ func TestUnknownRoute(t *testing.T) {
 		{"GET", "/nothing", ""},
 		{"GET", "/hook", token},
 		{"POST", "/item", token},
-		{"GET", "/item/app/42", token},
+		{"GET", "/item/app/42/v3", token},
 		{"PATCH", "/item/1", token},
 		{"PUT", "/hook/app/42/", token},
 		{"GET", "/oauth/token", ""},
@@ -271,7 +271,7 @@ func TestErrorShape(t *testing.T) {
 				s.Clock.(*mockpodio.ManualClock).Advance(8*time.Hour + time.Second)
 				return tok
 			},
-			method: "GET", path: "/item/app/3001/external_id/x", wantStatus: 401, wantErr: "invalid_token"},
+			method: "GET", path: "/item/app/3001/external_id/x", wantStatus: 401, wantErr: "unauthorized"},
 		{name: "404 unknown route", prep: seedTok, method: "GET", path: "/nowhere/1?x=y", wantStatus: 404, wantErr: "not_found"},
 		{name: "404 unknown object", prep: seedTok, method: "GET", path: "/item/99999999", wantStatus: 404, wantErr: "not_found"},
 		{name: "409 stale revision",

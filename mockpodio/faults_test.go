@@ -260,8 +260,8 @@ func TestAPIFaultExpireToken(t *testing.T) {
 
 	for _, call := range []string{"the faulted call", "the next call"} {
 		res := do(t, s, access, "GET", faultyPath, nil)
-		if res.Status != http.StatusUnauthorized || errCode(res) != "invalid_token" || field(t, res.Body, "error_description") != "expired_token" {
-			t.Errorf("%s = %d %s, want 401 invalid_token expired_token", call, res.Status, res.Raw)
+		if res.Status != http.StatusUnauthorized || errCode(res) != "unauthorized" || field(t, res.Body, "error_description") != "expired_token" {
+			t.Errorf("%s = %d %s, want 401 unauthorized expired_token", call, res.Status, res.Raw)
 		}
 		if got, want := res.Header.Get("WWW-Authenticate"), `Bearer realm="podio", error="expired_token"`; got != want {
 			t.Errorf("%s: WWW-Authenticate = %q, want %q", call, got, want)

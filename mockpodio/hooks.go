@@ -2,7 +2,9 @@ package mockpodio
 
 import (
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"sort"
@@ -171,7 +173,53 @@ func (s *Server) checkHookURL(raw string) error {
 			return invalid("Invalid url %q: only ports 80 and 443 are allowed", raw)
 		}
 	}
+	if s.isSelf(u) {
+		// Deliveries would reach the mock's own API, the control routes
+		// included: one event could reset the mock.
+		return invalid("Invalid url %q: it points at this mock itself", raw)
+	}
 	return nil
+}
+
+// isSelf reports whether u reaches the mock's own listener: its port, on
+// a loopback name or address, or the address the mock listens on.
+func (s *Server) isSelf(u *url.URL) bool {
+	if s.URL == "" {
+		return false // not listening: served in memory only
+	}
+	self, err := url.Parse(s.URL)
+	if err != nil {
+		return false
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	if port != self.Port() {
+		return false
+	}
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") || host == self.Hostname() {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	if ip.IsLoopback() || ip.IsUnspecified() {
+		return true
+	}
+	// Listening on every address: any address of this machine is the mock.
+	if listen, err := netip.ParseAddr(self.Hostname()); err != nil || !listen.IsUnspecified() {
+		return false
+	}
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().Unmap() == ip.Unmap() {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) handleCreateHook(c *call) (int, any, error) {

@@ -296,6 +296,7 @@ func (s *Server) handleCreateItem(c *call) (int, any, error) {
 			changed = append(changed, ch.f.ID)
 		}
 	}
+	s.recordRevisionLocked(it, "creation", c.auth.Ref)
 	s.items[it.ID] = it
 	if c.hooksEnabled() {
 		s.fireLocked("item.create", itemParams(it), itemTargets(it, changed)...)
@@ -481,6 +482,7 @@ func (s *Server) updateItem(c *call, body itemWrite, _ string) (int, any, error)
 	}
 	it.Revision++
 	it.RevisionID = next(&s.ids.revision)
+	s.recordRevisionLocked(it, "update", c.auth.Ref)
 	if c.hooksEnabled() {
 		s.fireLocked("item.update", itemParams(it), itemTargets(it, changed)...)
 	}

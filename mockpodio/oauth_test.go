@@ -297,7 +297,7 @@ func TestTokenGrants(t *testing.T) {
 }
 
 func TestTokenExpiry(t *testing.T) {
-	expiredBody := apiError{Error: "invalid_token", Description: "expired_token", ErrorParameters: map[string]any{},
+	expiredBody := apiError{Error: "unauthorized", Description: "expired_token", ErrorParameters: map[string]any{},
 		Request: apiErrorReq{QueryString: "", Method: "GET"}}
 	tests := []struct {
 		name     string

@@ -43,6 +43,14 @@ var routes = []route{
 	{method: "PUT", pattern: seg("item/{item_id}/value/{field}"), handle: (*Server).handleUpdateItemFieldValues},
 	{method: "DELETE", pattern: seg("item/{item_id}"), handle: (*Server).handleDeleteItem},
 	{method: "GET", pattern: seg("app/{app_id}/item/{app_item_id}"), handle: (*Server).handleGetItemByAppItemID},
+	{method: "GET", pattern: seg("item/app/{app_id}"), handle: (*Server).handleListItems},
+	{method: "GET", pattern: seg("item/app/{app_id}/v2"), handle: (*Server).handleListItems},
+	{method: "GET", pattern: seg("item/{item_id}/basic"), handle: (*Server).handleGetItemBasic},
+	{method: "GET", pattern: seg("item/{item_id}/value"), handle: (*Server).handleGetItemValues},
+	{method: "GET", pattern: seg("item/{item_id}/value/{field}"), handle: (*Server).handleGetItemFieldValues},
+	{method: "GET", pattern: seg("item/{item_id}/revision"), handle: (*Server).handleListRevisions},
+	{method: "GET", pattern: seg("item/{item_id}/revision/{revision}"), handle: (*Server).handleGetRevision},
+	{method: "GET", pattern: seg("item/{item_id}/revision/{from}/{to}"), handle: (*Server).handleRevisionDiff},
 
 	{method: "POST", pattern: seg("comment/{ref_type}/{ref_id}"), handle: (*Server).handleCreateComment},
 	{method: "GET", pattern: seg("comment/{ref_type}/{ref_id}"), handle: (*Server).handleListComments},
@@ -249,7 +257,7 @@ func (s *Server) authenticate(r *http.Request) (*token, error) {
 		return nil, errorf(http.StatusUnauthorized, codeUnauthorized, descInvalid)
 	}
 	if !s.now().Before(t.Expires) {
-		return nil, errorf(http.StatusUnauthorized, codeInvalidToken, descExpired)
+		return nil, errorf(http.StatusUnauthorized, codeExpiredToken, descExpired)
 	}
 	cp := *t
 	return &cp, nil

@@ -114,6 +114,9 @@ type (
 		CreatedOn  time.Time                  `json:"created_on"`
 		CreatedBy  ref                        `json:"created_by"`
 		Deleted    bool                       `json:"deleted"`
+		Revisions  []itemRevision             `json:"revisions,omitempty"`
+		Tags       []string                   `json:"tags,omitempty"`
+		FileIDs    []int64                    `json:"file_ids,omitempty"`
 	}
 	stateComment struct {
 		ID         int64     `json:"comment_id"`
@@ -208,6 +211,7 @@ func (s *Server) stateLocked() *stateFile {
 	for _, id := range sortedKeys(s.items) {
 		it := stateItem(*s.items[id])
 		it.Values = maps.Clone(it.Values) // each field's values are replaced, never changed in place
+		it.Revisions, it.Tags, it.FileIDs = slices.Clone(it.Revisions), slices.Clone(it.Tags), slices.Clone(it.FileIDs)
 		st.Items = append(st.Items, it)
 	}
 	for _, id := range sortedKeys(s.comments) {
@@ -389,6 +393,7 @@ func (s *Server) loadLocked(st *stateFile) {
 				}
 			}
 		}
+		s.normaliseRevisionsLocked(x)
 		s.items[it.ID] = x
 	}
 	clear(s.comments)

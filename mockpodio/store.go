@@ -76,6 +76,9 @@ type item struct {
 	CreatedOn  time.Time
 	CreatedBy  ref
 	Deleted    bool
+	Revisions  []itemRevision // in order, the creation revision first
+	Tags       []string       // in the order they were added
+	FileIDs    []int64        // attached files, in the order they were attached
 }
 
 type comment struct {

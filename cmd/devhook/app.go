@@ -41,6 +41,7 @@ func newApp(e *env) *cli.App {
 	app := &cli.App{
 		Name:                 "devhook",
 		Usage:                "build against Podio webhooks on a laptop",
+		Version:              buildVersion(),
 		Writer:               e.stdout,
 		ErrWriter:            e.stderr,
 		ExitErrHandler:       func(*cli.Context, error) {},
@@ -53,6 +54,7 @@ func newApp(e *env) *cli.App {
 			triggerCommand(e),
 			deliveriesCommand(e),
 			replayCommand(e),
+			versionCommand(e),
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err}

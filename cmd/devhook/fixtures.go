@@ -89,7 +89,7 @@ func orDash(s string) string {
 
 func runFixturesShow(_ context.Context, opts fixturesShowOptions, stdout io.Writer) error {
 	if len(opts.args) != 1 {
-		return usagef("fixtures show takes one event type, such as item.create; see devhook fixtures list")
+		return usagef("fixtures show takes one event type, such as item.create; see %s fixtures list", selfCommand())
 	}
 	ev, err := fixtures.Get(opts.args[0])
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/feed"
 	"github.com/devhookhq/devhook/internal/inspector"
 	"github.com/devhookhq/devhook/mockpodio"
 )
@@ -167,14 +168,34 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	l, err := net.Listen("tcp", opts.addr)
+	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr})
+	defer f.Close() // after s.Close, which waits for the deliveries
+	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(recordFromMock(d)) }
+	if err := startMockServer(s, opts.addr, false, stderr); err != nil {
+		return err
+	}
+	printMockBanner(stdout, s, opts)
+	if u := f.InspectorURL(); u != "" {
+		fmt.Fprintf(stdout, "Inspector   %s\n", u)
+	}
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "devhook mock: shutting down")
+	s.Close()
+	return nil
+}
+
+// startMockServer starts s, built by newMockServer, on addr: on a free
+// loopback port instead when addr is taken and fallback is set. It warns
+// on stderr when the address is reachable beyond loopback.
+func startMockServer(s *mockpodio.Server, addr string, fallback bool, stderr io.Writer) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil && fallback {
+		l, err = net.Listen("tcp", "127.0.0.1:0")
+	}
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", opts.addr, err)
+		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	s.Listener = l
-	f := newFeed(opts.inspect, func() inspector.State { return mockInspectorState(s) }, stderr)
-	defer f.close() // after s.Close, which waits for the deliveries
-	s.OnDelivery = func(d mockpodio.Delivery) { f.add(recordFromMock(d)) }
 	if err := s.Start(); err != nil {
 		l.Close()
 		if se, ok := errors.AsType[*mockpodio.StateError](err); ok {
@@ -185,13 +206,6 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 	if warn := exposureWarning(l.Addr()); warn != "" {
 		fmt.Fprintln(stderr, warn)
 	}
-	printMockBanner(stdout, s, opts)
-	if u := f.inspectorURL(); u != "" {
-		fmt.Fprintf(stdout, "Inspector   %s\n", u)
-	}
-	<-ctx.Done()
-	fmt.Fprintln(stdout, "devhook mock: shutting down")
-	s.Close()
 	return nil
 }
 

@@ -61,7 +61,7 @@ func podioOptionsFrom(c *cli.Context) (podioOptions, error) {
 func (o podioOptions) credentials() (podio.Credentials, error) {
 	cr := podio.Credentials{ClientID: o.clientID, ClientSecret: o.clientSecret}
 	if o.clientID == "" || o.clientSecret.IsZero() {
-		return cr, usagef("Podio credentials missing: set PODIO_CLIENT_ID and PODIO_CLIENT_SECRET (or --client-id, --client-secret) (devhook up --mock needs none)")
+		return cr, usagef("Podio credentials missing: set PODIO_CLIENT_ID and PODIO_CLIENT_SECRET (or --client-id, --client-secret) (%s up --mock needs none)", selfCommand())
 	}
 	switch {
 	case o.appID != 0 || !o.appToken.IsZero():

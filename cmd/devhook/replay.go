@@ -6,22 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
-	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
+	"github.com/devhookhq/devhook/internal/feed"
 )
 
-const (
-	// replayTimeout bounds a replay, as Podio's timeout bounds a delivery.
-	replayTimeout = 15 * time.Second
-	// replayShown is how much of the response body replay prints.
-	replayShown = 4 << 10
-)
+// replayShown is how much of the response body replay prints.
+const replayShown = 4 << 10
 
 type replayOptions struct {
 	id string // the record to re-send
@@ -47,7 +41,7 @@ than 2xx, or none, makes it exit 1.`,
 				return err
 			}
 			if len(args) != 1 {
-				return usagef("replay takes one delivery ID (see devhook deliveries), got %d arguments", len(args))
+				return usagef("replay takes one delivery ID (see %s deliveries), got %d arguments", selfCommand(), len(args))
 			}
 			return runReplay(c.Context, replayOptions{id: args[0], to: c.String("to")}, e.stdout, e.stderr)
 		},
@@ -58,7 +52,7 @@ func runReplay(ctx context.Context, opts replayOptions, stdout, stderr io.Writer
 	var to *url.URL
 	if opts.to != "" {
 		var err error
-		if to, err = parseReplayURL(opts.to); err != nil {
+		if to, err = feed.ParseURL(opts.to); err != nil {
 			return usagef("--to must be an http(s) URL such as http://localhost:3000/hook, not %q", opts.to)
 		}
 	}
@@ -68,18 +62,21 @@ func runReplay(ctx context.Context, opts replayOptions, stdout, stderr io.Writer
 	}
 	rec, err := deliverylog.Find(dir, opts.id)
 	if errors.Is(err, deliverylog.ErrNotFound) {
-		return fmt.Errorf("no delivery %s in %s (see devhook deliveries)", opts.id, dir)
+		return fmt.Errorf("no delivery %s in %s (see %s deliveries)", opts.id, dir, selfCommand())
 	}
 	if err != nil {
 		return fmt.Errorf("read delivery log: %w", err)
 	}
 	if to == nil {
-		if to, err = replayTarget(rec); err != nil {
+		if to, err = feed.Target(rec); err != nil {
+			if errors.Is(err, feed.ErrNoTarget) {
+				return usageError{err}
+			}
 			return err
 		}
 	}
 
-	out := sendReplay(ctx, rec, to)
+	out := feed.Resend(ctx, rec, to)
 	logged, err := logReplay(dir, out)
 	if err != nil {
 		fmt.Fprintf(stderr, "devhook: warning: the replay was not logged: %v\n", err)
@@ -94,78 +91,10 @@ func runReplay(ctx context.Context, opts replayOptions, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(stdout, "-> %d  %s\n", out.Status, formatLatencyMS(out.LatencyMS))
 	printReplayBody(stdout, out.Response.Body)
-	if out.Outcome != logOutcomeReplayed {
+	if out.Outcome != deliverylog.OutcomeReplayed {
 		return fmt.Errorf("replay %s to %s: %s", rec.ID, out.Target, out.Error)
 	}
 	return nil
-}
-
-// replayTarget returns where rec is re-sent without --to: where it went.
-func replayTarget(rec deliverylog.Record) (*url.URL, error) {
-	if rec.Target == "" {
-		return nil, usagef("delivery %s was not sent anywhere (%s); give --to URL", rec.ID, orDefault(rec.Outcome, rec.Kind))
-	}
-	to, err := parseReplayURL(rec.Target)
-	if err != nil {
-		return nil, fmt.Errorf("delivery %s has target %q, not an http(s) URL; give --to URL", rec.ID, rec.Target)
-	}
-	return to, nil
-}
-
-// sendReplay re-sends rec's request to `to`: same method, body and
-// headers, except those replayHeaders drops. It returns the replay's
-// record, not yet logged, whose Outcome and Error say how it went: the
-// response (status, headers, first MaxBody bytes of the body) when one
-// came, a "failed" outcome when it was not 2xx or none came.
-func sendReplay(ctx context.Context, rec deliverylog.Record, to *url.URL) deliverylog.Record {
-	method := orDefault(rec.Request.Method, http.MethodPost)
-	header := replayHeaders(rec.Request.Header)
-	out := deliverylog.Record{
-		Time: time.Now(), Source: "replay", Kind: rec.Kind, Type: rec.Type, HookID: rec.HookID, IDs: rec.IDs,
-		Target: to.Redacted(), ReplayOf: rec.ID,
-		Request: deliverylog.Request{
-			Method: method, Path: orDefault(to.EscapedPath(), "/"), Query: to.RawQuery,
-			Header: header, Body: rec.Request.Body,
-		},
-	}
-	req, err := http.NewRequestWithContext(ctx, method, to.String(), bytes.NewReader(rec.Request.Body))
-	if err != nil {
-		out.Outcome, out.Error = logOutcomeFailed, err.Error()
-		return out
-	}
-	req.Header = header.Clone()
-	if _, ok := req.Header["User-Agent"]; !ok {
-		// An empty value stops net/http from adding its own User-Agent.
-		req.Header["User-Agent"] = []string{""}
-	}
-	client := &http.Client{
-		Timeout:       replayTimeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	start := time.Now()
-	resp, err := client.Do(req)
-	if err == nil {
-		var body []byte
-		body, err = io.ReadAll(io.LimitReader(resp.Body, deliverylog.MaxBody+1))
-		resp.Body.Close()
-		out.Status = resp.StatusCode
-		out.Response = deliverylog.Response{Status: resp.StatusCode, Header: resp.Header.Clone(), Body: body}
-		if len(body) > deliverylog.MaxBody {
-			out.Response.Body, out.Response.BodyTruncated = body[:deliverylog.MaxBody], true
-		}
-	}
-	out.LatencyMS = float64(time.Since(start)) / float64(time.Millisecond)
-	switch {
-	case err != nil && out.Status != 0:
-		out.Outcome, out.Error = logOutcomeFailed, "read the answer: "+shortReplayError(err)
-	case err != nil:
-		out.Outcome, out.Error = logOutcomeFailed, shortReplayError(err)
-	case !status2xx(out.Status):
-		out.Outcome, out.Error = logOutcomeFailed, fmt.Sprintf("answered %d, not 2xx", out.Status)
-	default:
-		out.Outcome = logOutcomeReplayed
-	}
-	return out
 }
 
 // logReplay logs r in dir and returns it as logged.
@@ -195,56 +124,4 @@ func printReplayBody(w io.Writer, body []byte) {
 	if len(body) > replayShown {
 		fmt.Fprintf(w, "[body truncated: first %d bytes shown]\n", replayShown)
 	}
-}
-
-// parseReplayURL checks that raw is an absolute http or https URL.
-func parseReplayURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, err
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("not an http(s) URL: %q", raw)
-	}
-	return u, nil
-}
-
-// replayDropped are the headers a replay does not copy: hop-by-hop ones
-// (RFC 9110 7.6.1), those net/http computes, and Accept-Encoding, which
-// net/http sets itself so that it can decompress the answer.
-var replayDropped = []string{
-	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
-	"Te", "Trailer", "Transfer-Encoding", "Upgrade",
-	"Host", "Content-Length", "Expect", "Accept-Encoding",
-}
-
-// replayHeaders returns the headers to re-send from the logged ones.
-func replayHeaders(logged http.Header) http.Header {
-	h := logged.Clone()
-	if h == nil {
-		h = http.Header{}
-	}
-	for _, v := range h.Values("Connection") {
-		for name := range strings.SplitSeq(v, ",") {
-			if name = strings.TrimSpace(name); name != "" {
-				h.Del(name)
-			}
-		}
-	}
-	for _, name := range replayDropped {
-		h.Del(name)
-	}
-	return h
-}
-
-// shortReplayError drops the method and URL net/http puts in front of a
-// transport error: the caller names the URL once.
-func shortReplayError(err error) string {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		if ue.Timeout() {
-			return fmt.Sprintf("no answer within %s", replayTimeout)
-		}
-		err = ue.Err
-	}
-	return err.Error()
 }

@@ -1,29 +1,25 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"crypto/x509"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/fixtures"
-	"github.com/devhookhq/devhook/internal/inspector"
 	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/internal/relay"
+	"github.com/devhookhq/devhook/internal/session"
 	"github.com/devhookhq/devhook/mockpodio"
 	"github.com/devhookhq/devhook/tunnel"
 )
@@ -32,13 +28,9 @@ import (
 // given.
 var defaultAppEvents = []string{"item.create", "item.update", "item.delete"}
 
-// Bounds of the start-up steps.
-const (
-	defaultConnectFor = 20 * time.Second // ngrok must connect, and the public URL answer, within this
-	cleanupTimeout    = 15 * time.Second // deleting hooks on exit
-	defaultVerifyFor  = 20 * time.Second // a hook must become active within this
-	defaultMockAddr   = "127.0.0.1:8080" // where up --mock's mock listens, so trigger --mock finds it
-)
+// defaultMockAddr is where up --mock's mock listens, so trigger --mock
+// finds it.
+const defaultMockAddr = "127.0.0.1:8080"
 
 type upOptions struct {
 	podio         podioOptions
@@ -66,7 +58,7 @@ type upOptions struct {
 	inspect       string
 	mockAddr      string
 	mockAddrSet   bool
-	mockHookConc  int // --hook-concurrency of the embedded mock; 0 means its default
+	mockHookConc  int // --hook-concurrency of the embedded mock
 }
 
 func upCommand(e *env) *cli.Command {
@@ -93,8 +85,8 @@ func upCommand(e *env) *cli.Command {
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per delivery instead of a line"},
 		&cli.BoolFlag{Name: "keep", Usage: "leave the hooks registered on exit"},
 		inspectFlag(),
-		&cli.DurationFlag{Name: "connect-timeout", Value: defaultConnectFor, Usage: "how long the tunnel has to connect and the public URL to answer"},
-		&cli.DurationFlag{Name: "verify-timeout", Value: defaultVerifyFor, Usage: "how long each hook has to become active"},
+		&cli.DurationFlag{Name: "connect-timeout", Value: session.DefaultConnectTimeout, Usage: "how long the tunnel has to connect and the public URL to answer"},
+		&cli.DurationFlag{Name: "verify-timeout", Value: session.DefaultVerifyTimeout, Usage: "how long each hook has to become active"},
 	}
 	return &cli.Command{
 		Name:  "up",
@@ -133,17 +125,10 @@ With --mock everything runs offline against an embedded mock of Podio.`,
 	}
 }
 
-// hookSpec is one hook to register.
-type hookSpec struct {
-	refType string
-	refID   int64
-	event   string
-}
-
 // hookSpecs expands --app/--field/--space and --event into the hooks to
 // register, checking each event against the reference type.
-func (o upOptions) hookSpecs() ([]hookSpec, error) {
-	var out []hookSpec
+func (o upOptions) hookSpecs() ([]session.HookSpec, error) {
+	var out []session.HookSpec
 	add := func(refType string, ids []int64, events []string) error {
 		for _, id := range ids {
 			if id <= 0 {
@@ -153,7 +138,7 @@ func (o upOptions) hookSpecs() ([]hookSpec, error) {
 				if !fixtures.Allowed(refType, ev) {
 					return usagef("event %q cannot be registered on --%s: it takes %s", ev, flagOf(refType), strings.Join(allowedOn(refType), ", "))
 				}
-				out = append(out, hookSpec{refType, id, ev})
+				out = append(out, session.HookSpec{RefType: refType, RefID: id, Event: ev})
 			}
 		}
 		return nil
@@ -236,113 +221,66 @@ func (o upOptions) target() (*url.URL, error) {
 	return u, nil
 }
 
-// up is one run of `devhook up`: what it opened, so it can close it.
-type up struct {
-	opts   upOptions
-	stdout io.Writer
-	stderr io.Writer
-	outMu  sync.Mutex // serialises output lines
-
-	mock    *mockpodio.Server
-	client  *podio.Client
-	tun     tunnel.Tunnel
-	relay   *relay.Handler
-	http    *http.Server
-	hookURL string
-	probe   string // path the probe answers on
-
-	verifyMu sync.Mutex       // guards verified
-	verified map[int64]string // hook id -> "" when validated, else the error
-	verifyCh chan struct{}    // signalled on every verify event
-
-	created []int64 // hooks this run created (deleted on exit)
-	feed    *feed   // delivery log and inspector
-
-	hooksMu sync.Mutex // guards hooks
-	hooks   []*hookState
-	target  *url.URL
-}
-
-func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) (err error) {
-	u := &up{opts: opts, stdout: stdout, stderr: stderr, verified: map[int64]string{}, verifyCh: make(chan struct{}, 1)}
+func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error {
 	target, err := opts.target()
 	if err != nil {
 		return err
 	}
+	var mock *mockpodio.Server
 	if opts.mock {
-		if err := u.startMock(); err != nil {
+		if mock, err = startUpMock(opts, stderr); err != nil {
 			return err
 		}
+		defer mock.Close() // after the session, whose cleanup calls it
+		opts = opts.onMock(mock)
 	}
-	specs, err := u.opts.hookSpecs()
-	if err != nil {
-		u.closeAll()
-		return err
-	}
-	u.target = target
-	u.feed = newFeed(opts.inspect, u.inspectorState, stderr)
-	defer func() {
-		if cerr := u.shutdown(); cerr != nil && err == nil {
-			err = cerr
-		}
-	}()
-	if u.client, err = u.opts.podio.signIn(ctx); err != nil {
-		return err
-	}
-	if err := u.openTunnel(ctx); err != nil {
-		return err
-	}
-	if err := u.startRelay(target); err != nil {
-		return err
-	}
-	if !u.opts.skipProbe {
-		if err := u.probePublicURL(ctx); err != nil {
-			return err
-		}
-	}
-	hooks, err := u.registerHooks(ctx, specs)
+	specs, err := opts.hookSpecs()
 	if err != nil {
 		return err
 	}
-	if err := u.awaitActive(ctx, hooks); err != nil {
+	client, err := opts.podio.signIn(ctx)
+	if err != nil {
 		return err
 	}
-	u.hooksMu.Lock()
-	u.hooks = hooks
-	u.hooksMu.Unlock()
-	u.printReady(ctx, hooks, target)
-	<-ctx.Done()
-	u.printf("\ndevhook: shutting down\n")
-	return nil
+	tun, err := opts.openTunnel(ctx, stdout)
+	if err != nil {
+		return fmt.Errorf("open tunnel: %w", err)
+	}
+	p := &upPrinter{stdout: stdout, stderr: stderr, json: opts.json, mock: mock, client: client}
+	s, err := session.New(session.Config{
+		Client: client, Tunnel: tun, Target: target, Hooks: specs,
+		Secret: opts.secret, ForwardVerify: opts.forwardVerify, Ack: opts.ack, Keep: opts.keep,
+		SkipProbe: opts.skipProbe, ConnectTimeout: opts.connectFor, VerifyTimeout: opts.verifyTimeout,
+		Inspect: opts.inspect, Sink: p.print,
+	})
+	if err != nil {
+		tun.Close()
+		return err
+	}
+	return s.Run(ctx)
 }
 
-// startMock starts the embedded mock and points the Podio options at it,
-// with the default seed's credentials unless others were given.
-func (u *up) startMock() error {
-	seed, err := mockpodio.ParseSeed(fixtures.DefaultSeed())
+// startUpMock starts up --mock's embedded mock: the default seed, any
+// port allowed for hook URLs (the local tunnel listens on a random one),
+// quiet, on --mock-addr or, when the default address is taken, a free
+// port.
+func startUpMock(opts upOptions, stderr io.Writer) (*mockpodio.Server, error) {
+	s, err := newMockServer(mockOptions{allowAnyPort: true, quiet: true, hookConcurrency: opts.mockHookConc}, io.Discard)
 	if err != nil {
-		return fmt.Errorf("default seed: %w", err)
+		return nil, err
 	}
-	l, err := net.Listen("tcp", u.opts.mockAddr)
-	if err != nil && !u.opts.mockAddrSet {
-		l, err = net.Listen("tcp", "127.0.0.1:0")
+	if err := startMockServer(s, opts.mockAddr, !opts.mockAddrSet, stderr); err != nil {
+		return nil, err
 	}
-	if err != nil {
-		return fmt.Errorf("start mock on %s: %w", u.opts.mockAddr, err)
-	}
-	if warn := exposureWarning(l.Addr()); warn != "" {
-		fmt.Fprintln(u.stderr, warn)
-	}
-	// The local tunnel listens on a random loopback port: allow it.
-	s := &mockpodio.Server{Listener: l, AllowAnyPort: true, Seed: seed, HookConcurrency: u.opts.mockHookConc}
-	if err := s.Start(); err != nil {
-		return fmt.Errorf("start mock: %w", err)
-	}
-	u.mock = s
-	// The embedded mock is signed in to with its own seed's throwaway
-	// credentials; the user's PODIO_* ones are for real Podio and are
-	// neither needed nor sent.
-	o := &u.opts
+	return s, nil
+}
+
+// onMock points the Podio options at the embedded mock, signed in with its
+// seed's throwaway credentials: the user's PODIO_* ones are for real Podio
+// and are neither needed nor sent. Without --app, --field or --space it
+// registers on the seed's first app.
+func (o upOptions) onMock(s *mockpodio.Server) upOptions {
+	seed := s.Seed
 	o.podio = podioOptions{
 		url: s.URL, clientID: seed.Clients[0].ClientID, clientSecret: podio.NewSecret(seed.Clients[0].ClientSecret),
 		appID: seed.Apps[0].AppID, appToken: podio.NewSecret(seed.Apps[0].AppToken),
@@ -350,357 +288,113 @@ func (u *up) startMock() error {
 	if len(o.apps) == 0 && len(o.fields) == 0 && len(o.spaces) == 0 {
 		o.apps = []int64{seed.Apps[0].AppID}
 	}
-	return nil
+	return o
 }
 
-func (u *up) openTunnel(ctx context.Context) error {
-	tun, err := u.listen(ctx)
-	if err != nil {
-		return fmt.Errorf("open tunnel: %w", err)
-	}
-	u.tun = tun
-	return nil
-}
-
-// listen opens the tunnel the options ask for: local with --mock, the
+// openTunnel opens the tunnel the options ask for: local with --mock, the
 // user's own with --public-url, else ngrok.
-func (u *up) listen(ctx context.Context) (tunnel.Tunnel, error) {
+func (o upOptions) openTunnel(ctx context.Context, stdout io.Writer) (tunnel.Tunnel, error) {
 	switch {
-	case u.opts.mock && u.opts.publicURL == "" && u.opts.ngrokToken == "" && u.opts.ngrokConnect == "":
+	case o.mock && o.publicURL == "" && o.ngrokToken == "" && o.ngrokConnect == "":
 		return tunnel.ListenLocal("")
-	case u.opts.publicURL != "":
-		return tunnel.ListenStatic(u.opts.listen, u.opts.publicURL)
+	case o.publicURL != "":
+		return tunnel.ListenStatic(o.listen, o.publicURL)
 	default:
-		no := tunnel.NgrokOptions{Authtoken: u.opts.ngrokToken, Domain: u.opts.domain, ConnectURL: u.opts.ngrokConnect, ConnectTimeout: u.opts.connectFor}
-		if u.opts.ngrokCAFile != "" {
-			pem, err := os.ReadFile(u.opts.ngrokCAFile)
+		no := tunnel.NgrokOptions{Authtoken: o.ngrokToken, Domain: o.domain, ConnectURL: o.ngrokConnect, ConnectTimeout: o.connectFor}
+		if o.ngrokCAFile != "" {
+			pem, err := os.ReadFile(o.ngrokCAFile)
 			if err != nil {
 				return nil, fmt.Errorf("read --ngrok-ca: %w", err)
 			}
 			no.ConnectCAs = x509.NewCertPool()
 			if !no.ConnectCAs.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("--ngrok-ca %s: no PEM certificate in it", u.opts.ngrokCAFile)
+				return nil, fmt.Errorf("--ngrok-ca %s: no PEM certificate in it", o.ngrokCAFile)
 			}
 		}
 		if no.Authtoken == "" {
 			return nil, fmt.Errorf("%w; set NGROK_AUTHTOKEN or --ngrok-authtoken (https://dashboard.ngrok.com/get-started/your-authtoken), use --public-url with a tunnel of your own, or try --mock", tunnel.ErrAuthtokenMissing)
 		}
-		u.printf("Connecting to ngrok...\n")
+		fmt.Fprintf(stdout, "Connecting to ngrok...\n")
 		return tunnel.ListenNgrok(ctx, no)
 	}
 }
 
-func (u *up) startRelay(target *url.URL) error {
-	secret := u.opts.secret
-	if secret == "" {
-		var err error
-		if secret, err = relay.NewSecret(); err != nil {
-			return fmt.Errorf("make secret: %w", err)
-		}
-	}
-	h, err := relay.New(relay.Config{
-		Secret: secret, Target: target, ForwardVerify: u.opts.forwardVerify, Ack: u.opts.ack,
-		Validate: func(ctx context.Context, hookID int64, code string) error {
-			return u.client.ValidateHook(ctx, hookID, code)
-		},
-		OnEvent: u.onEvent,
-	})
-	if err != nil {
-		return fmt.Errorf("relay: %w", err)
-	}
-	u.relay = h
-	u.hookURL = strings.TrimSuffix(u.tun.URL(), "/") + "/" + secret
-	nonce, err := relay.NewSecret()
-	if err != nil {
-		return fmt.Errorf("make probe: %w", err)
-	}
-	u.probe = "/.devhook-probe/" + nonce
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+u.probe, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, nonce) })
-	mux.Handle("/", h)
-	u.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go u.http.Serve(u.tun)
-	return nil
+// upPrinter prints a session's events: deliveries and the banner on
+// stdout, warnings on stderr.
+type upPrinter struct {
+	stdout, stderr io.Writer
+	json           bool
+	mock           *mockpodio.Server // nil unless --mock
+	client         *podio.Client
 }
 
-// onEvent prints one line per request the relay handled and notes the
-// outcome of each hook.verify.
-func (u *up) onEvent(ev relay.Event) {
-	u.feed.add(recordFromRelay(ev))
-	if ev.Kind == relay.KindVerify && ev.HookID != 0 {
-		u.verifyMu.Lock()
-		if ev.Verified {
-			u.verified[ev.HookID] = ""
-		} else {
-			u.verified[ev.HookID] = orDefault(ev.Err, "validate failed")
-		}
-		u.verifyMu.Unlock()
-		select {
-		case u.verifyCh <- struct{}{}:
-		default:
-		}
-	}
-	if u.opts.json {
-		b, err := relay.FormatJSON(ev)
-		if err == nil {
-			u.printf("%s\n", b)
-		}
-		return
-	}
-	u.printf("%s\n", relay.FormatLine(ev))
-}
-
-func (u *up) printf(format string, args ...any) {
-	u.outMu.Lock()
-	defer u.outMu.Unlock()
-	fmt.Fprintf(u.stdout, format, args...)
-}
-
-// probePublicURL checks the public URL reaches the relay end to end before
-// any hook is created: Podio sends hook.verify at once, and new ngrok
-// endpoints can answer 404 for a moment.
-func (u *up) probePublicURL(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, cmp.Or(u.opts.connectFor, defaultConnectFor))
-	defer cancel()
-	probeURL := strings.TrimSuffix(u.tun.URL(), "/") + u.probe
-	client := &http.Client{Timeout: 5 * time.Second}
-	var last string
-	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, probeURL, nil)
-		if err != nil {
-			return fmt.Errorf("probe %s: %w", u.tun.URL(), err)
-		}
-		res, err := client.Do(req)
-		if err == nil {
-			body, _ := io.ReadAll(io.LimitReader(res.Body, 1024))
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK && strings.HasSuffix(u.probe, string(body)) {
-				return nil
+func (p *upPrinter) print(ev session.Event) {
+	switch ev := ev.(type) {
+	case session.Warning:
+		fmt.Fprintln(p.stderr, ev.Text)
+	case session.Delivery:
+		if p.json {
+			if b, err := relay.FormatJSON(ev.Event); err == nil {
+				fmt.Fprintf(p.stdout, "%s\n", b)
 			}
-			last = fmt.Sprintf("answered %d", res.StatusCode)
-		} else {
-			last = err.Error()
+			return
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			if errors.Is(ctx.Err(), context.Canceled) {
-				return ctx.Err()
+		fmt.Fprintln(p.stdout, relay.FormatLine(ev.Event))
+	case session.Replayed:
+		if p.json {
+			if b, err := json.Marshal(ev.Record); err == nil {
+				fmt.Fprintf(p.stdout, "%s\n", b)
 			}
-			return fmt.Errorf("public URL %s does not reach devhook (%s): check the tunnel forwards to this machine", u.tun.URL(), last)
-		case <-t.C:
+			return
 		}
+		fmt.Fprintln(p.stdout, replayLine(ev.Record))
+	case session.Ready:
+		p.ready(ev)
+	case session.Stopping:
+		fmt.Fprintf(p.stdout, "\ndevhook: shutting down\n")
+	case session.HooksKept:
+		fmt.Fprintf(p.stdout, "Keeping hooks %s (--keep).\n", joinIDs(ev.IDs))
+	case session.HooksDeleted:
+		fmt.Fprintf(p.stdout, "Deleted hooks %s.\n", joinIDs(ev.IDs))
 	}
 }
 
-// hookState is a registered hook and whether this run made it.
-type hookState struct {
-	spec    hookSpec
-	id      int64
-	reused  bool
-	active  bool
-	problem string
-}
-
-// registerHooks creates each hook, or reuses one with the same URL and
-// type.
-func (u *up) registerHooks(ctx context.Context, specs []hookSpec) ([]*hookState, error) {
-	existing := map[[2]string][]podio.Hook{}
-	var out []*hookState
-	for _, sp := range specs {
-		key := [2]string{sp.refType, strconv.FormatInt(sp.refID, 10)}
-		list, ok := existing[key]
-		if !ok {
-			var err error
-			if list, err = u.client.ListHooks(ctx, sp.refType, sp.refID); err != nil {
-				return out, fmt.Errorf("list hooks on %s %d: %w", sp.refType, sp.refID, err)
-			}
-			existing[key] = list
-		}
-		st := &hookState{spec: sp}
-		for _, h := range list {
-			if h.URL == u.hookURL && h.Type == sp.event {
-				st.id, st.reused, st.active = h.HookID, true, h.Status == podio.HookActive
-			}
-		}
-		if st.reused {
-			if !st.active {
-				if err := u.client.RequestVerification(ctx, st.id); err != nil {
-					return out, fmt.Errorf("verify hook %d: %w", st.id, err)
-				}
-			}
-			out = append(out, st)
-			continue
-		}
-		id, err := u.client.CreateHook(ctx, sp.refType, sp.refID, u.hookURL, sp.event)
-		if err != nil {
-			if errors.Is(err, podio.ErrBadRequest) && countType(list, sp.event) >= mockpodio.MaxHooksPerType {
-				return out, fmt.Errorf("create %s hook on %s %d: it already has %d, Podio's limit; delete some with `devhook hooks delete`: %w", sp.event, sp.refType, sp.refID, mockpodio.MaxHooksPerType, err)
-			}
-			return out, fmt.Errorf("create %s hook on %s %d: %w", sp.event, sp.refType, sp.refID, err)
-		}
-		st.id = id
-		u.created = append(u.created, id)
-		out = append(out, st)
-	}
-	return out, nil
-}
-
-func countType(list []podio.Hook, event string) int {
-	n := 0
-	for _, h := range list {
-		if h.Type == event {
-			n++
-		}
-	}
-	return n
-}
-
-// awaitActive waits until every hook is active, with a diagnosis for those
-// that are not within the verify timeout.
-func (u *up) awaitActive(ctx context.Context, hooks []*hookState) error {
-	timeout := u.opts.verifyTimeout
-	if timeout <= 0 {
-		timeout = defaultVerifyFor
-	}
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	poll := time.NewTicker(250 * time.Millisecond)
-	defer poll.Stop()
-	for {
-		pending := 0
-		u.verifyMu.Lock()
-		for _, h := range hooks {
-			if problem, seen := u.verified[h.id]; seen && !h.active {
-				h.active, h.problem = problem == "", problem
-			}
-			if !h.active {
-				pending++
-			}
-		}
-		u.verifyMu.Unlock()
-		if pending == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-u.verifyCh:
-		case <-poll.C:
-			// Podio's own word, in case the verify went to another
-			// devhook sharing this URL.
-			for _, h := range hooks {
-				if !h.active && h.problem == "" {
-					if list, err := u.client.ListHooks(ctx, h.spec.refType, h.spec.refID); err == nil {
-						for _, l := range list {
-							if l.HookID == h.id && l.Status == podio.HookActive {
-								h.active = true
-							}
-						}
-					}
-				}
-			}
-		case <-deadline.C:
-			var msgs []string
-			for _, h := range hooks {
-				switch {
-				case h.active:
-				case h.problem != "":
-					msgs = append(msgs, fmt.Sprintf("hook %d (%s): hook.verify arrived but validation failed: %s", h.id, h.spec.event, h.problem))
-				default:
-					msgs = append(msgs, fmt.Sprintf("hook %d (%s): Podio's hook.verify never arrived at %s within %s: is the tunnel reachable from the internet?", h.id, h.spec.event, u.hookURL, timeout))
-				}
-			}
-			return errors.New("hooks not active: " + strings.Join(msgs, "; "))
-		}
-	}
-}
-
-func (u *up) printReady(ctx context.Context, hooks []*hookState, target *url.URL) {
-	u.outMu.Lock()
-	defer u.outMu.Unlock()
-	w := u.stdout
-	fmt.Fprintf(w, "Forwarding  %s -> %s\n", u.hookURL, target)
-	if u.mock != nil {
-		fmt.Fprintf(w, "Podio       embedded mock at %s (offline)\n", u.mock.URL)
+func (p *upPrinter) ready(ev session.Ready) {
+	w := p.stdout
+	fmt.Fprintf(w, "Forwarding  %s -> %s\n", ev.HookURL, ev.Target)
+	if p.mock != nil {
+		fmt.Fprintf(w, "Podio       embedded mock at %s (offline)\n", p.mock.URL)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "HOOK\tREF\tEVENT\tSTATUS")
-	for _, h := range hooks {
+	for _, h := range ev.Hooks {
 		status := "active"
-		if h.reused {
+		if h.Reused {
 			status += " (reused)"
 		}
-		fmt.Fprintf(tw, "%d\t%s %d\t%s\t%s\n", h.id, h.spec.refType, h.spec.refID, h.spec.event, status)
+		fmt.Fprintf(tw, "%d\t%s %d\t%s\t%s\n", h.ID, h.RefType, h.RefID, h.Event, status)
 	}
 	tw.Flush()
-	if u.mock != nil {
-		if tok, ok := u.client.Token(); ok {
+	if p.mock != nil {
+		if tok, ok := p.client.Token(); ok {
 			app := int64(0)
-			for _, h := range hooks {
-				if h.spec.refType == fixtures.RefApp {
-					app = h.spec.refID
+			for _, h := range ev.Hooks {
+				if h.RefType == fixtures.RefApp {
+					app = h.RefID
 					break
 				}
 			}
 			if app != 0 {
 				fmt.Fprintf(w, "Fire an event (the mock's own throwaway token):\n  curl -s -H 'Authorization: OAuth2 %s' -d '{\"fields\":{\"title\":\"Hello from devhook\"}}' %s/item/app/%d/\n",
-					tok.AccessToken.Reveal(), u.mock.URL, app)
-				fmt.Fprintf(w, "  or: devhook trigger item.create --mock %s --app %d\n", u.mock.URL, app)
+					tok.AccessToken.Reveal(), p.mock.URL, app)
+				fmt.Fprintf(w, "  or: %s trigger item.create --mock %s --app %d\n", selfCommand(), p.mock.URL, app)
 			}
 		}
 	}
-	if insp := u.feed.inspectorURL(); insp != "" {
-		fmt.Fprintf(w, "Inspector   %s\n", insp)
+	if ev.InspectorURL != "" {
+		fmt.Fprintf(w, "Inspector   %s\n", ev.InspectorURL)
 	}
 	fmt.Fprintln(w, "Waiting for events. Ctrl-C removes the hooks and exits.")
-}
-
-// shutdown deletes the hooks this run created (unless --keep), then
-// closes everything. It runs on its own deadline: the run's context is
-// already cancelled by then.
-func (u *up) shutdown() error {
-	var errs []error
-	if u.client != nil && len(u.created) > 0 {
-		if u.opts.keep {
-			u.printf("Keeping hooks %s (--keep).\n", joinIDs(u.created))
-		} else {
-			ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
-			var deleted []int64
-			for _, id := range u.created {
-				if err := u.client.DeleteHook(ctx, id); err != nil && !errors.Is(err, podio.ErrNotFound) {
-					errs = append(errs, fmt.Errorf("delete hook %d: %w", id, err))
-					continue
-				}
-				deleted = append(deleted, id)
-			}
-			cancel()
-			if len(deleted) > 0 {
-				u.printf("Deleted hooks %s.\n", joinIDs(deleted))
-			}
-		}
-	}
-	u.closeAll()
-	return errors.Join(errs...)
-}
-
-func (u *up) closeAll() {
-	if u.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		u.http.Shutdown(ctx)
-		cancel()
-	}
-	if u.relay != nil {
-		u.relay.Close()
-	}
-	u.feed.close() // after the relay: Close waits for acked forwards, which log
-	if u.tun != nil {
-		u.tun.Close()
-	}
-	if u.mock != nil {
-		u.mock.Close()
-	}
 }
 
 func joinIDs(ids []int64) string {
@@ -709,23 +403,4 @@ func joinIDs(ids []int64) string {
 		s[i] = strconv.FormatInt(id, 10)
 	}
 	return strings.Join(s, ", ")
-}
-
-// inspectorState is what the inspector shows of this run.
-func (u *up) inspectorState() inspector.State {
-	st := inspector.State{Title: "devhook up", PublicURL: u.hookURL}
-	if u.target != nil {
-		st.Target = u.target.String()
-	}
-	u.hooksMu.Lock()
-	defer u.hooksMu.Unlock()
-	for _, h := range u.hooks {
-		status := "inactive"
-		if h.active {
-			status = "active"
-		}
-		st.Hooks = append(st.Hooks, inspector.Hook{HookID: h.id, RefType: h.spec.refType, RefID: h.spec.refID,
-			Type: h.spec.event, URL: u.hookURL, Status: status})
-	}
-	return st
 }

@@ -69,5 +69,15 @@ type Response struct {
 	BodyTruncated bool        `json:"body_truncated,omitempty"`
 }
 
+// Outcomes of the records devhook up and devhook replay log; the mock's
+// are its own (delivered, failed, dropped_*).
+const (
+	OutcomeForwarded = "forwarded" // the local app answered 2xx
+	OutcomeVerified  = "verified"  // a hook.verify devhook validated
+	OutcomeRejected  = "rejected"  // a request the relay refused
+	OutcomeFailed    = "failed"    // anything else
+	OutcomeReplayed  = "replayed"  // a replay answered 2xx
+)
+
 // MaxBody is how much of a response body a record keeps.
 const MaxBody = 64 << 10

@@ -17,7 +17,8 @@ import (
 var t0 = time.Date(2026, 3, 2, 11, 43, 50, 0, time.UTC)
 
 // fakeSource is an inspector.Source over a slice of records. Replay appends
-// a copy of the record with a new id, Source "replay" and a later time.
+// a copy of the record, with the edit's headers and body when given, a new
+// id, Source "replay", ReplayOf and a time after every record's.
 type fakeSource struct {
 	mu      sync.Mutex // guards records, replays, state
 	records []deliverylog.Record
@@ -55,7 +56,7 @@ func (f *fakeSource) Add(r deliverylog.Record) deliverylog.Record {
 	return r
 }
 
-func (f *fakeSource) Replay(ctx context.Context, id string) (deliverylog.Record, error) {
+func (f *fakeSource) Replay(ctx context.Context, id string, edit *inspector.Edit) (deliverylog.Record, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, r := range f.records {
@@ -65,7 +66,20 @@ func (f *fakeSource) Replay(ctx context.Context, id string) (deliverylog.Record,
 		f.replays++
 		r.ID = fmt.Sprintf("replay-%d", f.replays)
 		r.Source = "replay"
-		r.Time = f.records[len(f.records)-1].Time.Add(time.Second)
+		r.ReplayOf = id
+		if edit != nil && edit.Header != nil {
+			r.Request.Header = edit.Header
+		}
+		if edit != nil && edit.Body != nil {
+			r.Request.Body = []byte(*edit.Body)
+		}
+		latest := r.Time
+		for _, o := range f.records {
+			if o.Time.After(latest) {
+				latest = o.Time
+			}
+		}
+		r.Time = latest.Add(time.Second)
 		f.records = append(f.records, r)
 		return r, nil
 	}

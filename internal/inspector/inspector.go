@@ -13,9 +13,11 @@
 //
 //	GET  /                   the page
 //	GET  /api/state          the [State] as JSON
-//	GET  /api/deliveries     the records as JSON, oldest first (?limit=N: the newest N)
+//	GET  /api/deliveries     the records as JSON, oldest first by time (?limit=N: the newest N)
 //	GET  /api/stream         events "delivery" (a record) and "state" (the State)
-//	POST /api/replay/{id}    replay a record; answers the new record
+//	POST /api/replay/{id}    replay a record; answers the new record. A JSON
+//	                         body {"header": {...}, "body": "..."} replaces the
+//	                         request's headers and body first (an [Edit]).
 //	GET  /assets/...         the embedded script and style sheet
 //
 // The inspector shows webhook payloads and can re-send them, so it belongs on
@@ -24,11 +26,13 @@
 package inspector
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -59,6 +63,26 @@ var ErrNoReplay = errors.New("inspector: replay not available")
 
 //go:embed assets
 var assets embed.FS
+
+// ErrVerifyReplay is the error of the replay route for a hook.verify record
+// (409): Podio sends hook.verify once, when a hook is created, with a code
+// that validates it once (see "Validate hook verification" in Podio's API
+// reference), so there is nothing to re-send. The text is shown on the
+// page as it is.
+var ErrVerifyReplay = errors.New("a hook.verify is not replayed: Podio sends it once, when the hook is created, " +
+	"and its code validates the hook only once. Replay re-sends event deliveries such as item.create; " +
+	"to see a new hook.verify, create the hook again")
+
+// maxEditBody bounds the JSON body of an edited replay.
+const maxEditBody = 1 << 20
+
+// Edit is what the page changes in a request before replaying it.
+type Edit struct {
+	// Header replaces the recorded request headers; nil keeps them.
+	Header http.Header `json:"header"`
+	// Body replaces the recorded request body; nil keeps it.
+	Body *string `json:"body"`
+}
 
 // Hook is one hook as the page shows it. The suspension fields matter for
 // the mock only.
@@ -103,12 +127,15 @@ type State struct {
 type Source struct {
 	// State returns the current state. Nil means an empty state.
 	State func() State
-	// Records returns the delivery records, oldest first. Nil means none.
+	// Records returns the delivery records in the order they came; the
+	// inspector shows them by time, newest first. Nil means none.
 	Records func() []deliverylog.Record
-	// Replay re-sends the record with the given id and returns the new
-	// record; an unknown id should give an error wrapping
-	// [ErrUnknownRecord]. Nil means the page has no Replay button.
-	Replay func(ctx context.Context, id string) (deliverylog.Record, error)
+	// Replay re-sends the record with the given id, changed by edit when
+	// edit is not nil, and returns the new record; an unknown id should
+	// give an error wrapping [ErrUnknownRecord]. Nil means the page has no
+	// Replay button. The replay route never calls it for a hook.verify
+	// record ([ErrVerifyReplay]).
+	Replay func(ctx context.Context, id string, edit *Edit) (deliverylog.Record, error)
 }
 
 // Server is the inspector, an [http.Handler]. Create it with [New]; its zero
@@ -231,10 +258,10 @@ func (s *Server) serveState(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.state())
 }
 
-// serveDeliveries answers the records, oldest first; ?limit=N keeps the
+// serveDeliveries answers the records, oldest first by time; ?limit=N keeps the
 // newest N.
 func (s *Server) serveDeliveries(w http.ResponseWriter, r *http.Request) {
-	recs := s.records()
+	recs := byTime(s.records())
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
@@ -276,7 +303,19 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotImplemented, ErrNoReplay)
 		return
 	}
-	rec, err := s.src.Replay(r.Context(), r.PathValue("id"))
+	id := r.PathValue("id")
+	for _, rec := range s.records() {
+		if rec.ID == id && rec.Kind == "verify" {
+			writeError(w, http.StatusConflict, ErrVerifyReplay)
+			return
+		}
+	}
+	edit, err := readEdit(w, r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	rec, err := s.src.Replay(r.Context(), id, edit)
 	switch {
 	case errors.Is(err, ErrUnknownRecord):
 		writeError(w, http.StatusNotFound, err)
@@ -290,6 +329,49 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Publish(rec)
 	writeJSON(w, http.StatusOK, rec)
+}
+
+// readEdit reads the optional JSON [Edit] of a replay; nil when the request
+// has no body.
+func readEdit(w http.ResponseWriter, r *http.Request) (*Edit, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxEditBody))
+	if err != nil {
+		return nil, fmt.Errorf("inspector: read the edit: %w", err)
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, nil
+	}
+	var e Edit
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, fmt.Errorf("inspector: the edit is not JSON like {\"header\": {...}, \"body\": \"...\"}: %w", err)
+	}
+	for name, values := range e.Header {
+		if !validHeaderName(name) {
+			return nil, fmt.Errorf("header name %q is not valid: letters, digits and - only", name)
+		}
+		for _, v := range values {
+			if strings.ContainsAny(v, "\r\n\x00") {
+				return nil, fmt.Errorf("header %s: a value cannot hold a line break", name)
+			}
+		}
+	}
+	return &e, nil
+}
+
+// validHeaderName reports whether name is an HTTP token (RFC 9110 5.6.2).
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range []byte(name) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // serveStream follows the deliveries and the state as Server-Sent Events:

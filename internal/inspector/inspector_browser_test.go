@@ -18,6 +18,7 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/devhookhq/devhook/internal/inspector"
 )
@@ -99,9 +100,13 @@ func (p *pageErrors) list() []string {
 	return append([]string(nil), p.errs...)
 }
 
-// TestBrowser opens the inspector in headless Chromium: a published delivery
-// appears without a reload, expands to its request, and its Replay button
-// adds the replayed delivery at the top.
+// TestBrowser opens the inspector in headless Chromium: deliveries show
+// newest first by time, failures say why without expanding, the filters
+// and the search narrow the list, a published delivery appears without a
+// reload in its place, expands to its request, its Replay button adds the
+// replayed delivery at the top, it can be edited before a replay, a
+// hook.verify's Replay explains itself, and the manual-clock badge shows
+// only with a manual clock.
 func TestBrowser(t *testing.T) {
 	exe := findChromium(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
@@ -136,6 +141,12 @@ func TestBrowser(t *testing.T) {
 	failed.Response.Body = []byte(`<img src=x onerror="window.__pwned=1">`)
 	failed.Error = "local app answered 500"
 	src.Add(failed)
+	// A hook.verify is recorded when its validation ends: after a delivery
+	// that came later.
+	lateVerify := itemCreate("run1-0", t0.Add(45*time.Second), 0)
+	lateVerify.Kind, lateVerify.Type, lateVerify.HookID, lateVerify.IDs, lateVerify.Outcome = "verify", "hook.verify", 102, nil, "verified"
+	lateVerify.Request.Body = []byte("type=hook.verify&hook_id=102&code=9b0c")
+	src.Add(lateVerify)
 
 	ln, warning, err := inspector.Listen("127.0.0.1:0")
 	if err != nil {
@@ -221,14 +232,86 @@ func TestBrowser(t *testing.T) {
 		return v
 	}
 	topRecord := `document.querySelector("#deliveries tbody.record").dataset.id`
+	// shown lists the ids of the deliveries shown, top to bottom.
+	shown := func() string {
+		t.Helper()
+		return eval(`[...document.querySelectorAll("#deliveries tbody.record")]
+			.filter((tb) => getComputedStyle(tb).display !== "none").map((tb) => tb.dataset.id).join(" ")`)
+	}
+	// choose picks a filter's value as a person would, firing its change.
+	choose := func(sel, value string) {
+		t.Helper()
+		do("choose "+value+" in "+sel, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+			const s = document.querySelector(%q);
+			s.value = %q;
+			s.dispatchEvent(new Event("change", { bubbles: true }));
+		})()`, sel, value)))
+	}
+	visible := func(sel string) bool {
+		t.Helper()
+		return eval(fmt.Sprintf(`(() => {
+			const e = document.querySelector(%q);
+			return String(!!e && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden");
+		})()`, sel)) == "true"
+	}
 
 	do("open the page",
 		chromedp.Navigate(url),
 		chromedp.WaitVisible(chromedp.CSS(`tr.delivery[data-id="run1-3"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#live.on`)), // the stream is open
 	)
-	if got := eval(topRecord); got != "run1-3" {
-		t.Errorf("top delivery = %s, want the newest, run1-3", got)
+	if got, want := shown(), "run1-3 run1-0 run1-2 run1-1"; got != want {
+		t.Errorf("deliveries shown = %s, want newest first by time: %s", got, want)
+	}
+	if !visible("#clock-mode") {
+		t.Errorf("manual clock badge hidden, want it shown with a manual clock")
+	}
+	// The failure says why in the list, without expanding the row.
+	if !visible(`tr.delivery[data-id="run1-3"] .why`) {
+		t.Errorf("the failure reason of run1-3 is not visible in the list")
+	}
+	if got := text(`tr.delivery[data-id="run1-3"] .why`); got != "local app answered 500" {
+		t.Errorf("failure reason shown = %q, want local app answered 500", got)
+	}
+	if visible(`tbody.record[data-id="run1-3"] tr.detail`) {
+		t.Errorf("run1-3 is expanded, want it collapsed")
+	}
+
+	// The filters: by event type, hook and outcome, and a text search.
+	filters := []struct {
+		sel, value, want string
+	}{
+		{"#filter-outcome", "failed", "run1-3"},
+		{"#filter-outcome", "", "run1-3 run1-0 run1-2 run1-1"},
+		{"#filter-type", "hook.verify", "run1-0 run1-1"},
+		{"#filter-hook", "102", "run1-0"},
+		{"#filter-type", "", "run1-0"},
+		{"#filter-hook", "", "run1-3 run1-0 run1-2 run1-1"},
+	}
+	choose("#filter-outcome", "") // nothing chosen yet: a no-op
+	for _, f := range filters {
+		choose(f.sel, f.value)
+		if got := shown(); got != f.want {
+			t.Errorf("with %s = %q: shown %s, want %s", f.sel, f.value, got, f.want)
+		}
+		if f.value == "failed" {
+			if got := text("#filter-count"); got != "1 of 4 shown" {
+				t.Errorf("filter count = %q, want 1 of 4 shown", got)
+			}
+		}
+	}
+	// The search looks into the request bodies too, collapsed or not.
+	do("search", chromedp.SendKeys(chromedp.CSS("#filter-text"), "code=9b0c"))
+	if got := shown(); got != "run1-0" {
+		t.Errorf("search code=9b0c: shown %s, want run1-0", got)
+	}
+	do("clear the search", chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = document.querySelector("#filter-text");
+		s.value = "";
+		s.dispatchEvent(new Event("input"));
+	})()`))
+	if got := shown(); got != "run1-3 run1-0 run1-2 run1-1" {
+		t.Errorf("search cleared: shown %s, want all four", got)
 	}
 	if got := text(`tr.hook[data-hook-id="102"] .status`); !strings.HasPrefix(got, "suspended until ") {
 		t.Errorf("hook 102 status = %q, want suspended until ...", got)
@@ -245,6 +328,15 @@ func TestBrowser(t *testing.T) {
 	)
 	if got := eval(topRecord); got != "run1-4" {
 		t.Errorf("top delivery after Publish = %s, want run1-4", got)
+	}
+	// One published after it but of an earlier time goes in its place.
+	lateVerify2 := lateVerify
+	lateVerify2.ID, lateVerify2.Time = "run1-5", t0.Add(75*time.Second)
+	s.Publish(lateVerify2)
+	src.Add(lateVerify2)
+	do("see the late hook.verify", chromedp.WaitVisible(chromedp.CSS(`tr.delivery[data-id="run1-5"]`)))
+	if got, want := shown(), "run1-4 run1-5 run1-3 run1-0 run1-2 run1-1"; got != want {
+		t.Errorf("deliveries shown = %s, want newest first by time: %s", got, want)
 	}
 
 	// Click it: the request body and its form table show.
@@ -277,12 +369,63 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("replay-1 shown %s times, want once", got)
 	}
 
-	// The hooks follow the state (sent every StateInterval).
+	// Edit before replay: change a header and the body, then send.
+	do("open the editor",
+		chromedp.Click(chromedp.CSS(`tbody.record[data-id="run1-4"] button.edit`)),
+		chromedp.WaitVisible(chromedp.CSS(`tbody.record[data-id="run1-4"] textarea.edit-body`)),
+	)
+	if got, want := eval(`document.querySelector('tbody.record[data-id="run1-4"] textarea.edit-headers').value`),
+		"Content-Type: application/x-www-form-urlencoded\nUser-Agent: Podio-Webhooks"; got != want {
+		t.Errorf("headers to edit = %q, want %q", got, want)
+	}
+	if got := eval(`document.querySelector('tbody.record[data-id="run1-4"] textarea.edit-body').value`); got != string(fresh.Request.Body) {
+		t.Errorf("body to edit = %q, want %q", got, fresh.Request.Body)
+	}
+	editedBody := "type=item.create&hook_id=101&item_id=777"
+	do("edit and send",
+		chromedp.SetValue(chromedp.CSS(`tbody.record[data-id="run1-4"] textarea.edit-headers`),
+			"Content-Type: application/x-www-form-urlencoded\nX-Attempt: 2"),
+		chromedp.SetValue(chromedp.CSS(`tbody.record[data-id="run1-4"] textarea.edit-body`), editedBody),
+		chromedp.Click(chromedp.CSS(`tbody.record[data-id="run1-4"] .editor button.send`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr.delivery[data-id="replay-2"]`)),
+	)
+	if got := eval(topRecord); got != "replay-2" {
+		t.Errorf("top delivery after the edited replay = %s, want replay-2", got)
+	}
+	recs := src.Records()
+	edited := recs[len(recs)-1]
+	if diff := cmp.Diff(http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "X-Attempt": {"2"}}, edited.Request.Header); diff != "" {
+		t.Errorf("edited replay's headers (-want +got):\n%s", diff)
+	}
+	if got := string(edited.Request.Body); got != editedBody {
+		t.Errorf("edited replay's body = %q, want %q", got, editedBody)
+	}
+	if got := text(`tbody.record[data-id="replay-2"] pre.request-body`); got != editedBody {
+		t.Errorf("edited replay shows body %q, want %q", got, editedBody)
+	}
+
+	// A hook.verify's Replay says why there is nothing to replay, in the
+	// page's terms.
+	do("replay a hook.verify",
+		chromedp.Click(chromedp.CSS(`button.replay[data-id="run1-1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#notice`)),
+	)
+	if got := text(`#notice`); !strings.Contains(got, "Podio sends it once, when the hook is created") || strings.Contains(got, "--") {
+		t.Errorf("notice = %q, want why a hook.verify is not replayed, without CLI flags", got)
+	}
+
+	// The hooks follow the state (sent every StateInterval), and so does
+	// the manual-clock badge.
 	state.Hooks[0].Status, state.Hooks[0].InactiveReason = "inactive", "disabled after 201 failures in 7 days"
+	state.ClockManual = false
 	src.SetState(state)
 	do("see the state change",
 		chromedp.WaitVisible(chromedp.CSS(`tr.hook[data-hook-id="101"] .status.bad`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#clock-mode`)),
 	)
+	if !visible("#clock-box") {
+		t.Errorf("mock clock hidden, want it shown with a mock")
+	}
 
 	// Nothing injected ran.
 	if got := eval(`String(window.__pwned)`); got != "undefined" {
@@ -292,7 +435,7 @@ func TestBrowser(t *testing.T) {
 	// A replay the source refuses shows its error.
 	do("replay an unknown record",
 		chromedp.Evaluate[chromedp.Void](`(() => {
-			const b = document.querySelector('button.replay[data-id="run1-1"]');
+			const b = document.querySelector('button.replay[data-id="run1-2"]');
 			b.dataset.id = "gone";
 			b.click();
 		})()`),
@@ -325,10 +468,11 @@ func TestBrowser(t *testing.T) {
 		t.Logf("screenshot: %s", p)
 	}
 
-	// The failed replay logs the 404 of its fetch; anything else is a bug.
+	// The refused replays log the 404 and 409 of their fetches; anything
+	// else is a bug.
 	var unexpected []string
 	for _, e := range perrs.list() {
-		if !strings.Contains(e, "/api/replay/gone") {
+		if !strings.Contains(e, "/api/replay/gone") && !strings.Contains(e, "/api/replay/run1-1") {
 			unexpected = append(unexpected, e)
 		}
 	}

@@ -287,8 +287,10 @@ func TestReplay(t *testing.T) {
 		src        func(*fakeSource) inspector.Source
 		id         string
 		header     http.Header
+		body       string // the request's body: an edit
 		wantStatus int
 		want       *deliverylog.Record // nil: an error body
+		wantError  string              // in the error body
 	}{
 		{
 			name:       "ok",
@@ -297,7 +299,7 @@ func TestReplay(t *testing.T) {
 			wantStatus: http.StatusOK,
 			want: func() *deliverylog.Record {
 				r := itemCreate("replay-1", t0.Add(time.Second), 1)
-				r.Source = "replay"
+				r.Source, r.ReplayOf = "replay", "r-1"
 				return &r
 			}(),
 		},
@@ -309,10 +311,43 @@ func TestReplay(t *testing.T) {
 			wantStatus: http.StatusOK,
 			want: func() *deliverylog.Record {
 				r := itemCreate("replay-1", t0.Add(time.Second), 1)
-				r.Source = "replay"
+				r.Source, r.ReplayOf = "replay", "r-1"
 				return &r
 			}(),
 		},
+		{
+			name:       "edited",
+			src:        (*fakeSource).Source,
+			id:         "r-1",
+			header:     http.Header{"Content-Type": {"application/json"}},
+			body:       `{"header": {"Content-Type": ["application/x-www-form-urlencoded"], "X-Try": ["2"]}, "body": "type=item.create&item_id=99"}`,
+			wantStatus: http.StatusOK,
+			want: func() *deliverylog.Record {
+				r := itemCreate("replay-1", t0.Add(time.Second), 1)
+				r.Source, r.ReplayOf = "replay", "r-1"
+				r.Request.Header = http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "X-Try": {"2"}}
+				r.Request.Body = []byte("type=item.create&item_id=99")
+				return &r
+			}(),
+		},
+		{
+			name:       "body only edited",
+			src:        (*fakeSource).Source,
+			id:         "r-1",
+			body:       `{"body": "{\"json\": \"too\"}"}`,
+			wantStatus: http.StatusOK,
+			want: func() *deliverylog.Record {
+				r := itemCreate("replay-1", t0.Add(time.Second), 1)
+				r.Source, r.ReplayOf = "replay", "r-1"
+				r.Request.Body = []byte(`{"json": "too"}`)
+				return &r
+			}(),
+		},
+		{name: "edit not JSON", src: (*fakeSource).Source, id: "r-1", body: `type=item.create`, wantStatus: http.StatusBadRequest, wantError: "not JSON"},
+		{name: "bad header name", src: (*fakeSource).Source, id: "r-1", body: `{"header": {"X Try": ["1"]}}`, wantStatus: http.StatusBadRequest, wantError: `"X Try"`},
+		{name: "header line break", src: (*fakeSource).Source, id: "r-1", body: `{"header": {"X-Try": ["1\r\nX-Evil: 1"]}}`, wantStatus: http.StatusBadRequest, wantError: "line break"},
+		{name: "edit too large", src: (*fakeSource).Source, id: "r-1", body: `{"body": "` + strings.Repeat("a", 1<<20) + `"}`, wantStatus: http.StatusBadRequest, wantError: "too large"},
+		{name: "hook.verify", src: (*fakeSource).Source, id: "v-1", wantStatus: http.StatusConflict, wantError: "Podio sends it once, when the hook is created"},
 		{name: "unknown id", src: (*fakeSource).Source, id: "nope", wantStatus: http.StatusNotFound},
 		{
 			name:       "no replay",
@@ -324,7 +359,9 @@ func TestReplay(t *testing.T) {
 			name: "failure",
 			src: func(f *fakeSource) inspector.Source {
 				s := f.Source()
-				s.Replay = func(context.Context, string) (deliverylog.Record, error) { return deliverylog.Record{}, errBroken }
+				s.Replay = func(context.Context, string, *inspector.Edit) (deliverylog.Record, error) {
+					return deliverylog.Record{}, errBroken
+				}
 				return s
 			},
 			id:         "r-1",
@@ -341,10 +378,13 @@ func TestReplay(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeSource{}
+			verify := itemCreate("v-1", t0.Add(-time.Second), 0)
+			verify.Kind, verify.Type, verify.Outcome = "verify", "hook.verify", "verified"
+			f.Add(verify)
 			f.Add(itemCreate("r-1", t0, 1))
 			_, ts := start(t, tt.src(f))
 
-			req, err := http.NewRequestWithContext(t.Context(), "POST", ts.URL+"/api/replay/"+tt.id, nil)
+			req, err := http.NewRequestWithContext(t.Context(), "POST", ts.URL+"/api/replay/"+tt.id, strings.NewReader(tt.body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -371,8 +411,11 @@ func TestReplay(t *testing.T) {
 				if err := json.Unmarshal(body, &e); err != nil || e.Error == "" {
 					t.Errorf("body = %s, want {\"error\": ...}", body)
 				}
-				if got := len(f.Records()); got != 1 {
-					t.Errorf("%d records after a failed replay, want 1", got)
+				if !strings.Contains(e.Error, tt.wantError) {
+					t.Errorf("error = %q, want it to contain %q", e.Error, tt.wantError)
+				}
+				if got := len(f.Records()); got != 2 {
+					t.Errorf("%d records after a failed replay, want 2", got)
 				}
 				return
 			}

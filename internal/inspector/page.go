@@ -54,13 +54,13 @@ type pageData struct {
 }
 
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
-	recs := s.records()
+	recs := byTime(s.records())
 	d := pageData{State: s.state(), Replay: s.src.Replay != nil}
 	if len(recs) > maxRows {
 		d.More = len(recs) - maxRows
 		recs = recs[len(recs)-maxRows:]
 	}
-	d.Records = slices.Clone(recs)
+	d.Records = recs
 	slices.Reverse(d.Records)
 
 	var buf bytes.Buffer
@@ -75,6 +75,16 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.Write(buf.Bytes())
+}
+
+// byTime returns a copy of recs sorted oldest first by time; records of the
+// same time keep their order. A source appends a record when its delivery
+// ends, so one that took longer (a hook.verify waits for its validation)
+// can come after a later one. The script's place() sorts the same way.
+func byTime(recs []deliverylog.Record) []deliverylog.Record {
+	recs = slices.Clone(recs)
+	slices.SortStableFunc(recs, func(a, b deliverylog.Record) int { return a.Time.Compare(b.Time) })
+	return recs
 }
 
 // clock formats t as the page's short local time; the script's clock()

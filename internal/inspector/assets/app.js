@@ -1,6 +1,7 @@
 // devhook inspector: follows /api/stream to add deliveries as they happen and
-// to refresh the header and hooks, expands a delivery on click, and replays
-// one with its Replay button. The markup it builds matches page.html's, and
+// to refresh the header and hooks, keeps the deliveries newest first by time,
+// filters them, expands a delivery on click, and replays one with its Replay
+// button, as it was or edited. The markup it builds matches page.html's, and
 // it only ever sets text, never HTML.
 "use strict";
 
@@ -144,7 +145,10 @@
       el("td", { class: "event" }, r.type || r.kind),
       el("td", { class: "num" }, r.hook_id ? r.hook_id : ""),
       el("td", { class: "ids" }, (r.ids || []).join(" ")),
-      el("td", {}, el("span", { class: `outcome ${outcomeClass(r.outcome || "")}` }, r.outcome || "")),
+      el("td", { class: "outcome-cell" },
+        el("span", { class: `outcome ${outcomeClass(r.outcome || "")}` }, r.outcome || ""),
+        r.error ? " " : null,
+        r.error ? el("span", { class: "why", title: r.error }, r.error) : null),
       el("td", { class: "num" }, r.status ? r.status : ""),
       el("td", { class: "num" }, latency(r.latency_ms || 0)),
       el("td", { class: "target", title: r.target || "" }, r.target || ""),
@@ -156,7 +160,10 @@
       form ? el("h4", {}, "Form") : null,
       form ? kvTable("form", form) : null,
       el("h4", {}, "Body"),
-      el("pre", { class: "body request-body" }, reqText));
+      el("pre", { class: "body request-body" }, reqText),
+      canReplay && r.kind !== "verify"
+        ? el("p", { class: "edit-actions" }, el("button", { type: "button", class: "edit", "data-id": r.id }, "Edit and replay…"))
+        : null);
     const response = el("section", { class: "response" },
       el("h3", {}, "Response"),
       el("p", { class: "line" }, el("code", {}, statusLine(resp.status))),
@@ -168,7 +175,10 @@
         r.error ? el("p", { class: "error" }, r.error) : null,
         r.warning ? el("p", { class: "warning" }, r.warning) : null,
         el("div", { class: "panes" }, request, response)));
-    return el("tbody", { class: "record", "data-id": r.id, "data-time": r.time }, summary, detail);
+    return el("tbody", {
+      class: "record", "data-id": r.id, "data-time": r.time, "data-kind": r.kind || "",
+      "data-type": r.type || r.kind || "", "data-hook": r.hook_id ? String(r.hook_id) : "", "data-outcome": r.outcome || "",
+    }, summary, detail);
   }
 
   function findRecord(id) {
@@ -179,31 +189,86 @@
     const rows = deliveries.tBodies;
     while (rows.length > maxRows) rows[rows.length - 1].remove();
     document.getElementById("no-deliveries").hidden = rows.length > 0;
+    filterOptions();
+    applyFilters();
   }
 
-  // addLive puts a record that just happened at the top.
+  // place inserts a record's tbody in its place: newest first by time, and
+  // above the records of the same time, which came before it. page.go's
+  // byTime orders the same way. A record arrives when its delivery ends, so
+  // one that took longer (a hook.verify waits for its validation) can
+  // arrive after a later one.
+  function place(node, r) {
+    const t = Date.parse(r.time);
+    let before = null;
+    for (const tb of deliveries.tBodies) {
+      if (Date.parse(tb.dataset.time) <= t) { before = tb; break; }
+    }
+    deliveries.insertBefore(node, before);
+  }
+
+  // addLive adds a record that just happened.
   function addLive(r) {
     if (findRecord(r.id)) return;
     const node = recordNode(r);
     node.classList.add("new");
-    deliveries.insertBefore(node, deliveries.tBodies[0] || null);
+    place(node, r);
     afterChange();
   }
 
-  // merge adds the records the page missed (oldest first), each in its
-  // place by time.
+  // merge adds the records the page missed (oldest first).
   function merge(records) {
     for (const r of records) {
-      if (findRecord(r.id)) continue;
-      const t = Date.parse(r.time);
-      let before = null;
-      for (const tb of deliveries.tBodies) {
-        if (Date.parse(tb.dataset.time) <= t) { before = tb; break; }
-      }
-      deliveries.insertBefore(recordNode(r), before);
+      if (!findRecord(r.id)) place(recordNode(r), r);
     }
     afterChange();
   }
+
+  // The filters: event type, hook and outcome (their choices are the
+  // values the rows have) and a text search over everything a row shows,
+  // expanded or not.
+  const filterType = document.getElementById("filter-type");
+  const filterHook = document.getElementById("filter-hook");
+  const filterOutcome = document.getElementById("filter-outcome");
+  const filterText = document.getElementById("filter-text");
+  const filterCount = document.getElementById("filter-count");
+
+  function setOptions(select, key, numeric) {
+    const values = new Set();
+    for (const tb of deliveries.tBodies) if (tb.dataset[key]) values.add(tb.dataset[key]);
+    if (select.value) values.add(select.value); // a choice stays while no row has it
+    const sorted = [...values].sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
+    const have = [...select.options].slice(1).map((o) => o.value);
+    if (have.join("\n") === sorted.join("\n")) return;
+    const chosen = select.value;
+    select.replaceChildren(el("option", { value: "" }, "all"), ...sorted.map((v) => el("option", { value: v }, v)));
+    select.value = chosen;
+  }
+  function filterOptions() {
+    setOptions(filterType, "type", false);
+    setOptions(filterHook, "hook", true);
+    setOptions(filterOutcome, "outcome", false);
+  }
+  function applyFilters() {
+    const type = filterType.value;
+    const hook = filterHook.value;
+    const outcome = filterOutcome.value;
+    const text = filterText.value.trim().toLowerCase();
+    let shown = 0;
+    const all = deliveries.tBodies.length;
+    for (const tb of deliveries.tBodies) {
+      const match = (!type || tb.dataset.type === type) &&
+        (!hook || tb.dataset.hook === hook) &&
+        (!outcome || tb.dataset.outcome === outcome) &&
+        (!text || tb.textContent.toLowerCase().includes(text));
+      tb.hidden = !match;
+      if (match) shown++;
+    }
+    const filtering = type || hook || outcome || text;
+    filterCount.textContent = filtering ? `${shown} of ${all} shown` : "";
+  }
+  for (const f of [filterType, filterHook, filterOutcome]) f.addEventListener("change", applyFilters);
+  filterText.addEventListener("input", applyFilters);
 
   function renderState(s) {
     document.title = `${s.title} · inspector`;
@@ -237,22 +302,79 @@
     notice.hidden = !msg;
   }
 
+  // post sends a replay, edited when edit is given, and adds the new
+  // record; it returns an error message, or "" when it went through.
+  async function post(id, edit) {
+    const init = { method: "POST" };
+    if (edit) {
+      init.headers = { "Content-Type": "application/json" };
+      init.body = JSON.stringify(edit);
+    }
+    try {
+      const resp = await fetch(`/api/replay/${encodeURIComponent(id)}`, init);
+      const data = await resp.json().catch(() => ({ error: `${resp.status} ${resp.statusText}` }));
+      if (resp.status === 409) return data.error; // why this record is not replayed
+      if (!resp.ok) return `Replay of ${id} failed: ${data.error || resp.status}`;
+      addLive(data);
+      return "";
+    } catch (e) {
+      return `Replay of ${id} failed: ${e.message}`;
+    }
+  }
+
   async function replay(button) {
-    const id = button.dataset.id;
     button.disabled = true;
     button.textContent = "Replaying…";
-    try {
-      const resp = await fetch(`/api/replay/${encodeURIComponent(id)}`, { method: "POST" });
-      const data = await resp.json().catch(() => ({ error: `${resp.status} ${resp.statusText}` }));
-      if (!resp.ok) throw new Error(data.error || `${resp.status}`);
-      showNotice("");
-      addLive(data);
-    } catch (e) {
-      showNotice(`Replay of ${id} failed: ${e.message}`);
-    } finally {
-      button.disabled = false;
-      button.textContent = "Replay";
-    }
+    showNotice(await post(button.dataset.id));
+    button.disabled = false;
+    button.textContent = "Replay";
+  }
+
+  // openEditor shows, under a record's request, its headers and body to
+  // edit, and a Send button that replays them.
+  function openEditor(button) {
+    const tb = button.closest("tbody.record");
+    const section = button.closest("section.request");
+    if (section.querySelector(".editor")) return;
+    const lines = [];
+    const table = section.querySelector("table.headers");
+    if (table) for (const tr of table.rows) lines.push(`${tr.cells[0].textContent}: ${tr.cells[1].textContent}`);
+    const headers = el("textarea", { class: "edit-headers", rows: Math.max(3, lines.length + 1), spellcheck: "false" });
+    headers.value = lines.join("\n");
+    const bodyArea = el("textarea", { class: "edit-body", rows: "6", spellcheck: "false" });
+    bodyArea.value = section.querySelector("pre.request-body").textContent;
+    const error = el("p", { class: "error", hidden: true });
+    const send = el("button", { type: "button", class: "send" }, "Send");
+    const cancel = el("button", { type: "button", class: "cancel" }, "Cancel");
+    const editor = el("div", { class: "editor" },
+      el("label", {}, "Headers, one “Name: value” a line"), headers,
+      el("label", {}, "Body"), bodyArea,
+      el("div", { class: "buttons" }, send, cancel), error);
+    button.parentElement.hidden = true;
+    button.parentElement.after(editor);
+    cancel.addEventListener("click", () => { editor.remove(); button.parentElement.hidden = false; });
+    send.addEventListener("click", async () => {
+      const header = {};
+      for (const raw of headers.value.split("\n")) {
+        const line = raw.trim();
+        if (!line) continue;
+        const i = line.indexOf(":");
+        if (i <= 0) {
+          error.textContent = `Not a header: “${line}”. Write one “Name: value” a line.`;
+          error.hidden = false;
+          return;
+        }
+        const name = line.slice(0, i).trim();
+        (header[name] = header[name] || []).push(line.slice(i + 1).trim());
+      }
+      send.disabled = true;
+      send.textContent = "Sending…";
+      const msg = await post(tb.dataset.id, { header, body: bodyArea.value });
+      send.disabled = false;
+      send.textContent = "Send";
+      error.textContent = msg;
+      error.hidden = !msg;
+    });
   }
 
   function toggle(row) {
@@ -268,6 +390,11 @@
     if (button) {
       ev.stopPropagation();
       replay(button);
+      return;
+    }
+    const edit = ev.target.closest("button.edit");
+    if (edit) {
+      openEditor(edit);
       return;
     }
     const row = ev.target.closest("tr.delivery");
@@ -290,6 +417,9 @@
       // The stream's error handler shows the connection state.
     }
   }
+
+  filterOptions();
+  applyFilters();
 
   const stream = new EventSource("/api/stream");
   stream.addEventListener("open", () => {

@@ -1,0 +1,214 @@
+package feed
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/devhookhq/devhook/internal/deliverylog"
+)
+
+var logT0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
+
+// stateDir points DEVHOOK_STATE_DIR at a new directory, not yet created.
+func stateDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "state")
+	t.Setenv(deliverylog.StateDirEnv, dir)
+	return dir
+}
+
+func TestLogger(t *testing.T) {
+	t.Run("logs", func(t *testing.T) {
+		dir := stateDir(t)
+		var warn strings.Builder
+		l := openLogger(&warn)
+		if l == nil {
+			t.Fatalf("openLogger = nil; warning %q", warn.String())
+		}
+		if l.dir() != dir {
+			t.Errorf("dir() = %q, want %q", l.dir(), dir)
+		}
+		a := l.append(deliverylog.Record{Time: logT0, Source: "up", Kind: "delivery", Type: "item.create", Outcome: "forwarded", Status: 200})
+		b := l.append(deliverylog.Record{Time: logT0, Source: "mock", Kind: "delivery", Type: "item.update", Outcome: "failed", Target: "http://127.0.0.1:1/"})
+		l.close()
+		got, err := deliverylog.Read(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]deliverylog.Record{a, b}, got); diff != "" {
+			t.Errorf("logged (-want +got):\n%s", diff)
+		}
+		if a.ID == "" || b.ID == "" || warn.Len() != 0 {
+			t.Errorf("IDs %q and %q, warning %q; want IDs and no warning", a.ID, b.ID, warn.String())
+		}
+	})
+	t.Run("warns once when it cannot write", func(t *testing.T) {
+		stateDir(t)
+		var warn strings.Builder
+		l := openLogger(&warn)
+		l.close()
+		r := deliverylog.Record{Source: "up", Kind: "delivery"}
+		for range 3 {
+			if got := l.append(r); got.ID != "" {
+				t.Errorf("append after close = %+v, want the record unchanged", got)
+			}
+		}
+		if n := strings.Count(warn.String(), "\n"); n != 1 || !strings.HasPrefix(warn.String(), "devhook: warning: deliveries are no longer logged: ") {
+			t.Errorf("warning %q, want one line", warn.String())
+		}
+	})
+	t.Run("warns and logs nothing when it cannot open", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "a-file")
+		if err := os.WriteFile(file, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv(deliverylog.StateDirEnv, file)
+		var warn strings.Builder
+		l := openLogger(&warn)
+		if l != nil {
+			t.Errorf("openLogger on a file = %v, want nil", l)
+		}
+		if n := strings.Count(warn.String(), "\n"); n != 1 || !strings.HasPrefix(warn.String(), "devhook: warning: deliveries will not be logged: ") {
+			t.Errorf("warning %q, want one line", warn.String())
+		}
+		r := deliverylog.Record{Source: "up", Kind: "delivery"}
+		if diff := cmp.Diff(r, l.append(r)); diff != "" {
+			t.Errorf("nil append changed the record (-want +got):\n%s", diff)
+		}
+		if l.dir() != "" {
+			t.Errorf("nil dir() = %q, want empty", l.dir())
+		}
+		l.close()
+	})
+}
+
+// received is a request as a replay receiver got it.
+type received struct {
+	Method, Path, Query string
+	ContentType         string
+	Header              http.Header
+	Body                string
+}
+
+// replayReceiver is a loopback HTTP server that keeps every request and
+// answers with a fixed status and body.
+type replayReceiver struct {
+	URL string
+	got chan received
+}
+
+func newReplayReceiver(t *testing.T, status int, body string) *replayReceiver {
+	t.Helper()
+	r := &replayReceiver{got: make(chan received, 10)}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		r.got <- received{Method: req.Method, Path: req.URL.EscapedPath(), Query: req.URL.RawQuery,
+			ContentType: req.Header.Get("Content-Type"), Header: req.Header.Clone(), Body: string(b)}
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	r.URL = srv.URL
+	return r
+}
+
+// requests returns the requests received so far. The replay has returned
+// by then, so each request it made was received.
+func (r *replayReceiver) requests() []received {
+	var out []received
+	for {
+		select {
+		case req := <-r.got:
+			out = append(out, req)
+		default:
+			return out
+		}
+	}
+}
+
+const podioBody = "type=item.create&hook_id=101&item_id=1000001&item_revision_id=5000001&external_id=&note=a%26b+c"
+
+// upRecord is a delivery devhook up forwarded to target.
+func upRecord(target string) deliverylog.Record {
+	return deliverylog.Record{
+		Time: logT0, Source: "up", Kind: "delivery", Type: "item.create", HookID: 101,
+		IDs: []string{"item_id=1000001", "item_revision_id=5000001"}, Outcome: "forwarded", Status: 200, LatencyMS: 3,
+		Target: target,
+		Request: deliverylog.Request{Method: "POST", Path: "/", Header: http.Header{
+			"Content-Type":    {"application/x-www-form-urlencoded; charset=utf-8"},
+			"User-Agent":      {"Podio-Webhooks"},
+			"X-Podio-Test":    {"kept"},
+			"Connection":      {"keep-alive, X-Hop"},
+			"X-Hop":           {"dropped"},
+			"Keep-Alive":      {"timeout=5"},
+			"Content-Length":  {"999"},
+			"Accept-Encoding": {"br"},
+			"Expect":          {"100-continue"},
+		}, Body: []byte(podioBody)},
+		Response: deliverylog.Response{Status: 200, Body: []byte("ok")},
+	}
+}
+
+func TestHeaders(t *testing.T) {
+	tests := []struct {
+		name   string
+		logged http.Header
+		want   http.Header
+	}{
+		{"nil", nil, http.Header{}},
+		{"form only", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+			http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}},
+		{"hop-by-hop and computed dropped", upRecord("").Request.Header,
+			http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=utf-8"}, "User-Agent": {"Podio-Webhooks"}, "X-Podio-Test": {"kept"}}},
+		{"repeated values kept", http.Header{"X-A": {"1", "2"}, "Host": {"evil"}, "Proxy-Connection": {"x"}},
+			http.Header{"X-A": {"1", "2"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, Headers(tt.logged)); diff != "" {
+				t.Errorf("Headers (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestResend calls the replay engine directly, as the inspector's
+// Replay button does.
+func TestResend(t *testing.T) {
+	huge := strings.Repeat("x", deliverylog.MaxBody+100)
+	recv := newReplayReceiver(t, 202, huge)
+	to, err := ParseURL(recv.URL + "/hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := upRecord("http://localhost:3000/")
+	rec.ID = "src-9"
+	got := Resend(t.Context(), rec, to)
+	want := deliverylog.Record{Source: "replay", Kind: "delivery", Type: "item.create", HookID: 101,
+		IDs: []string{"item_id=1000001", "item_revision_id=5000001"}, Outcome: "replayed", Status: 202,
+		Target: recv.URL + "/hook", ReplayOf: "src-9",
+		Request: deliverylog.Request{Method: "POST", Path: "/hook", Body: []byte(podioBody), Header: http.Header{
+			"Content-Type": {"application/x-www-form-urlencoded; charset=utf-8"}, "User-Agent": {"Podio-Webhooks"}, "X-Podio-Test": {"kept"}}},
+		Response: deliverylog.Response{Status: 202, Body: []byte(huge[:deliverylog.MaxBody]), BodyTruncated: true},
+	}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(deliverylog.Record{}, "Time", "LatencyMS"),
+		cmpopts.IgnoreFields(deliverylog.Response{}, "Header")); diff != "" {
+		t.Errorf("Resend (-want +got):\n%s", diff)
+	}
+	if got.Time.IsZero() || got.LatencyMS <= 0 {
+		t.Errorf("Time = %v, LatencyMS = %v; want both set", got.Time, got.LatencyMS)
+	}
+	if n := len(recv.requests()); n != 1 {
+		t.Errorf("receiver got %d requests, want 1", n)
+	}
+}

@@ -1,0 +1,190 @@
+package session_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/devhookhq/devhook/internal/session"
+	"github.com/devhookhq/devhook/mockpodio"
+	"github.com/devhookhq/devhook/tunnel"
+)
+
+// manualClock is the mock's manual clock as a session.Clock.
+type manualClock struct{ *mockpodio.ManualClock }
+
+func (c manualClock) AfterFunc(d time.Duration, f func()) session.Timer {
+	return c.ManualClock.AfterFunc(d, f)
+}
+
+// awaitPending waits until n timers are pending on c: the session is
+// parked in its wait.
+func awaitPending(t *testing.T, c manualClock, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for c.Pending() != n {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d timers pending, want %d", c.Pending(), n)
+		case <-tick.C:
+		}
+	}
+}
+
+// hooksOn returns a spec per event on each app.
+func hooksOn(apps []int64, events ...string) []session.HookSpec {
+	var out []session.HookSpec
+	for _, a := range apps {
+		for _, ev := range events {
+			out = append(out, session.HookSpec{RefType: "app", RefID: a, Event: ev})
+		}
+	}
+	return out
+}
+
+// TestRegistrationAPICalls counts the API calls that start N hooks on R
+// references when Podio verifies them promptly: one list per reference,
+// one create per hook, and the validate of each hook's hook.verify, which
+// Podio's handshake requires. No status poll is needed.
+func TestRegistrationAPICalls(t *testing.T) {
+	tests := []struct {
+		name  string
+		hooks []session.HookSpec
+		refs  int
+	}{
+		{"1 hook on 1 app", hooksOn([]int64{42}, "item.create"), 1},
+		{"3 hooks on 1 app", hooksOn([]int64{42}, "item.create", "item.update", "item.delete"), 1},
+		{"6 hooks on 2 apps", hooksOn([]int64{42, 43}, "item.create", "item.update", "item.delete"), 2},
+		{"9 hooks on 3 refs", append(hooksOn([]int64{42, 43}, "item.create", "item.update", "item.delete"),
+			session.HookSpec{RefType: "app_field", RefID: 4001, Event: "item.create"},
+			session.HookSpec{RefType: "app_field", RefID: 4001, Event: "item.update"},
+			session.HookSpec{RefType: "app_field", RefID: 4001, Event: "item.delete"}), 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			r := e.start(t, session.Config{Hooks: tt.hooks, Clock: manualClock{mockpodio.NewManualClock(time.Now())}})
+			await[session.Ready](t, r)
+			got := map[string]int{}
+			for _, c := range e.calls.take() {
+				switch {
+				case strings.HasPrefix(c, "GET /hook/"):
+					got["list"]++
+				case strings.HasSuffix(c, "/verify/validate"):
+					got["validate"]++
+				case strings.HasPrefix(c, "POST /hook/"):
+					got["create"]++
+				default:
+					got[c]++
+				}
+			}
+			n := len(tt.hooks)
+			want := map[string]int{"list": tt.refs, "create": n, "validate": n}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("API calls to start %d hooks on %d refs (-want +got):\n%s", n, tt.refs, diff)
+			}
+			if chosen := got["list"] + got["create"]; chosen > 2*tt.refs+n {
+				t.Errorf("%d list and create calls, more than the target 2 per ref + 1 per hook = %d", chosen, 2*tt.refs+n)
+			}
+			t.Logf("%d hooks on %d refs: %d calls (%d list, %d create, %d validate)", n, tt.refs, got["list"]+got["create"]+got["validate"], got["list"], got["create"], got["validate"])
+		})
+	}
+}
+
+// deadTunnel is a tunnel whose public URL reaches nothing: Podio's
+// hook.verify never arrives.
+func deadTunnel(t *testing.T) tunnel.Tunnel {
+	t.Helper()
+	tun, err := tunnel.ListenStatic("127.0.0.1:0", "http://127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tun
+}
+
+// TestVerificationPolls: while hook.verify does not arrive, the session
+// asks Podio with one list call per reference per poll (not per hook),
+// after 2, 6 and 14 s, and at the deadline says the verify never arrived.
+func TestVerificationPolls(t *testing.T) {
+	e := newEnv(t)
+	clk := manualClock{mockpodio.NewManualClock(time.Now())}
+	hooks := append(hooksOn([]int64{42}, "item.create", "item.update"), hooksOn([]int64{43}, "item.create")...)
+	r := e.start(t, session.Config{Hooks: hooks, Tunnel: deadTunnel(t), SkipProbe: true, Clock: clk, VerifyTimeout: 20 * time.Second})
+
+	awaitPending(t, clk, 2) // the deadline and the first poll
+	if got := e.calls.count("GET /hook/"); got != 2 {
+		t.Errorf("registration listed hooks %d times, want 2 (one per ref)", got)
+	}
+	e.calls.take()
+	for i, step := range []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second} {
+		clk.Advance(step)
+		awaitPending(t, clk, 2) // the deadline and the next poll
+		if got := e.calls.take(); !cmp.Equal(got, []string{"GET /hook/app/42/", "GET /hook/app/43/"}) {
+			t.Errorf("poll %d: calls %q, want one list per ref", i+1, got)
+		}
+	}
+	clk.Advance(6 * time.Second) // the deadline, 20 s
+	err := r.wait(t)
+	if err == nil || strings.Count(err.Error(), "hook.verify never arrived") != 3 {
+		t.Errorf("Run = %v, want the 3 hooks' verify never arrived", err)
+	}
+	if got := e.calls.count("GET "); got != 0 {
+		t.Errorf("%d more list calls after the last poll", got)
+	}
+	if left := e.mock.Hooks(); len(left) != 0 {
+		t.Errorf("hooks left after a failed start: %+v", left)
+	}
+}
+
+// TestVerificationAPIErrors: a failed status check is reported as itself,
+// not as a hook.verify that never arrived: at once when more calls cannot
+// help (rate limited, signed out), at the deadline otherwise.
+func TestVerificationAPIErrors(t *testing.T) {
+	tests := []struct {
+		status  int
+		want    string
+		atOnce  bool
+		advance time.Duration // after the first poll, to reach the end
+	}{
+		{420, "420 rate_limit", true, 0},
+		{401, "401", true, 0},
+		{503, "503", false, 18 * time.Second},
+		{500, "500", false, 18 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
+			e := newEnv(t)
+			clk := manualClock{mockpodio.NewManualClock(time.Now())}
+			r := e.start(t, session.Config{Hooks: hooksOn([]int64{42}, "item.create"), Tunnel: deadTunnel(t), SkipProbe: true, Clock: clk})
+			awaitPending(t, clk, 2)
+			if err := e.mock.AddFaults(mockpodio.Faults{API: []mockpodio.APIFault{{Method: "GET", Path: "/hook/app/*", Status: tt.status}}}); err != nil {
+				t.Fatal(err)
+			}
+			e.calls.take()
+			clk.Advance(2 * time.Second)
+			if !tt.atOnce {
+				awaitPending(t, clk, 2)
+				clk.Advance(tt.advance)
+			}
+			err := r.wait(t)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "never arrived") {
+				t.Errorf("Run = %v, want the API error (%q), not a verify that never arrived", err, tt.want)
+			}
+			if tt.atOnce {
+				if got := e.calls.count("GET "); got != 1 {
+					t.Errorf("%d list calls, want 1: the first failure ends the wait", got)
+				}
+			}
+			if left := e.mock.Hooks(); len(left) != 0 {
+				t.Errorf("hooks left after a failed start: %+v", left)
+			}
+		})
+	}
+}

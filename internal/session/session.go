@@ -1,0 +1,310 @@
+// Package session is one run of `devhook up`: given a signed-in Podio
+// client, a tunnel and the local app's URL, it serves the relay behind the
+// tunnel, checks the public URL reaches it, registers the hooks (reusing
+// those already there), waits for Podio to verify them, forwards every
+// delivery, feeds the delivery log and the inspector, and on exit deletes
+// the hooks it created.
+//
+// Everything the session has to say goes to [Config.Sink] as an [Event];
+// it prints nothing itself. Time comes from [Config.Clock], so tests can
+// drive the waits.
+package session
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/devhookhq/devhook/internal/deliverylog"
+	"github.com/devhookhq/devhook/internal/feed"
+	"github.com/devhookhq/devhook/internal/inspector"
+	"github.com/devhookhq/devhook/internal/podio"
+	"github.com/devhookhq/devhook/internal/relay"
+	"github.com/devhookhq/devhook/tunnel"
+)
+
+// Defaults of the bounds in [Config].
+const (
+	DefaultConnectTimeout = 20 * time.Second // the public URL must answer the probe within this
+	DefaultVerifyTimeout  = 20 * time.Second // every hook must become active within this
+	DefaultCleanupTimeout = 15 * time.Second // deleting the hooks on exit
+)
+
+// HookSpec is one hook to register: an event type on a reference (an app,
+// an app field or a space).
+type HookSpec struct {
+	RefType string // "app", "app_field" or "space"
+	RefID   int64
+	Event   string // e.g. "item.create"
+}
+
+// Config configures a [Session].
+type Config struct {
+	// Client is signed in to Podio (or a mock). Required.
+	Client *podio.Client
+	// Tunnel carries Podio's deliveries to this machine. Required. The
+	// session serves on it and closes it when Run returns.
+	Tunnel tunnel.Tunnel
+	// Target is the local app's webhook URL. Required.
+	Target *url.URL
+	// Hooks are the hooks to register. At least one is required.
+	Hooks []HookSpec
+	// Secret is the path segment that keeps strangers off the relay;
+	// empty means a random one.
+	Secret string
+	// ForwardVerify forwards hook.verify to the local app too.
+	ForwardVerify bool
+	// Ack answers Podio 200 at once and forwards in the background.
+	Ack bool
+	// Keep leaves the hooks this run created registered on exit.
+	Keep bool
+	// SkipProbe skips checking that the public URL reaches the relay
+	// before hooks are created.
+	SkipProbe bool
+	// ConnectTimeout bounds the probe; zero means DefaultConnectTimeout.
+	ConnectTimeout time.Duration
+	// VerifyTimeout bounds the wait for every hook to become active; zero
+	// means DefaultVerifyTimeout.
+	VerifyTimeout time.Duration
+	// CleanupTimeout bounds deleting the hooks on exit; zero means
+	// DefaultCleanupTimeout.
+	CleanupTimeout time.Duration
+	// Inspect is the loopback address of the web inspector; values that
+	// [feed.InspectDisabled] accepts turn it off.
+	Inspect string
+	// NoLog turns the delivery log off.
+	NoLog bool
+	// Clock is the session's time; nil means the wall clock.
+	Clock Clock
+	// Sink receives the session's events, one call at a time. Nil drops
+	// them.
+	Sink Sink
+}
+
+// Session is one run. Create it with [New] and run it once with
+// [Session.Run].
+type Session struct {
+	cfg   Config
+	clock Clock
+
+	sinkMu sync.Mutex // serialises Sink calls
+
+	feed    *feed.Feed
+	relay   *relay.Handler
+	http    *http.Server
+	hookURL string
+	probe   string // path the probe answers on
+
+	verifyMu sync.Mutex       // guards verified
+	verified map[int64]string // hook id -> "" when validated, else the error
+	verifyCh chan struct{}    // signalled on every verify event
+
+	hooksMu sync.Mutex // guards hooks, created
+	hooks   []*hookState
+	created []int64 // hooks this run created (deleted on exit)
+}
+
+// New checks cfg and returns a session ready to run.
+func New(cfg Config) (*Session, error) {
+	switch {
+	case cfg.Client == nil:
+		return nil, errors.New("session: no Podio client")
+	case cfg.Tunnel == nil:
+		return nil, errors.New("session: no tunnel")
+	case cfg.Target == nil:
+		return nil, errors.New("session: no target")
+	case len(cfg.Hooks) == 0:
+		return nil, errors.New("session: no hooks to register")
+	}
+	s := &Session{cfg: cfg, clock: cfg.Clock, verified: map[int64]string{}, verifyCh: make(chan struct{}, 1)}
+	if s.clock == nil {
+		s.clock = RealClock()
+	}
+	return s, nil
+}
+
+// Run runs the session until ctx is done: it starts the relay, probes the
+// public URL, registers the hooks, waits until Podio has verified them and
+// reports [Ready], then forwards deliveries. When ctx is done it reports
+// [Stopping], deletes the hooks it created (unless Keep) and closes
+// everything, the tunnel included. It returns an error when the start
+// fails or the cleanup does; a run stopped by ctx after Ready returns nil.
+func (s *Session) Run(ctx context.Context) (err error) {
+	s.feed = feed.Open(feed.Options{InspectAddr: s.cfg.Inspect, State: s.InspectorState, NoLog: s.cfg.NoLog, Warn: warnWriter{s},
+		OnReplay: func(r deliverylog.Record) { s.emit(Replayed{Record: r}) }})
+	defer func() {
+		if cerr := s.shutdown(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	if err := s.startRelay(); err != nil {
+		return err
+	}
+	if !s.cfg.SkipProbe {
+		if err := s.probePublicURL(ctx); err != nil {
+			return err
+		}
+	}
+	hooks, err := s.register(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.awaitActive(ctx, hooks); err != nil {
+		return err
+	}
+	s.emit(Ready{HookURL: s.hookURL, Target: s.cfg.Target.String(), InspectorURL: s.feed.InspectorURL(), Hooks: s.Hooks()})
+	<-ctx.Done()
+	s.emit(Stopping{})
+	return nil
+}
+
+// HookURL is the URL the hooks are registered on: the tunnel's URL and
+// the secret path segment. It is empty until Run has started the relay.
+func (s *Session) HookURL() string {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	return s.hookURL
+}
+
+// Hooks returns the hooks registered so far and their state.
+func (s *Session) Hooks() []Hook {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	out := make([]Hook, 0, len(s.hooks))
+	for _, h := range s.hooks {
+		out = append(out, h.public())
+	}
+	return out
+}
+
+// InspectorState is what the inspector shows of the run.
+func (s *Session) InspectorState() inspector.State {
+	st := inspector.State{Title: "devhook up", PublicURL: s.HookURL(), Target: s.cfg.Target.String()}
+	for _, h := range s.Hooks() {
+		st.Hooks = append(st.Hooks, inspector.Hook{HookID: h.ID, RefType: h.RefType, RefID: h.RefID,
+			Type: h.Event, URL: st.PublicURL, Status: h.Status})
+	}
+	return st
+}
+
+func (s *Session) emit(ev Event) {
+	if s.cfg.Sink == nil {
+		return
+	}
+	s.sinkMu.Lock()
+	defer s.sinkMu.Unlock()
+	s.cfg.Sink(ev)
+}
+
+// warnWriter turns the feed's warning lines into Warning events.
+type warnWriter struct{ s *Session }
+
+func (w warnWriter) Write(p []byte) (int, error) {
+	for line := range strings.SplitSeq(strings.TrimRight(string(p), "\n"), "\n") {
+		w.s.emit(Warning{Text: line})
+	}
+	return len(p), nil
+}
+
+var _ io.Writer = warnWriter{}
+
+func (s *Session) startRelay() error {
+	secret := s.cfg.Secret
+	if secret == "" {
+		var err error
+		if secret, err = relay.NewSecret(); err != nil {
+			return fmt.Errorf("make secret: %w", err)
+		}
+	}
+	h, err := relay.New(relay.Config{
+		Secret: secret, Target: s.cfg.Target, ForwardVerify: s.cfg.ForwardVerify, Ack: s.cfg.Ack,
+		Validate: s.cfg.Client.ValidateHook,
+		Now:      s.clock.Now,
+		OnEvent:  s.onRelayEvent,
+	})
+	if err != nil {
+		return fmt.Errorf("relay: %w", err)
+	}
+	nonce, err := relay.NewSecret()
+	if err != nil {
+		return fmt.Errorf("make probe: %w", err)
+	}
+	s.relay = h
+	s.hooksMu.Lock()
+	s.hookURL = strings.TrimSuffix(s.cfg.Tunnel.URL(), "/") + "/" + secret
+	s.hooksMu.Unlock()
+	s.probe = "/.devhook-probe/" + nonce
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+s.probe, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, nonce) })
+	mux.Handle("/", h)
+	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go s.http.Serve(s.cfg.Tunnel)
+	return nil
+}
+
+// onRelayEvent records and reports one request the relay handled, and
+// notes the outcome of each hook.verify.
+func (s *Session) onRelayEvent(ev relay.Event) {
+	rec := s.feed.Add(recordOf(ev))
+	if ev.Kind == relay.KindVerify && ev.HookID != 0 {
+		s.verifyMu.Lock()
+		if ev.Verified {
+			s.verified[ev.HookID] = ""
+		} else {
+			s.verified[ev.HookID] = cmp.Or(ev.Err, "validate failed")
+		}
+		s.verifyMu.Unlock()
+		select {
+		case s.verifyCh <- struct{}{}:
+		default:
+		}
+	}
+	s.emit(Delivery{Event: ev, Record: rec})
+}
+
+// shutdown deletes the hooks this run created (unless Keep), then closes
+// everything. It runs on its own deadline: the run's context is already
+// done by then.
+func (s *Session) shutdown() error {
+	var errs []error
+	s.hooksMu.Lock()
+	created := append([]int64(nil), s.created...)
+	s.hooksMu.Unlock()
+	if len(created) > 0 {
+		if s.cfg.Keep {
+			s.emit(HooksKept{IDs: created})
+		} else {
+			ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(s.cfg.CleanupTimeout, DefaultCleanupTimeout))
+			var deleted []int64
+			for _, id := range created {
+				if err := s.cfg.Client.DeleteHook(ctx, id); err != nil && !errors.Is(err, podio.ErrNotFound) {
+					errs = append(errs, fmt.Errorf("delete hook %d: %w", id, err))
+					continue
+				}
+				deleted = append(deleted, id)
+			}
+			cancel()
+			if len(deleted) > 0 {
+				s.emit(HooksDeleted{IDs: deleted})
+			}
+		}
+	}
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s.http.Shutdown(ctx)
+		cancel()
+	}
+	if s.relay != nil {
+		s.relay.Close()
+	}
+	s.feed.Close() // after the relay: Close waits for acked forwards, which log
+	s.cfg.Tunnel.Close()
+	return errors.Join(errs...)
+}
