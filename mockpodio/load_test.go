@@ -103,9 +103,12 @@ func TestLoad(t *testing.T) {
 func testLoad(t *testing.T, hookConcurrency int) {
 	apps, batches, eventsBatch, timeout := 10, 14, 18, 100*time.Millisecond
 	if hookConcurrency > 1 {
-		// Four times the deliveries in flight on a loaded machine: give
-		// the fast receivers room, so only the slow ones time out.
-		timeout = 400 * time.Millisecond
+		// Up to k-1 deliveries already in flight when a failure suspends a
+		// hook still end and count: k-1 more events per batch keep some
+		// dropped while suspended. Half the apps and more time for each
+		// delivery keep k times the requests in flight within what a
+		// loaded machine serves.
+		apps, eventsBatch, timeout = 5, eventsBatch+hookConcurrency-1, 400*time.Millisecond
 	}
 	if os.Getenv("DEVHOOK_LOAD") == "long" {
 		// 1,000 busy hooks on two CPUs: a fast receiver can take longer
