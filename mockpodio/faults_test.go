@@ -325,12 +325,12 @@ type hookEnv struct {
 	arrived chan string // external_ids of held events as they arrive
 }
 
-func newHookEnv(t *testing.T, configure ...func(*mockpodio.Server)) *hookEnv {
+func newHookEnv(t *testing.T, configure ...mockpodio.Option) *hookEnv {
 	t.Helper()
 	clk := mockpodio.NewManualClock(t0)
 	// One delivery in flight per hook: these tests reason about a hook's
 	// order, which only faults and jitter may change.
-	configure = append([]func(*mockpodio.Server){func(s *mockpodio.Server) {
+	configure = append([]mockpodio.Option{func(s *mockpodio.Server) {
 		s.Clock = clk
 		s.TokenLifetime = 30 * 24 * time.Hour
 		s.HookConcurrency = 1

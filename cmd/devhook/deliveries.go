@@ -55,7 +55,7 @@ func runDeliveries(ctx context.Context, opts deliveriesOptions, stdout, stderr i
 		return usagef("--last must be 0 (all) or more, not %d", opts.last)
 	}
 	if opts.hook < 0 {
-		return usagef("--hook must be a positive id, not %d", opts.hook)
+		return usagef("--hook wants a positive id, not %d", opts.hook)
 	}
 	dir, err := deliverylog.Dir()
 	if err != nil {

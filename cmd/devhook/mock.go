@@ -64,7 +64,7 @@ counters across restarts (deliveries queued or in flight are not kept).
 The mock's own control API lives under /_mock/ (hooks, deliveries, clock,
 events, faults, reset): see the README.`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "address to listen on (port 0 picks a free one)"},
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", EnvVars: []string{"DEVHOOK_MOCK_ADDR"}, Usage: "address to listen on (port 0 picks a free one)"},
 			&cli.StringFlag{Name: "seed", Usage: "JSON seed `FILE` (spaces, apps, fields, credentials); makes the mock strict"},
 			&cli.BoolFlag{Name: "allow-any-port", Usage: "accept hook URLs on ports other than 80 and 443 (Podio refuses them)"},
 			&cli.StringFlag{Name: "clock", Value: "real", Usage: "`real` or manual (moved with POST /_mock/clock/advance)"},

@@ -10,7 +10,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,6 +22,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/formpost"
 	"github.com/devhookhq/devhook/internal/podio"
 )
 
@@ -36,15 +36,6 @@ const (
 	triggerDefaultTimeout = 15 * time.Second
 	// triggerShownBody is how much of a handler's answer trigger prints.
 	triggerShownBody = 4 << 10
-)
-
-// The default seed's objects and credentials, which trigger --mock signs
-// in with when no PODIO_* credentials are given (fixtures.DefaultSeed).
-const (
-	seedClientID     = "devhook"
-	seedClientSecret = "devhook-secret"
-	seedAppID        = 3001
-	seedAppToken     = "devhook-app-token"
 )
 
 type triggerOptions struct {
@@ -211,35 +202,36 @@ func runTriggerTo(ctx context.Context, opts triggerOptions, ev fixtures.Event, s
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = conc
 	defer tr.CloseIdleConnections()
-	hc := &http.Client{
-		Transport: tr,
-		// Podio does not follow redirects: a 3xx is a failed delivery.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	// Podio's policy (package formpost): no redirect followed, the timeout
+	// covers the whole answer.
+	sender := &formpost.Sender{
+		Client: &http.Client{Transport: tr}, Timeout: opts.timeout,
+		UserAgent: triggerUserAgent, MaxBody: triggerShownBody,
 	}
 	if opts.repeat == 1 {
 		fmt.Fprintf(stdout, "POST %s  %s\n%s\n", target, ev.Type, body)
-		r := postEvent(ctx, hc, target, body, opts.timeout)
-		if r.err != nil {
-			return fmt.Errorf("POST %s: %w", target, r.err)
+		r := sender.Post(ctx, target, []byte(body))
+		if r.Err != nil && r.Status == 0 {
+			return fmt.Errorf("POST %s: %w", target, explainSendError(r.Err, opts.timeout))
 		}
-		fmt.Fprintf(stdout, "-> %s  %s\n", r.status, fmtLatency(r.latency))
-		if len(r.body) > 0 {
-			stdout.Write(r.body)
-			if r.body[len(r.body)-1] != '\n' {
+		fmt.Fprintf(stdout, "-> %s  %s\n", r.StatusText, fmtLatency(r.Latency))
+		if len(r.Body) > 0 {
+			stdout.Write(r.Body)
+			if r.Body[len(r.Body)-1] != '\n' {
 				fmt.Fprintln(stdout)
 			}
 		}
-		if r.truncated {
+		if r.Truncated {
 			fmt.Fprintf(stdout, "... (only the first %d bytes shown)\n", triggerShownBody)
 		}
-		if !r.ok() {
-			return fmt.Errorf("%s answered %s: Podio counts that as a failed delivery", target, r.status)
+		if err := r.Failure(); err != nil {
+			return fmt.Errorf("%s %w: Podio counts that as a failed delivery", target, explainSendError(err, opts.timeout))
 		}
 		return nil
 	}
 	fmt.Fprintf(stdout, "POST %s  %s  %d times, %d at a time\n%s\n", target, ev.Type, opts.repeat, conc, body)
 	start := time.Now()
-	results := postBurst(ctx, hc, target, body, opts.timeout, opts.repeat, conc)
+	results := postBurst(ctx, sender, target, []byte(body), opts.repeat, conc)
 	elapsed := time.Since(start)
 	sum := summarizeBurst(results)
 	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
@@ -262,75 +254,31 @@ func runTriggerTo(ctx context.Context, opts triggerOptions, ev fixtures.Event, s
 	return nil
 }
 
-// triggerResult is the outcome of one POST of an event.
-type triggerResult struct {
-	code      int    // the status code; 0 when no answer came
-	status    string // e.g. "200 OK"
-	latency   time.Duration
-	body      []byte // the first triggerShownBody bytes of the answer
-	truncated bool   // the answer was longer than body
-	err       error  // no answer: unreachable, broken connection, timeout
+// explainSendError adds what a developer needs to know to a failed send:
+// Podio's own timeout next to a timeout, a hint next to an unreachable
+// handler.
+func explainSendError(err error, timeout time.Duration) error {
+	switch {
+	case errors.Is(err, formpost.ErrTimeout):
+		return fmt.Errorf("%w (waited %s; Podio gives up after 15 s)", err, timeout)
+	case errors.Is(err, formpost.ErrUnreachable):
+		return fmt.Errorf("%w (is the handler running?)", err)
+	}
+	return err
 }
-
-func (r triggerResult) ok() bool { return r.err == nil && r.code >= 200 && r.code <= 299 }
-
-// postEvent POSTs body, form-encoded, to target and waits at most
-// timeout for the answer.
-func postEvent(ctx context.Context, hc *http.Client, target, body string, timeout time.Duration) triggerResult {
-	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errTriggerNoAnswer)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
-	if err != nil {
-		return triggerResult{err: err}
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("User-Agent", triggerUserAgent)
-	start := time.Now()
-	resp, err := hc.Do(req)
-	if err != nil {
-		r := triggerResult{latency: time.Since(start), err: err}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			r.err = ue.Err // not "Post URL: ...": the caller names the URL
-		}
-		var oe *net.OpError
-		switch {
-		case errors.Is(context.Cause(ctx), errTriggerNoAnswer):
-			r.err = fmt.Errorf("no answer within %s (Podio gives up after 15 s): %w", timeout, errTriggerNoAnswer)
-		case errors.As(err, &oe) && oe.Op == "dial":
-			r.err = fmt.Errorf("unreachable (is the handler running?): %w", r.err)
-		}
-		return r
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, triggerShownBody+1))
-	r := triggerResult{code: resp.StatusCode, status: resp.Status, latency: time.Since(start)}
-	if err != nil {
-		r.err = fmt.Errorf("answered %s, then reading the body failed: %w", resp.Status, err)
-	}
-	if len(b) > triggerShownBody {
-		b, r.truncated = b[:triggerShownBody], true
-	}
-	r.body = b
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // so the connection can be reused
-	return r
-}
-
-// errTriggerNoAnswer is the cause of a POST that timed out.
-var errTriggerNoAnswer = errors.New("no answer in time")
 
 // postBurst POSTs body n times, conc at a time, and returns the results
 // in the order sent. It stops sending when ctx ends, and then returns
 // only the requests that finished.
-func postBurst(ctx context.Context, hc *http.Client, target, body string, timeout time.Duration, n, conc int) []triggerResult {
-	results := make([]triggerResult, n)
+func postBurst(ctx context.Context, sender *formpost.Sender, target string, body []byte, n, conc int) []formpost.Result {
+	results := make([]formpost.Result, n)
 	done := make([]bool, n)
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range conc {
 		wg.Go(func() {
 			for i := range jobs {
-				results[i] = postEvent(ctx, hc, target, body, timeout)
+				results[i] = sender.Post(ctx, target, body)
 				done[i] = ctx.Err() == nil
 			}
 		})
@@ -345,7 +293,7 @@ send:
 	}
 	close(jobs)
 	wg.Wait()
-	var out []triggerResult
+	var out []formpost.Result
 	for i, r := range results {
 		if done[i] {
 			out = append(out, r)
@@ -370,19 +318,19 @@ type burstSummary struct {
 
 // summarizeBurst counts results by status and computes the latency
 // percentiles (nearest rank) over every result.
-func summarizeBurst(results []triggerResult) burstSummary {
+func summarizeBurst(results []formpost.Result) burstSummary {
 	var sum burstSummary
 	byCode := map[int]int{}
 	errs := 0
 	lat := make([]time.Duration, 0, len(results))
 	for _, r := range results {
-		lat = append(lat, r.latency)
-		if r.err != nil {
+		lat = append(lat, r.Latency)
+		if r.Err != nil {
 			errs++
 		} else {
-			byCode[r.code]++
+			byCode[r.Status]++
 		}
-		if !r.ok() {
+		if r.Failure() != nil {
 			sum.failed++
 			if sum.firstFailure == "" {
 				sum.firstFailure = describeFailure(r)
@@ -409,18 +357,22 @@ func percentile(sorted []time.Duration, q float64) time.Duration {
 }
 
 // describeFailure says in one line what a failed request got.
-func describeFailure(r triggerResult) string {
-	if r.err != nil {
-		return r.err.Error()
+func describeFailure(r formpost.Result) string {
+	if r.Err != nil {
+		return r.Err.Error()
 	}
-	line, _, _ := strings.Cut(strings.TrimSpace(string(r.body)), "\n")
+	line, _, _ := strings.Cut(strings.TrimSpace(string(r.Body)), "\n")
 	if len(line) > 200 {
 		line = line[:200] + "..."
 	}
-	if line == "" {
-		return r.status
+	status := r.StatusText
+	if r.Location != "" {
+		status += " (redirect to " + r.Location + ", not followed)"
 	}
-	return r.status + ": " + line
+	if line == "" {
+		return status
+	}
+	return status + ": " + line
 }
 
 // fmtLatency rounds d for people: 3.2ms, 850µs, 1.5s.
@@ -497,14 +449,7 @@ func runTriggerMock(ctx context.Context, opts triggerOptions, ev fixtures.Event,
 			}
 		}
 	}
-	po := opts.podio
-	po.url = strings.TrimRight(u.String(), "/")
-	if po.clientID == "" && po.clientSecret.IsZero() {
-		po.clientID, po.clientSecret = seedClientID, podio.NewSecret(seedClientSecret)
-	}
-	if po.appID == 0 && po.appToken.IsZero() && po.username == "" && po.password.IsZero() {
-		po.appID, po.appToken = seedAppID, podio.NewSecret(seedAppToken)
-	}
+	po := opts.podio.withMockDefaults(u.String())
 	if r.appID == 0 {
 		r.appID = cmp.Or(opts.podio.appID, seedAppID)
 	}
@@ -524,7 +469,7 @@ func optionalID(flag, v string) (int64, error) {
 	}
 	id, ok := parseHookID(v)
 	if !ok {
-		return 0, usagef("--%s must be a positive number, not %q", flag, v)
+		return 0, usagef("--%s wants a number (a positive id), not %q", flag, v)
 	}
 	return id, nil
 }

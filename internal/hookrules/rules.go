@@ -1,13 +1,21 @@
-package mockpodio
+// Package hookrules holds Podio's published webhook rules: when a hook
+// is suspended, disabled or returned to unverified after failed
+// deliveries. Each rule is a named constant and a pure function of a
+// hook's history and the current time, with no clock of its own, so the
+// mock applies them and devhook up can predict what Podio does to a hook.
+//
+// The rules are those of Podio's webhook tutorial
+// (https://developers.podio.com/examples/webhooks) and hooks reference
+// (https://developers.podio.com/doc/hooks). The package depends on the
+// standard library only.
+package hookrules
 
 import "time"
 
-// Podio's published webhook rules (shared/podio-api.md section 0). They are
-// the product: each is a named constant and a pure function of a hook's
-// history and the current time, with no clock of its own.
+// Podio's published webhook rules.
 const (
-	// DefaultDeliveryTimeout is how long a receiver has to answer 2xx.
-	DefaultDeliveryTimeout = 15 * time.Second
+	// DeliveryTimeout is how long a receiver has to answer 2xx.
+	DeliveryTimeout = 15 * time.Second
 
 	// SuspendWindow, SuspendThreshold and SuspendFor: more than
 	// SuspendThreshold failures within SuspendWindow suspend the hook for
@@ -25,28 +33,24 @@ const (
 	// UnverifyThreshold: more than UnverifyThreshold consecutive failures
 	// return the hook to unverified (inactive).
 	UnverifyThreshold = 50
-
-	// MaxHooksPerType is how many hooks of one event type one object may
-	// have.
-	MaxHooksPerType = 10
 )
 
-// Policy choices the reference leaves open, each made once, here.
+// Choices Podio's documentation leaves open, each made once, here.
 const (
-	// retryPolicy: a failed delivery is not retried. Podio documents no
-	// retries; the next event is the next chance.
-	retryFailedDeliveries = false
+	// RetryFailedDeliveries: a failed delivery is not retried. Podio
+	// documents no retries; the next event is the next chance.
+	RetryFailedDeliveries = false
 
-	// countTimeoutsAsConsecutive: a timeout or an unreachable receiver
+	// CountTimeoutsAsConsecutive: a timeout or an unreachable receiver
 	// counts toward the consecutive-failure rule, like a non-2xx status
 	// (Podio: "a hook may also return to unverified when it does not answer
 	// in time").
-	countTimeoutsAsConsecutive = true
+	CountTimeoutsAsConsecutive = true
 
-	// resetHistoryOnVerify: a successful validation clears the hook's
+	// ResetHistoryOnVerify: a successful validation clears the hook's
 	// failure history, so a hook that was disabled does not fall straight
 	// back into the rule that disabled it.
-	resetHistoryOnVerify = true
+	ResetHistoryOnVerify = true
 )
 
 // FailuresWithin counts the failures in the window that ends at now: those

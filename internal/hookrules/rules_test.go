@@ -1,4 +1,4 @@
-package mockpodio_test
+package hookrules_test
 
 import (
 	"testing"
@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/devhookhq/devhook/mockpodio"
+	"github.com/devhookhq/devhook/internal/hookrules"
 )
 
 var t0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
@@ -37,7 +37,7 @@ func TestFailuresWithin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := mockpodio.FailuresWithin(tt.failures, tt.now, tt.window); got != tt.want {
+			if got := hookrules.FailuresWithin(tt.failures, tt.now, tt.window); got != tt.want {
 				t.Errorf("FailuresWithin = %d, want %d", got, tt.want)
 			}
 		})
@@ -61,7 +61,7 @@ func TestShouldSuspend(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := mockpodio.ShouldSuspend(tt.failures, tt.now); got != tt.want {
+			if got := hookrules.ShouldSuspend(tt.failures, tt.now); got != tt.want {
 				t.Errorf("ShouldSuspend = %v, want %v", got, tt.want)
 			}
 		})
@@ -85,7 +85,7 @@ func TestShouldDisable(t *testing.T) {
 	// yet, so only 200 count.
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := mockpodio.ShouldDisable(tt.failures, tt.now); got != tt.want {
+			if got := hookrules.ShouldDisable(tt.failures, tt.now); got != tt.want {
 				t.Errorf("ShouldDisable = %v, want %v", got, tt.want)
 			}
 		})
@@ -97,7 +97,7 @@ func TestShouldUnverify(t *testing.T) {
 		consecutive int
 		want        bool
 	}{{0, false}, {50, false}, {51, true}, {200, true}} {
-		if got := mockpodio.ShouldUnverify(tt.consecutive); got != tt.want {
+		if got := hookrules.ShouldUnverify(tt.consecutive); got != tt.want {
 			t.Errorf("ShouldUnverify(%d) = %v, want %v", tt.consecutive, got, tt.want)
 		}
 	}
@@ -116,7 +116,7 @@ func TestSuspended(t *testing.T) {
 		{"a second before the end", until, until.Add(-time.Second), true},
 		{"at the end exactly", until, until, false},
 	} {
-		if got := mockpodio.Suspended(tt.until, tt.now); got != tt.want {
+		if got := hookrules.Suspended(tt.until, tt.now); got != tt.want {
 			t.Errorf("%s: Suspended = %v, want %v", tt.name, got, tt.want)
 		}
 	}
@@ -140,32 +140,32 @@ func TestApply(t *testing.T) {
 	tests := []struct {
 		name  string
 		steps []step
-		want  mockpodio.Verdict // the verdict of the last step
+		want  hookrules.Verdict // the verdict of the last step
 		// wantConsecutive is the consecutive count after the last step.
 		wantConsecutive int
 	}{
-		{"15 fast failures: nothing yet", steps(15, true, t0, time.Second), mockpodio.Verdict{}, 15},
+		{"15 fast failures: nothing yet", steps(15, true, t0, time.Second), hookrules.Verdict{}, 15},
 		{"16th fast failure suspends for 15m", steps(16, true, t0, time.Second),
-			mockpodio.Verdict{SuspendUntil: t0.Add(15*time.Second + 15*time.Minute)}, 16},
+			hookrules.Verdict{SuspendUntil: t0.Add(15*time.Second + 15*time.Minute)}, 16},
 		{"a success resets the consecutive count only",
 			append(steps(10, true, t0, time.Second), step{false, t0.Add(10 * time.Second)}),
-			mockpodio.Verdict{}, 0},
+			hookrules.Verdict{}, 0},
 		{"windowed count survives a success: 16th failure still suspends",
 			append(append(steps(10, true, t0, time.Second), step{false, t0.Add(10 * time.Second)}), steps(6, true, t0.Add(11*time.Second), time.Second)...),
-			mockpodio.Verdict{SuspendUntil: t0.Add(16*time.Second + 15*time.Minute)}, 6},
+			hookrules.Verdict{SuspendUntil: t0.Add(16*time.Second + 15*time.Minute)}, 6},
 		{"51 consecutive failures, an hour apart: unverify", steps(51, true, t0, time.Hour),
-			mockpodio.Verdict{Unverify: true}, 51},
-		{"50 consecutive: not yet", steps(50, true, t0, time.Hour), mockpodio.Verdict{}, 50},
+			hookrules.Verdict{Unverify: true}, 51},
+		{"50 consecutive: not yet", steps(50, true, t0, time.Hour), hookrules.Verdict{}, 50},
 		{"201 failures over 6 days, successes between: disable",
 			interleave(steps(201, true, t0, 6*24*time.Hour/200), time.Minute),
-			mockpodio.Verdict{Disable: true}, 1},
+			hookrules.Verdict{Disable: true}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var h mockpodio.History
-			var v mockpodio.Verdict
+			var h hookrules.History
+			var v hookrules.Verdict
 			for _, s := range tt.steps {
-				h, v = mockpodio.Apply(h, s.failed, s.at)
+				h, v = hookrules.Apply(h, s.failed, s.at)
 			}
 			if diff := cmp.Diff(tt.want, v); diff != "" {
 				t.Errorf("verdict (-want +got):\n%s", diff)
