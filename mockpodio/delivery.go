@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	mrand "math/rand/v2"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -328,7 +329,7 @@ func (s *Server) attempt(p *pending) {
 	}
 	s.mu.Unlock()
 
-	res := s.post(p)
+	res := s.deliver(p, now)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -391,10 +392,13 @@ const deliveryUserAgent = "Podio-Webhooks (devhook mockpodio)"
 // post sends p with the one policy of [formpost]: no redirects followed, a
 // timeout on the mock's clock that covers the whole exchange, an answer
 // cut short is a failure.
-func (s *Server) post(p *pending) formpost.Result {
+func (s *Server) post(p *pending) formpost.Result { return s.postWith(p, s.delivClient) }
+
+// postWith is post through client.
+func (s *Server) postWith(p *pending, client *http.Client) formpost.Result {
 	clock := s.clock()
 	sender := formpost.Sender{
-		Client:    s.delivClient,
+		Client:    client,
 		Timeout:   s.deliveryTimeout(),
 		AfterFunc: func(d time.Duration, f func()) func() bool { return clock.AfterFunc(d, f).Stop },
 		UserAgent: deliveryUserAgent,

@@ -31,7 +31,8 @@ type Event struct {
 }
 
 // Response is how a delivery is answered, by a [Receiver] or by
-// [Server.OnDeliver]. The zero Response answers 200 at once.
+// [Server.OnDeliver]. From a Receiver the zero Response answers 200 at
+// once; from OnDeliver it sends the delivery to its receiver as usual.
 type Response struct {
 	// Status is the status answered; 0 means 200.
 	Status int

@@ -129,6 +129,17 @@ type Server struct {
 	// atomically. See [Server.SaveState]. Deliveries queued or in flight
 	// are not saved. Empty means no persistence.
 	StateFile string
+	// OnDeliver steers deliveries in the manner of tailscale's
+	// testcontrol: it is called, outside the server's lock, with each
+	// delivery about to be attempted (a hook.verify too; ID, outcome and
+	// status not yet set, changes to it ignored) and returns how it is
+	// answered. The zero [Response] sends it to its hook URL as usual; any
+	// other answers it without a receiver: Status (0 meaning 200) after
+	// Delay on Clock, or Drop, a connection closed without an answer,
+	// with the delivery timeout and the rules applied as to a real
+	// answer. It may be called for several deliveries at once. nil means
+	// every delivery is sent.
+	OnDeliver func(*Delivery) Response
 
 	srv       *http.Server
 	initOnce  sync.Once

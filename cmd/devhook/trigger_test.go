@@ -23,6 +23,7 @@ import (
 
 	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/formpost"
+	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
@@ -823,7 +824,7 @@ func TestTriggerMockErrors(t *testing.T) {
 				t.Errorf("error %v, want connection refused", err)
 			}
 			if tt.wantStatus != 0 {
-				ae, ok := errors.AsType[*triggerAPIError](err)
+				ae, ok := errors.AsType[*podio.Error](err)
 				if !ok || ae.StatusCode != tt.wantStatus {
 					t.Errorf("error %v, want the mock's %d", err, tt.wantStatus)
 				}

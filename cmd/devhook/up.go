@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -334,7 +333,7 @@ func (p *upPrinter) print(ev session.Event) {
 		fmt.Fprintln(p.stderr, ev.Text)
 	case session.Delivery:
 		if p.json {
-			if b, err := relay.FormatJSON(ev.Event); err == nil {
+			if b, err := readableJSON(ev.Event); err == nil {
 				fmt.Fprintf(p.stdout, "%s\n", b)
 			}
 			return
@@ -342,7 +341,7 @@ func (p *upPrinter) print(ev session.Event) {
 		fmt.Fprintln(p.stdout, relay.FormatLine(ev.Event))
 	case session.Replayed:
 		if p.json {
-			if b, err := json.Marshal(ev.Record); err == nil {
+			if b, err := readableJSON(ev.Record); err == nil {
 				fmt.Fprintf(p.stdout, "%s\n", b)
 			}
 			return

@@ -385,6 +385,11 @@ func TestUpJSON(t *testing.T) {
 	if ev["type"] != "item.create" || ev["status"] != float64(200) {
 		t.Errorf("event = %v", ev)
 	}
+	// The form body is text, not base64.
+	req, _ := ev["request"].(map[string]any)
+	if body, _ := req["body"].(string); !strings.HasPrefix(body, "type=item.create&hook_id=") {
+		t.Errorf("request body = %q, want the form as text", req["body"])
+	}
 	p.interrupt(t)
 }
 
