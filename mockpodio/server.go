@@ -92,6 +92,9 @@ type Server struct {
 	RateLimit int
 	// MaxBodyBytes caps request bodies; larger ones get 413. 0 means 4 MiB.
 	MaxBodyBytes int64
+	// MaxFileBytes caps the file of an upload (POST /file/); a larger one
+	// gets 413. 0 means DefaultMaxFileBytes (10 MiB).
+	MaxFileBytes int64
 	// QueueDelay delays every delivery by this much, plus a random part up
 	// to QueueJitter, to emulate Podio's queue at peak times. 0 means none.
 	QueueDelay time.Duration
@@ -174,6 +177,11 @@ type Server struct {
 	items       map[int64]*item
 	comments    map[int64]*comment
 	tasks       map[int64]*task
+	files       map[int64]*file
+	statuses    map[int64]*status
+	forms       map[int64]*form
+	orgs        map[int64]*org
+	members     map[int64]map[int64]*member // space id -> user id -> membership
 	hooks       map[int64]*hook
 	tokens      map[string]*token // by access token
 	refreshes   map[string]*token // by refresh token
@@ -358,6 +366,11 @@ func (s *Server) resetLocked() {
 	s.items = map[int64]*item{}
 	s.comments = map[int64]*comment{}
 	s.tasks = map[int64]*task{}
+	s.files = map[int64]*file{}
+	s.statuses = map[int64]*status{}
+	s.forms = map[int64]*form{}
+	s.orgs = map[int64]*org{}
+	s.members = map[int64]map[int64]*member{}
 	s.hooks = map[int64]*hook{}
 	s.tokens = map[string]*token{}
 	s.refreshes = map[string]*token{}

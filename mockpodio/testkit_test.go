@@ -122,8 +122,11 @@ func TestDefaultSeedAndItsCredentials(t *testing.T) {
 	want := &mockpodio.Seed{
 		Clients: []mockpodio.SeedClient{{ClientID: mockpodio.DefaultClientID, ClientSecret: mockpodio.DefaultClientSecret}},
 		Users: []mockpodio.SeedUser{{UserID: mockpodio.DefaultUserID, Name: "Dev User",
-			Username: mockpodio.DefaultUsername, Password: mockpodio.DefaultPassword}},
-		Spaces: []mockpodio.SeedSpace{{SpaceID: mockpodio.DefaultSpaceID, Name: "Devhook Sandbox", URLLabel: "devhook-sandbox"}},
+			Username: mockpodio.DefaultUsername, Password: mockpodio.DefaultPassword},
+			{UserID: mockpodio.DefaultSecondUserID, Name: "Second User", Username: "second@example.com", Password: mockpodio.DefaultPassword}},
+		Spaces: []mockpodio.SeedSpace{{SpaceID: mockpodio.DefaultSpaceID, Name: "Devhook Sandbox", URLLabel: "devhook-sandbox",
+			OrgID: mockpodio.DefaultOrgID, Members: []mockpodio.SeedMember{{UserID: mockpodio.DefaultUserID, Role: "admin"}}}},
+		Orgs: []mockpodio.SeedOrg{{OrgID: mockpodio.DefaultOrgID, Name: "Devhook", URLLabel: "devhook"}},
 	}
 	got := mockpodio.DefaultSeed()
 	if len(got.Apps) != 1 {

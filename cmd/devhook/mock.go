@@ -171,7 +171,7 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr})
 	defer f.Close() // after s.Close, which waits for the deliveries
 	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(recordFromMock(d)) }
-	if err := startMockServer(s, opts.addr, false, stderr); err != nil {
+	if err := startMockServer(s, opts.addr, "addr", false, stderr); err != nil {
 		return err
 	}
 	printMockBanner(stdout, s, opts)
@@ -185,15 +185,20 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 }
 
 // startMockServer starts s, built by newMockServer, on addr: on a free
-// loopback port instead when addr is taken and fallback is set. It warns
-// on stderr when the address is reachable beyond loopback.
-func startMockServer(s *mockpodio.Server, addr string, fallback bool, stderr io.Writer) error {
+// loopback port instead when addr is taken and fallback is set, saying so
+// on stderr. flag names the option that sets addr. It warns on stderr when
+// the address is reachable beyond loopback.
+func startMockServer(s *mockpodio.Server, addr, flag string, fallback bool, stderr io.Writer) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil && fallback {
-		l, err = net.Listen("tcp", "127.0.0.1:0")
+		taken := err
+		if l, err = net.Listen("tcp", "127.0.0.1:0"); err == nil {
+			fmt.Fprintf(stderr, "devhook: warning: %s is taken (%v): the mock listens on http://%s instead; give that URL to --mock\n",
+				addr, shortListenError(taken), l.Addr())
+		}
 	}
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
+		return fmt.Errorf("listen on %s: %w (--%s 127.0.0.1:0 picks a free port)", addr, shortListenError(err), flag)
 	}
 	s.Listener = l
 	if err := s.Start(); err != nil {
@@ -207,6 +212,15 @@ func startMockServer(s *mockpodio.Server, addr string, fallback bool, stderr io.
 		fmt.Fprintln(stderr, warn)
 	}
 	return nil
+}
+
+// shortListenError is a listen error without the "listen tcp ADDR:" the
+// message already names.
+func shortListenError(err error) error {
+	if oe, ok := errors.AsType[*net.OpError](err); ok && oe.Err != nil {
+		return oe.Err
+	}
+	return err
 }
 
 // exposureWarning warns when a server binds beyond loopback.

@@ -268,7 +268,7 @@ func startUpMock(opts upOptions, stderr io.Writer) (*mockpodio.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := startMockServer(s, opts.mockAddr, !opts.mockAddrSet, stderr); err != nil {
+	if err := startMockServer(s, opts.mockAddr, "mock-addr", !opts.mockAddrSet, stderr); err != nil {
 		return nil, err
 	}
 	return s, nil
