@@ -31,7 +31,8 @@ const (
 )
 
 // DefaultSeed returns a fresh copy of the default seed: one OAuth client,
-// one user, the space "Devhook Sandbox" and its app "Bugs", with the ids
+// two users, the org "Devhook", its space "Devhook Sandbox" (the first
+// user its admin) and the app "Bugs" there, with the ids
 // and credentials of the Default* constants. It is the seed of
 // [NewTestServer] and of `devhook mock`.
 func DefaultSeed() *Seed {
@@ -75,6 +76,11 @@ func WithTokenLifetime(d time.Duration) Option {
 func WithQueueDelay(delay, jitter time.Duration) Option {
 	return func(s *Server) { s.QueueDelay, s.QueueJitter = delay, jitter }
 }
+
+// WithHookConcurrency sets how many deliveries to one hook may be in
+// flight at once; 1 delivers each hook's events strictly in the order they
+// fired (see Server.HookConcurrency).
+func WithHookConcurrency(n int) Option { return func(s *Server) { s.HookConcurrency = n } }
 
 // WithFaultSeed seeds the random choices of queue jitter and injected
 // faults, so a run can be reproduced (see Server.FaultSeed).

@@ -84,13 +84,14 @@ func TestNewTestServerStartsLogsAndClosesAtCleanup(t *testing.T) {
 	if _, err := s.Token(awaitCtx(t)); err != nil {
 		t.Fatal(err)
 	}
-	if got := tb.logged(); !strings.Contains(got, "/oauth/token") {
-		t.Errorf("tb.Logf got %q, want a line for the token call", got)
-	}
 	if len(tb.cleanups) != 1 {
 		t.Fatalf("%d cleanups registered, want 1", len(tb.cleanups))
 	}
 	tb.runCleanups()
+	// Logf runs on the server's own goroutine; Close waits for it.
+	if got := tb.logged(); !strings.Contains(got, "/oauth/token") {
+		t.Errorf("tb.Logf got %q, want a line for the token call", got)
+	}
 	if res, err := s.Client().Get(s.URL + "/app/3001"); err == nil {
 		res.Body.Close()
 		t.Errorf("the server still answers after the cleanup: %d", res.StatusCode)
@@ -122,8 +123,11 @@ func TestDefaultSeedAndItsCredentials(t *testing.T) {
 	want := &mockpodio.Seed{
 		Clients: []mockpodio.SeedClient{{ClientID: mockpodio.DefaultClientID, ClientSecret: mockpodio.DefaultClientSecret}},
 		Users: []mockpodio.SeedUser{{UserID: mockpodio.DefaultUserID, Name: "Dev User",
-			Username: mockpodio.DefaultUsername, Password: mockpodio.DefaultPassword}},
-		Spaces: []mockpodio.SeedSpace{{SpaceID: mockpodio.DefaultSpaceID, Name: "Devhook Sandbox", URLLabel: "devhook-sandbox"}},
+			Username: mockpodio.DefaultUsername, Password: mockpodio.DefaultPassword},
+			{UserID: mockpodio.DefaultSecondUserID, Name: "Second User", Username: "second@example.com", Password: mockpodio.DefaultPassword}},
+		Spaces: []mockpodio.SeedSpace{{SpaceID: mockpodio.DefaultSpaceID, Name: "Devhook Sandbox", URLLabel: "devhook-sandbox",
+			OrgID: mockpodio.DefaultOrgID, Members: []mockpodio.SeedMember{{UserID: mockpodio.DefaultUserID, Role: "admin"}}}},
+		Orgs: []mockpodio.SeedOrg{{OrgID: mockpodio.DefaultOrgID, Name: "Devhook", URLLabel: "devhook"}},
 	}
 	got := mockpodio.DefaultSeed()
 	if len(got.Apps) != 1 {
@@ -251,10 +255,10 @@ func TestOptions(t *testing.T) {
 				t.Errorf("expires_in = %d, want 60", got)
 			}
 		}},
-		{"fault seed and queue delay", []mockpodio.Option{mockpodio.WithFaultSeed(9), mockpodio.WithQueueDelay(time.Second, time.Second),
-			mockpodio.WithDeliveryTimeout(3 * time.Second)}, func(t *testing.T, s *mockpodio.Server) {
-			if s.FaultSeed != 9 || s.QueueDelay != time.Second || s.QueueJitter != time.Second || s.DeliveryTimeout != 3*time.Second {
-				t.Errorf("fields = %d %s %s %s", s.FaultSeed, s.QueueDelay, s.QueueJitter, s.DeliveryTimeout)
+		{"fault seed, queue delay, concurrency", []mockpodio.Option{mockpodio.WithFaultSeed(9), mockpodio.WithQueueDelay(time.Second, time.Second),
+			mockpodio.WithDeliveryTimeout(3 * time.Second), mockpodio.WithHookConcurrency(2)}, func(t *testing.T, s *mockpodio.Server) {
+			if s.FaultSeed != 9 || s.QueueDelay != time.Second || s.QueueJitter != time.Second || s.DeliveryTimeout != 3*time.Second || s.HookConcurrency != 2 {
+				t.Errorf("fields = %d %s %s %s %d", s.FaultSeed, s.QueueDelay, s.QueueJitter, s.DeliveryTimeout, s.HookConcurrency)
 			}
 		}},
 		{"any func", []mockpodio.Option{func(s *mockpodio.Server) { s.RateLimit = 1 }}, func(t *testing.T, s *mockpodio.Server) {
@@ -464,7 +468,7 @@ func TestReceiverSteering(t *testing.T) {
 
 // Steer answers per request: here the second event of three fails.
 func TestReceiverSteerPerRequest(t *testing.T) {
-	s := mockpodio.NewTestServer(t)
+	s := mockpodio.NewTestServer(t, mockpodio.WithHookConcurrency(1))
 	rcv := mockpodio.NewReceiver(t, s)
 	rcv.Steer(func(ev mockpodio.Event) mockpodio.Response {
 		if ev.Params["external_id"] == "b" {
