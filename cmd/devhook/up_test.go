@@ -377,7 +377,7 @@ func TestUpJSON(t *testing.T) {
 	mockURL := p.await(t, regexp.MustCompile(`embedded mock at (http://127\.0\.0\.1:\d+)`))[1]
 	p.await(t, regexp.MustCompile(`^Waiting for events`))
 	signInMock(t, mockURL, "3001", "devhook-app-token").call("POST", "/item/app/3001/", `{"fields":{"title":"json"}}`)
-	line := p.await(t, regexp.MustCompile(`^\{.*"kind":"delivery".*\}$`))[0]
+	line := p.await(t, regexp.MustCompile(`^\{.*"kind":"delivery".*"type":"item.create".*\}$`))[0]
 	var ev map[string]any
 	if err := json.Unmarshal([]byte(line), &ev); err != nil {
 		t.Fatalf("not JSON: %q", line)

@@ -42,6 +42,7 @@ type hookState struct {
 	reused  bool
 	active  bool
 	problem string // why validation failed
+	live    liveState
 }
 
 func (h *hookState) public() Hook {
