@@ -99,7 +99,9 @@ func (s *Session) observe(ev relay.Event) {
 		return
 	}
 	failed, cause := podioSaw(ev, s.deliveryTimeout())
-	now := s.clock.Now()
+	// The rules run at the delivery's arrival (on the session's clock);
+	// Podio's at its end, at most its timeout later.
+	now := ev.Time
 	var out []HookState
 	var inactive *hookState
 	s.hooksMu.Lock()

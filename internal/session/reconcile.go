@@ -24,8 +24,9 @@ const (
 	// heartbeat is how often the monitor looks at the clock; a gap much
 	// longer than that means the machine slept.
 	heartbeat = 10 * time.Second
-	// jumpAfter is the gap between heartbeats taken for a clock jump.
-	jumpAfter = heartbeat + 50*time.Second
+	// jumpAfter is the gap, while waiting for a heartbeat, taken for a
+	// clock jump.
+	jumpAfter = 2 * time.Minute
 )
 
 // refCheck is the monitor's schedule for one reference.
@@ -75,7 +76,6 @@ func (s *Session) monitor(ctx context.Context) {
 				c.urgent = true
 			}
 		}
-		last = now
 		s.monMu.Lock()
 		for r := range s.urgent {
 			if c, ok := checks[r]; ok {
@@ -117,6 +117,7 @@ func (s *Session) monitor(ctx context.Context) {
 				wait = max(d, time.Millisecond)
 			}
 		}
+		last = s.clock.Now()
 		ch, t := after(s.clock, wait)
 		select {
 		case <-ctx.Done():
