@@ -29,6 +29,10 @@ const (
 	jumpAfter = 2 * time.Minute
 )
 
+// settleDelay is how long after a suspected change the check comes: Podio
+// applies its rules once it has the answer, just after the relay saw it.
+const settleDelay = 2 * time.Second
+
 // refCheck is the monitor's schedule for one reference.
 type refCheck struct {
 	next     time.Time     // when the next steady-state check is due
@@ -37,13 +41,13 @@ type refCheck struct {
 	limited  bool          // the last check got 420
 }
 
-// suspectChange asks for a check of a reference at once.
+// suspectChange asks for a check of a reference, once, shortly.
 func (s *Session) suspectChange(refType string, refID int64) {
 	s.monMu.Lock()
 	if s.urgent == nil {
-		s.urgent = map[ref]bool{}
+		s.urgent = map[ref]time.Time{}
 	}
-	s.urgent[ref{refType, refID}] = true
+	s.urgent[ref{refType, refID}] = s.clock.Now().Add(settleDelay)
 	s.monMu.Unlock()
 	select {
 	case s.monKick <- struct{}{}:
@@ -76,13 +80,18 @@ func (s *Session) monitor(ctx context.Context) {
 				c.urgent = true
 			}
 		}
+		wait := heartbeat
 		s.monMu.Lock()
-		for r := range s.urgent {
-			if c, ok := checks[r]; ok {
+		for r, due := range s.urgent {
+			if c, ok := checks[r]; ok && !now.Before(due) {
 				c.urgent = true
+				delete(s.urgent, r)
+			} else if ok {
+				wait = min(wait, due.Sub(now))
+			} else {
+				delete(s.urgent, r)
 			}
 		}
-		s.urgent = nil
 		s.monMu.Unlock()
 		for _, r := range refs {
 			c := checks[r]
@@ -111,7 +120,6 @@ func (s *Session) monitor(ctx context.Context) {
 			}
 			c.next = s.clock.Now().Add(c.interval)
 		}
-		wait := heartbeat
 		for _, c := range checks {
 			if d := c.next.Sub(now); d < wait {
 				wait = max(d, time.Millisecond)

@@ -134,9 +134,9 @@ type Session struct {
 	mark   string          // the relay's forwarding mark
 	buffer *buffer         // nil with NoBuffer
 
-	monMu   sync.Mutex    // guards urgent
-	urgent  map[ref]bool  // references to check at once
-	monKick chan struct{} // wakes the monitor
+	monMu   sync.Mutex        // guards urgent
+	urgent  map[ref]time.Time // references to check soon, and when
+	monKick chan struct{}     // wakes the monitor
 
 	loopMu      sync.Mutex // guards loops, loopWarned, loopObjects
 	loops       map[string]*loopTrack
