@@ -165,7 +165,7 @@ func (h *Handler) track(ev *Event) (done func()) {
 // Redeliver forwards a delivery the relay kept (ev as the Buffer got it)
 // to the local app, now, and returns it completed with the app's answer;
 // ctx bounds the exchange. It returns an error when the app is still down
-// ([Down]). Any answer, a 5xx included, is a delivery; so is no answer in
+// ([Down]) or ctx was cancelled. Any answer, a 5xx included, is a delivery; so is no answer in
 // time (Status 502 and Err say so), since the app did get the event.
 func (h *Handler) Redeliver(ctx context.Context, ev Event) (Event, error) {
 	start := time.Now()
@@ -178,8 +178,6 @@ func (h *Handler) Redeliver(ctx context.Context, ev Event) (Event, error) {
 		return ev, err
 	}
 	out = out.WithContext(ctx)
-	done := h.track(&ev)
-	defer done()
 	resp, err := h.client.Do(out)
 	ev.Time = h.cfg.Now()
 	ev.Queued, ev.Acked, ev.Err = false, false, ""
@@ -188,7 +186,7 @@ func (h *Handler) Redeliver(ctx context.Context, ev Event) (Event, error) {
 	if err != nil {
 		ev.Latency = time.Since(start)
 		ev.Err = h.unreachable(out.URL, err)
-		if Down(err) {
+		if Down(err) || errors.Is(err, context.Canceled) {
 			return ev, errors.New(ev.Err)
 		}
 		ev.Status = http.StatusBadGateway
