@@ -53,6 +53,7 @@ func (s *Server) handleCreateApp(c *call) (int, any, error) {
 		}
 		s.spaces[spaceID] = &space{ID: spaceID, Name: "Space " + strconv.FormatInt(spaceID, 10)}
 		s.ids.space = max(s.ids.space, spaceID)
+		s.touchLocked(kindSpaces, spaceID)
 	}
 	itemName := "Item"
 	if body.Config.ItemName != nil {
@@ -90,6 +91,8 @@ func (s *Server) addAppFieldsLocked(a *app, fs []appFieldWrite) error {
 			Options: fw.Config.Settings.Options}
 		s.fields[f.ID] = f
 		a.FieldIDs = append(a.FieldIDs, f.ID)
+		s.touchLocked(kindFields, f.ID)
+		s.touchLocked(kindApps, a.ID)
 	}
 	return nil
 }
@@ -129,6 +132,7 @@ func (s *Server) handleUpdateApp(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	s.touchLocked(kindApps, a.ID)
 	if body.Config.Name != nil {
 		if strings.TrimSpace(*body.Config.Name) == "" {
 			return 0, nil, invalid("config.name cannot be empty")
@@ -158,6 +162,7 @@ func (s *Server) handleDeleteApp(c *call) (int, any, error) {
 		s.fireLocked("app.delete", appParams(a), target{fixtures.RefApp, a.ID})
 	}
 	a.Deleted = true
+	s.touchLocked(kindApps, a.ID)
 	return statusNoContent, nil, nil
 }
 

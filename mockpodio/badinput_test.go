@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
@@ -146,7 +147,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{
 			name: "11th hook of a type",
 			prep: func(t *testing.T, s *mockpodio.Server, w badInputWorld) {
-				for i := range mockpodio.MaxHooksPerType {
+				for i := range fixtures.MaxHooksPerType {
 					createHook(t, s, w.token, "app", seedAppID, "item.create", fmt.Sprintf("http://127.0.0.1:1/h%d", i))
 				}
 			},

@@ -1,6 +1,8 @@
 package mockpodio
 
 import (
+	"context"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -13,8 +15,9 @@ import (
 type Clock interface {
 	// Now returns the current time.
 	Now() time.Time
-	// AfterFunc calls f in its own goroutine once d has passed on this
-	// clock, unless the returned timer is stopped first.
+	// AfterFunc calls f once d has passed on this clock, unless the
+	// returned timer is stopped first. f may run in a goroutine of its own
+	// or in the one that moves the clock; the mock's never block.
 	AfterFunc(d time.Duration, f func()) Timer
 }
 
@@ -37,10 +40,11 @@ func (realClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterF
 // ManualClock is a [Clock] that moves only when told to. Its zero value is
 // not usable: create one with [NewManualClock].
 type ManualClock struct {
-	mu     sync.Mutex // guards now, timers, seq
-	now    time.Time
-	timers []*manualTimer
-	seq    int
+	mu      sync.Mutex // guards now, timers, seq, changed
+	now     time.Time
+	timers  []*manualTimer
+	seq     int
+	changed chan struct{} // closed when a timer is armed; nil when nobody awaits one
 }
 
 // NewManualClock returns a manual clock reading start.
@@ -68,22 +72,34 @@ func (c *ManualClock) AfterFunc(d time.Duration, f func()) Timer {
 		return t
 	}
 	c.timers = append(c.timers, t)
+	if c.changed != nil {
+		close(c.changed)
+		c.changed = nil
+	}
 	return t
 }
 
-// Advance moves the clock forward by d and runs, in order of due time,
-// every timer that falls due. Each timer's function runs in its own
-// goroutine, as with [time.AfterFunc].
+// Advance moves the clock forward by d and runs every timer that falls
+// due, in order of due time (timers due at the same instant in the order
+// they were armed), one after another in the caller's goroutine, before
+// it returns. A timer armed by one of them that is due already runs too.
 func (c *ManualClock) Advance(d time.Duration) {
 	if d < 0 {
 		d = 0
 	}
 	c.mu.Lock()
 	c.now = c.now.Add(d)
-	due := c.dueLocked()
 	c.mu.Unlock()
-	for _, t := range due {
-		go t.f()
+	for {
+		c.mu.Lock()
+		due := c.dueLocked()
+		c.mu.Unlock()
+		if len(due) == 0 {
+			return
+		}
+		for _, t := range due {
+			t.f()
+		}
 	}
 }
 
@@ -103,6 +119,30 @@ func (c *ManualClock) Pending() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.timers)
+}
+
+// AwaitPending blocks until at least n timers are waiting to fire, so a
+// test knows the mock has armed its waits (a delivery's timeout, a
+// receiver's delay, a queue delay) before it advances the clock. It fails
+// only when ctx ends.
+func (c *ManualClock) AwaitPending(ctx context.Context, n int) error {
+	for {
+		c.mu.Lock()
+		got := len(c.timers)
+		if c.changed == nil {
+			c.changed = make(chan struct{})
+		}
+		ch := c.changed
+		c.mu.Unlock()
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("mockpodio: await %d pending timers (have %d): %w", n, got, context.Cause(ctx))
+		}
+	}
 }
 
 // dueLocked removes and returns the timers due at c.now, earliest first.

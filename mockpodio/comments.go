@@ -45,6 +45,7 @@ func (s *Server) handleCreateComment(c *call) (int, any, error) {
 	cm := &comment{ID: next(&s.ids.comment), RefType: "item", RefID: itemID, Value: *body.Value,
 		ExternalID: body.ExternalID, CreatedOn: s.now(), CreatedBy: c.auth.Ref}
 	s.comments[cm.ID] = cm
+	s.touchLocked(kindComments, cm.ID)
 	if c.hooksEnabled() {
 		s.fireLocked("comment.create", commentParams(cm), target{fixtures.RefApp, it.AppID})
 	}
@@ -121,6 +122,7 @@ func (s *Server) handleUpdateComment(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	cm.Value = *body.Value
+	s.touchLocked(kindComments, cm.ID)
 	return statusNoContent, nil, nil
 }
 
@@ -132,6 +134,7 @@ func (s *Server) handleDeleteComment(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	cm.Deleted = true
+	s.touchLocked(kindComments, cm.ID)
 	if it, ok := s.items[cm.RefID]; ok && c.hooksEnabled() {
 		s.fireLocked("comment.delete", commentParams(cm), target{fixtures.RefApp, it.AppID})
 	}

@@ -3,6 +3,7 @@ package mockpodio
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -22,16 +23,38 @@ type ClockState struct {
 	Manual bool      `json:"manual"`
 }
 
-// ErrClockNotManual is returned when asked to move a clock that is not a
-// [ManualClock].
+// ErrClockNotManual is returned when asked to move a clock that cannot
+// be moved: one without an Advance(time.Duration) method.
 var ErrClockNotManual = errors.New("mockpodio: the clock is not manual (start the mock with a manual clock)")
 
-// Advance moves a manual clock forward by d, firing everything due:
-// suspensions end, tokens expire, delayed deliveries go out.
+// MaxClock is as far as [Server.Advance] moves a manual clock: far enough
+// for any test, and far enough from year 9999, past which times cannot be
+// written as JSON, for every expiry the mock computes to stay writable.
+var MaxClock = time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ErrClockBound is returned when asked to move a manual clock past
+// [MaxClock]; the clock does not move.
+var ErrClockBound = errors.New("mockpodio: the clock cannot move that far")
+
+// advancer is a clock a test can move, such as [ManualClock] or any Clock
+// of a test's own with an Advance method (a wrapper embedding one).
+type advancer interface {
+	Advance(d time.Duration)
+}
+
+// Advance moves the server's clock forward by d, firing everything due:
+// suspensions end, tokens expire, delayed deliveries go out. The clock can
+// be any [Clock] with an Advance(time.Duration) method, such as a
+// [ManualClock] or a test's wrapper around one; any other is
+// [ErrClockNotManual]; one that would pass [MaxClock] is [ErrClockBound].
 func (s *Server) Advance(d time.Duration) error {
-	mc, ok := s.Clock.(*ManualClock)
+	mc, ok := s.Clock.(advancer)
 	if !ok {
 		return ErrClockNotManual
+	}
+	if now := s.clock().Now(); d > MaxClock.Sub(now) {
+		return fmt.Errorf("%w: %s would take the clock from %s past %s", ErrClockBound, d,
+			now.UTC().Format(time.RFC3339), MaxClock.Format(time.RFC3339))
 	}
 	mc.Advance(d)
 	s.mu.Lock()
@@ -117,6 +140,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, parts []st
 			return
 		}
 		if err := s.Advance(body.Duration.Duration); err != nil {
+			if errors.Is(err, ErrClockBound) {
+				writeError(w, r, invalid("%v", err))
+				return
+			}
 			writeError(w, r, errorf(http.StatusConflict, codeConflict, "%v", err))
 			return
 		}
@@ -173,7 +200,7 @@ type controlHook struct {
 
 // ClockState returns the mock clock's reading and whether it is manual.
 func (s *Server) ClockState() ClockState {
-	_, manual := s.Clock.(*ManualClock)
+	_, manual := s.Clock.(advancer)
 	return ClockState{Now: s.now(), Manual: manual}
 }
 

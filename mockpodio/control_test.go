@@ -19,7 +19,7 @@ import (
 // ("Control API") documents them.
 var (
 	controlHookKeys     = sortedKeys("hook_id, ref_type, ref_id, type, url, status, inactive_reason, suspended_until, failures_15m, failures_7d, consecutive_failures, queued, created_on")
-	controlDeliveryKeys = sortedKeys("id, event_id, hook_id, type, url, params, body, status_code, error, duration_ms, outcome, at, duplicate")
+	controlDeliveryKeys = sortedKeys("id, event_id, hook_id, type, url, params, body, status_code, location, error, duration_ms, outcome, at, duplicate")
 	controlStatsKeys    = sortedKeys("events, deliveries, outcomes, dropped_from_record")
 	controlOutcomeKeys  = sortedKeys("delivered, failed, dropped_suspended, dropped_inactive, dropped_fault")
 	controlClockKeys    = sortedKeys("now, manual")

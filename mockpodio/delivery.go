@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	mrand "math/rand/v2"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/formpost"
+	"github.com/devhookhq/devhook/internal/hookrules"
 )
 
 // Outcome is what became of one delivery.
@@ -62,7 +64,7 @@ type Delivery struct {
 	StatusCode int `json:"status_code"`
 	// Location is the Location of a redirect the receiver answered, which
 	// is not followed: the delivery failed.
-	Location string `json:"location,omitempty"`
+	Location string `json:"location"`
 	// Error says why a delivery failed or was dropped; empty on success.
 	Error string `json:"error"`
 	// Duration is how long the attempt took on the mock's clock.
@@ -139,7 +141,7 @@ func (s *Server) fireLocked(typ string, params []param, targets ...target) int64
 		switch {
 		case !h.Active:
 			s.recordLocked(p, Delivery{Outcome: OutcomeDroppedInactive, At: now, Error: "hook is inactive: " + h.inactiveReasonOr()})
-		case Suspended(h.history.SuspendedUntil, now):
+		case hookrules.Suspended(h.history.SuspendedUntil, now):
 			s.recordLocked(p, Delivery{Outcome: OutcomeDroppedSuspended, At: now,
 				Error: "hook is suspended until " + podioTime(h.history.SuspendedUntil)})
 		default:
@@ -305,7 +307,7 @@ func (s *Server) attempt(p *pending) {
 			s.recordLocked(p, Delivery{Outcome: OutcomeDroppedInactive, At: now, Error: "hook is inactive: " + h.inactiveReasonOr()})
 			s.mu.Unlock()
 			return
-		case Suspended(h.history.SuspendedUntil, now):
+		case hookrules.Suspended(h.history.SuspendedUntil, now):
 			s.recordLocked(p, Delivery{Outcome: OutcomeDroppedSuspended, At: now,
 				Error: "hook is suspended until " + podioTime(h.history.SuspendedUntil)})
 			s.mu.Unlock()
@@ -324,7 +326,7 @@ func (s *Server) attempt(p *pending) {
 	}
 	s.mu.Unlock()
 
-	res := s.post(p)
+	res := s.deliver(p, now)
 	end := s.now()
 	d := Delivery{StatusCode: res.Status, Location: res.Location, At: now, Duration: end.Sub(now), Outcome: OutcomeDelivered}
 	failure := res.Failure()
@@ -351,19 +353,20 @@ func (s *Server) attempt(p *pending) {
 // applyRulesLocked feeds one outcome to Podio's rules and applies the
 // verdict to h.
 func (s *Server) applyRulesLocked(h *hook, failed bool, now time.Time) {
-	hist, v := Apply(h.history, failed, now)
+	hist, v := hookrules.Apply(h.history, failed, now)
 	h.history = hist
+	s.touchLocked(kindHooks, h.ID)
 	if !v.SuspendUntil.IsZero() {
-		s.logf("hook %d suspended until %s: more than %d failures within %s", h.ID, podioTime(v.SuspendUntil), SuspendThreshold, SuspendWindow)
+		s.logf("hook %d suspended until %s: more than %d failures within %s", h.ID, podioTime(v.SuspendUntil), hookrules.SuspendThreshold, hookrules.SuspendWindow)
 	}
 	if v.Disable && h.Active {
 		h.Active = false
-		h.inactiveReason = fmt.Sprintf("disabled: more than %d failures within 7 days; verify it again", DisableThreshold)
+		h.inactiveReason = fmt.Sprintf("disabled: more than %d failures within 7 days; verify it again", hookrules.DisableThreshold)
 		s.logf("hook %d %s", h.ID, h.inactiveReason)
 	}
-	if v.Unverify && h.Active && countTimeoutsAsConsecutive {
+	if v.Unverify && h.Active && hookrules.CountTimeoutsAsConsecutive {
 		h.Active = false
-		h.inactiveReason = fmt.Sprintf("unverified: more than %d consecutive failures; verify it again", UnverifyThreshold)
+		h.inactiveReason = fmt.Sprintf("unverified: more than %d consecutive failures; verify it again", hookrules.UnverifyThreshold)
 		s.logf("hook %d %s", h.ID, h.inactiveReason)
 	}
 }
@@ -382,10 +385,13 @@ const deliveryUserAgent = "Podio-Webhooks (devhook mockpodio)"
 // post sends p with the one policy of [formpost]: no redirects followed, a
 // timeout on the mock's clock that covers the whole exchange, an answer
 // cut short is a failure.
-func (s *Server) post(p *pending) formpost.Result {
+func (s *Server) post(p *pending) formpost.Result { return s.postWith(p, s.delivClient) }
+
+// postWith is post through client.
+func (s *Server) postWith(p *pending, client *http.Client) formpost.Result {
 	clock := s.clock()
 	sender := formpost.Sender{
-		Client:    s.delivClient,
+		Client:    client,
 		Timeout:   s.deliveryTimeout(),
 		AfterFunc: func(d time.Duration, f func()) func() bool { return clock.AfterFunc(d, f).Stop },
 		UserAgent: deliveryUserAgent,

@@ -303,7 +303,7 @@ func TestErrorShape(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			configure := []func(*mockpodio.Server){withSeed(t, false)}
+			configure := []mockpodio.Option{withSeed(t, false)}
 			if tt.configure != nil {
 				configure = append(configure, tt.configure)
 			}

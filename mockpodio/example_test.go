@@ -3,84 +3,90 @@ package mockpodio_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
+	"os"
+	"strconv"
 	"strings"
+	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
-// A webhook receiver tested against the mock: the mock verifies the hook
-// through the receiver, then an item created through the API reaches it.
-func Example() {
-	podio, err := mockpodio.NewServer()
-	if err != nil {
-		panic(err)
-	}
-	defer podio.Close()
-
-	// Sign in as an app (the mock accepts any app and client).
-	res, err := http.PostForm(podio.URL+"/oauth/token", url.Values{
-		"grant_type": {"app"}, "app_id": {"42"}, "app_token": {"secret"},
-		"client_id": {"my-client"}, "client_secret": {"my-secret"},
-	})
-	if err != nil {
-		panic(err)
-	}
-	var token struct {
-		AccessToken string `json:"access_token"`
-	}
-	decode(res, &token)
-	call := func(method, path, body string) *http.Response {
-		req, _ := http.NewRequest(method, podio.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "OAuth2 "+token.AccessToken)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			panic(err)
-		}
-		return res
-	}
-
-	// The receiver under test: it answers hook.verify by validating the
-	// code, as Podio's documentation says, and handles item.create.
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.ParseForm()
-		switch r.PostForm.Get("type") {
-		case "hook.verify":
-			call("POST", "/hook/"+r.PostForm.Get("hook_id")+"/verify/validate",
-				`{"code":"`+r.PostForm.Get("code")+`"}`).Body.Close()
-		case "item.create":
-			fmt.Println("received item.create for external_id", r.PostForm.Get("external_id"))
-		}
-	}))
-	defer receiver.Close()
-
-	var hook struct {
-		HookID int64 `json:"hook_id"`
-	}
-	decode(call("POST", "/hook/app/42/", `{"url":"`+receiver.URL+`","type":"item.create"}`), &hook)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+// TestItemCreateReachesTheReceiver is the README's "Use from Go tests"
+// example, verbatim (TestREADMEExample keeps them equal).
+func TestItemCreateReachesTheReceiver(t *testing.T) {
+	podio := mockpodio.NewTestServer(t) // the default seed; closed when the test ends
+	rcv := mockpodio.NewReceiver(t, podio)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	h, err := podio.AwaitHook(ctx, hook.HookID, func(h mockpodio.Hook) bool { return h.Status == "active" })
-	if err != nil {
-		panic(err)
+	if _, err := podio.CreateHook(ctx, mockpodio.AppRef(mockpodio.DefaultAppID), "item.create", rcv); err != nil {
+		t.Fatal(err) // the hook is active: rcv has validated its hook.verify
 	}
-	fmt.Println("hook status:", h.Status)
+	id, err := podio.CreateItem(ctx, mockpodio.DefaultAppID, "bug-1", map[string]any{"title": "It crashes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := rcv.AwaitEvent(ctx, func(ev mockpodio.Event) bool { return ev.Type == "item.create" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Params["item_id"] != strconv.FormatInt(id, 10) {
+		t.Errorf("item_id = %s, want %d", ev.Params["item_id"], id)
+	}
+}
 
-	call("POST", "/item/app/42/", `{"external_id":"bug-1","fields":{"title":"It crashes"}}`).Body.Close()
-	d, err := podio.AwaitDelivery(ctx, func(d mockpodio.Delivery) bool { return d.Type == "item.create" })
+// TestRehearseSuspension rehearses Podio's suspension on the manual
+// clock: 16 failures within 15 minutes suspend the hook, events meanwhile
+// are dropped, and 15 minutes later deliveries resume.
+func TestRehearseSuspension(t *testing.T) {
+	clock := mockpodio.NewManualClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+	podio := mockpodio.NewTestServer(t, mockpodio.WithClock(clock))
+	rcv := mockpodio.NewReceiver(t, podio)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	hook, err := podio.CreateHook(ctx, mockpodio.AppRef(mockpodio.DefaultAppID), "item.create", rcv)
 	if err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
-	fmt.Println("delivery:", d.Outcome, d.StatusCode)
-	// Output:
-	// hook status: active
-	// received item.create for external_id bug-1
-	// delivery: delivered 200
+	// deliver creates an item and returns what became of its delivery.
+	deliver := func(externalID string) mockpodio.Outcome {
+		t.Helper()
+		if _, err := podio.CreateItem(ctx, mockpodio.DefaultAppID, externalID, nil); err != nil {
+			t.Fatal(err)
+		}
+		d, err := podio.AwaitDelivery(ctx, func(d mockpodio.Delivery) bool { return d.Params["external_id"] == externalID })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Outcome
+	}
+
+	rcv.Respond(mockpodio.Response{Status: 500}) // the receiver is down
+	for i := range 16 {
+		if got := deliver(fmt.Sprint("down-", i)); got != mockpodio.OutcomeFailed {
+			t.Fatalf("failure %d: %s", i+1, got)
+		}
+	}
+	h, _ := podio.Hook(hook.HookID)
+	if want := clock.Now().Add(15 * time.Minute); h.SuspendedUntil == nil || !h.SuspendedUntil.Equal(want) {
+		t.Fatalf("after 16 failures: suspended until %v, want %s", h.SuspendedUntil, want)
+	}
+
+	rcv.Respond(mockpodio.Response{}) // the receiver is back, the hook still suspended
+	if got := deliver("while-suspended"); got != mockpodio.OutcomeDroppedSuspended {
+		t.Errorf("while suspended: %s, want %s", got, mockpodio.OutcomeDroppedSuspended)
+	}
+	if err := podio.Advance(15 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got := deliver("after"); got != mockpodio.OutcomeDelivered {
+		t.Errorf("15 minutes later: %s, want %s", got, mockpodio.OutcomeDelivered)
+	}
+	if ev := rcv.Events(); ev[len(ev)-1].Params["external_id"] != "after" {
+		t.Errorf("the receiver's last event is %v, want the one after the suspension", ev[len(ev)-1].Params)
+	}
 }
 
 // A manual clock moves a hook through a 15-minute suspension at once.
@@ -104,10 +110,40 @@ func ExampleManualClock() {
 	// now: 10:15
 }
 
-func decode(res *http.Response, v any) {
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if err := jsonUnmarshal(b, v); err != nil {
-		panic(fmt.Sprintf("decode %s: %v", b, err))
+// TestREADMEExample keeps the README's "Use from Go tests" example equal
+// to TestItemCreateReachesTheReceiver, and at most 20 lines.
+func TestREADMEExample(t *testing.T) {
+	src, err := os.ReadFile("example_test.go")
+	if err != nil {
+		t.Fatal(err)
 	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := extract(t, string(src), "func TestItemCreateReachesTheReceiver(", "\n}\n")
+	section := extract(t, string(readme), "## Use from Go tests", "\n## ")
+	block := extract(t, section, "```go\n", "```")
+	block = strings.TrimSuffix(strings.TrimPrefix(block, "```go\n"), "```")
+	if diff := cmp.Diff(fn, block); diff != "" {
+		t.Errorf("README example differs from example_test.go (-example_test.go +README):\n%s", diff)
+	}
+	if n := strings.Count(block, "\n"); n > 20 {
+		t.Errorf("README example has %d lines, want at most 20", n)
+	}
+}
+
+// extract returns the part of s from the first start through the first
+// end after it.
+func extract(t *testing.T, s, start, end string) string {
+	t.Helper()
+	i := strings.Index(s, start)
+	if i < 0 {
+		t.Fatalf("%q not found", start)
+	}
+	j := strings.Index(s[i+len(start):], end)
+	if j < 0 {
+		t.Fatalf("%q not found after %q", end, start)
+	}
+	return s[i : i+len(start)+j+len(end)]
 }

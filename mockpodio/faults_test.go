@@ -325,10 +325,10 @@ type hookEnv struct {
 	arrived chan string // external_ids of held events as they arrive
 }
 
-func newHookEnv(t *testing.T, configure ...func(*mockpodio.Server)) *hookEnv {
+func newHookEnv(t *testing.T, configure ...mockpodio.Option) *hookEnv {
 	t.Helper()
 	clk := mockpodio.NewManualClock(t0)
-	configure = append([]func(*mockpodio.Server){func(s *mockpodio.Server) { s.Clock = clk; s.TokenLifetime = 30 * 24 * time.Hour }}, configure...)
+	configure = append([]mockpodio.Option{func(s *mockpodio.Server) { s.Clock = clk; s.TokenLifetime = 30 * 24 * time.Hour }}, configure...)
 	s := newServer(t, configure...)
 	e := &hookEnv{s: s, clk: clk, token: tokenFor(t, s, "7", "tok"), holding: map[string]chan struct{}{}, arrived: make(chan string, 100)}
 	return e

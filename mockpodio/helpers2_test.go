@@ -26,35 +26,28 @@ var clockStart = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 // awaitTimeout bounds every wait for a delivery or a hook state.
 const awaitTimeout = 10 * time.Second
 
-// The default seed's objects (fixtures/seed/default.json).
+// Short names for the default seed's objects (mockpodio.DefaultSeed).
 const (
-	seedClientID      = "devhook"
-	seedClientSecret  = "devhook-secret"
-	seedUsername      = "dev@example.com"
-	seedPassword      = "devhook"
-	seedUserID        = 1001
-	seedSpaceID       = 2001
-	seedAppID         = 3001
-	seedAppToken      = "devhook-app-token"
-	seedTitleField    = 4001
-	seedStatusField   = 4002
-	seedPriorityField = 4003
+	seedClientID      = mockpodio.DefaultClientID
+	seedClientSecret  = mockpodio.DefaultClientSecret
+	seedUsername      = mockpodio.DefaultUsername
+	seedPassword      = mockpodio.DefaultPassword
+	seedUserID        = mockpodio.DefaultUserID
+	seedSpaceID       = mockpodio.DefaultSpaceID
+	seedAppID         = mockpodio.DefaultAppID
+	seedAppToken      = mockpodio.DefaultAppToken
+	seedTitleField    = mockpodio.DefaultTitleFieldID
+	seedStatusField   = mockpodio.DefaultStatusFieldID
+	seedPriorityField = mockpodio.DefaultPriorityFieldID
 )
 
 // withClock makes the server read c.
-func withClock(c *mockpodio.ManualClock) func(*mockpodio.Server) {
-	return func(s *mockpodio.Server) { s.Clock = c }
-}
+func withClock(c *mockpodio.ManualClock) mockpodio.Option { return mockpodio.WithClock(c) }
 
 // withSeed loads the default seed, strict or permissive.
-func withSeed(t *testing.T, strict bool) func(*mockpodio.Server) {
-	t.Helper()
-	seed, err := mockpodio.ParseSeed(fixtures.DefaultSeed())
-	if err != nil {
-		t.Fatal(err)
-	}
+func withSeed(t *testing.T, strict bool) mockpodio.Option {
 	return func(s *mockpodio.Server) {
-		s.Seed = seed
+		s.Seed = mockpodio.DefaultSeed()
 		s.Strict = strict
 	}
 }

@@ -12,21 +12,12 @@ import (
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
-// newServer starts a mock for one test and closes it at the end.
-func newServer(t *testing.T, configure ...func(*mockpodio.Server)) *mockpodio.Server {
+// newServer starts a mock for one test, empty and silent unless configure
+// says otherwise, and closes it at the end.
+func newServer(t *testing.T, configure ...mockpodio.Option) *mockpodio.Server {
 	t.Helper()
-	s, err := mockpodio.NewUnstartedServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range configure {
-		f(s)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
+	quiet := func(s *mockpodio.Server) { s.Seed, s.Logf = nil, nil }
+	return mockpodio.NewTestServer(t, append([]mockpodio.Option{quiet}, configure...)...)
 }
 
 // response is an API answer: status, headers and decoded JSON body.

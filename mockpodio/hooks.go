@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/hookrules"
 )
 
 // Hook choices the reference leaves open (shared/podio-api.md §3, §10).
@@ -56,8 +57,8 @@ func (s *Server) hookSnapshotLocked(h *hook) Hook {
 	out := Hook{
 		HookID: h.ID, RefType: h.RefType, RefID: h.RefID, Type: h.Type, URL: h.URL,
 		Status:              hookStatus(h),
-		Failures15m:         FailuresWithin(h.history.Failures, now, SuspendWindow),
-		Failures7d:          FailuresWithin(h.history.Failures, now, DisableWindow),
+		Failures15m:         hookrules.FailuresWithin(h.history.Failures, now, hookrules.SuspendWindow),
+		Failures7d:          hookrules.FailuresWithin(h.history.Failures, now, hookrules.DisableWindow),
 		ConsecutiveFailures: h.history.Consecutive,
 		Queued:              len(h.queue),
 		CreatedOn:           h.CreatedOn,
@@ -65,7 +66,7 @@ func (s *Server) hookSnapshotLocked(h *hook) Hook {
 	if !h.Active {
 		out.InactiveReason = h.inactiveReasonOr()
 	}
-	if Suspended(h.history.SuspendedUntil, now) {
+	if hookrules.Suspended(h.history.SuspendedUntil, now) {
 		t := h.history.SuspendedUntil
 		out.SuspendedUntil = &t
 	}
@@ -136,6 +137,7 @@ func (s *Server) hookRefLocked(c *call) (target, error) {
 			}
 			s.spaces[id] = &space{ID: id, Name: "Space " + strconv.FormatInt(id, 10)}
 			s.ids.space = max(s.ids.space, id)
+			s.touchLocked(kindSpaces, id)
 		}
 	case fixtures.RefAppField:
 		if f, ok := s.fields[id]; !ok || s.apps[f.AppID] == nil || s.apps[f.AppID].Deleted {
@@ -257,9 +259,9 @@ func (s *Server) handleCreateHook(c *call) (int, any, error) {
 			n++
 		}
 	}
-	if n >= MaxHooksPerType {
+	if n >= fixtures.MaxHooksPerType {
 		undo()
-		return 0, nil, invalid("The %s %d already has %d hooks of type %s, the most allowed", t.refType, t.refID, MaxHooksPerType, body.Type)
+		return 0, nil, invalid("The %s %d already has %d hooks of type %s, the most allowed", t.refType, t.refID, fixtures.MaxHooksPerType, body.Type)
 	}
 	h := &hook{
 		ID: next(&s.ids.hook), RefType: t.refType, RefID: t.refID, Type: body.Type, URL: body.URL,
@@ -267,6 +269,7 @@ func (s *Server) handleCreateHook(c *call) (int, any, error) {
 	}
 	s.hooks[h.ID] = h
 	s.hooksByRef[t] = append(s.hooksByRef[t], h.ID)
+	s.touchLocked(kindHooks, h.ID)
 	s.sendVerifyLocked(h)
 	return http.StatusOK, map[string]int64{"hook_id": h.ID}, nil
 }
@@ -274,6 +277,7 @@ func (s *Server) handleCreateHook(c *call) (int, any, error) {
 // sendVerifyLocked queues a hook.verify with a new code for h.
 func (s *Server) sendVerifyLocked(h *hook) {
 	h.Code = randomHex(verifyCodeBytes)
+	s.touchLocked(kindHooks, h.ID)
 	p := s.newPendingLocked(s.nextEventIDLocked(), h, fixtures.VerifyEvent, []param{{"code", h.Code}})
 	p.verify = true
 	s.enqueueLocked(h, p)
@@ -333,6 +337,7 @@ func (s *Server) handleDeleteHook(c *call) (int, any, error) {
 	}
 	h.Deleted = true
 	h.Active = false
+	s.touchLocked(kindHooks, h.ID)
 	t := target{h.RefType, h.RefID}
 	s.hooksByRef[t] = slices.DeleteFunc(s.hooksByRef[t], func(id int64) bool { return id == h.ID })
 	s.notifyLocked()
@@ -372,8 +377,9 @@ func (s *Server) handleVerifyValidate(c *call) (int, any, error) {
 	}
 	h.Active = true
 	h.inactiveReason = ""
-	if resetHistoryOnVerify {
-		h.history = History{}
+	s.touchLocked(kindHooks, h.ID)
+	if hookrules.ResetHistoryOnVerify {
+		h.history = hookrules.History{}
 	}
 	s.logf("hook %d verified: active", h.ID)
 	s.notifyLocked()

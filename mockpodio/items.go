@@ -110,6 +110,8 @@ func (s *Server) resolveFieldLocked(a *app, key string) (*field, error) {
 	f := &field{ID: next(&s.ids.field), AppID: a.ID, ExternalID: key, Label: key, Type: "text"}
 	s.fields[f.ID] = f
 	a.FieldIDs = append(a.FieldIDs, f.ID)
+	s.touchLocked(kindFields, f.ID)
+	s.touchLocked(kindApps, a.ID)
 	return f, nil
 }
 
@@ -298,6 +300,8 @@ func (s *Server) handleCreateItem(c *call) (int, any, error) {
 	}
 	s.recordRevisionLocked(it, "creation", c.auth.Ref)
 	s.items[it.ID] = it
+	s.touchLocked(kindItems, it.ID)
+	s.touchLocked(kindApps, a.ID)
 	if c.hooksEnabled() {
 		s.fireLocked("item.create", itemParams(it), itemTargets(it, changed)...)
 	}
@@ -482,6 +486,7 @@ func (s *Server) updateItem(c *call, body itemWrite, _ string) (int, any, error)
 	}
 	it.Revision++
 	it.RevisionID = next(&s.ids.revision)
+	s.touchLocked(kindItems, it.ID)
 	s.recordRevisionLocked(it, "update", c.auth.Ref)
 	if c.hooksEnabled() {
 		s.fireLocked("item.update", itemParams(it), itemTargets(it, changed)...)
@@ -504,6 +509,7 @@ func (s *Server) handleDeleteItem(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	it.Deleted = true
+	s.touchLocked(kindItems, it.ID)
 	if c.hooksEnabled() {
 		var withValues []int64
 		for fid, v := range it.Values {

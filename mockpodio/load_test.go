@@ -15,6 +15,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/hookrules"
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
@@ -82,7 +84,7 @@ const (
 	clockJump  = 16 * time.Minute // between two batches: every suspension ends
 )
 
-var loadKinds = [mockpodio.MaxHooksPerType]string{kindFast, kindSlow, kindBad, kindDead, kindFlaky, kindKilled, kindFast, kindBad, kindDead, kindDead}
+var loadKinds = [fixtures.MaxHooksPerType]string{kindFast, kindSlow, kindBad, kindDead, kindFlaky, kindKilled, kindFast, kindBad, kindDead, kindDead}
 
 // TestLoad fires events at hooks whose receivers mix fast 2xx, slow, 5xx,
 // dead, mostly failing, and killed-then-restarted, moving the clock 16
@@ -312,7 +314,7 @@ func restartReceiver(t *testing.T, old *httptest.Server, h http.Handler) *httpte
 
 // replayed is a hook's state as replaying its outcomes predicts.
 type replayed struct {
-	history mockpodio.History
+	history hookrules.History
 	active  bool
 	reason  string // why inactive: "disabled" or "unverified"
 }
@@ -330,14 +332,14 @@ type hookState struct {
 func (r replayed) state(now time.Time) hookState {
 	st := hookState{
 		Status:      "active",
-		Failures15m: mockpodio.FailuresWithin(r.history.Failures, now, mockpodio.SuspendWindow),
-		Failures7d:  mockpodio.FailuresWithin(r.history.Failures, now, mockpodio.DisableWindow),
+		Failures15m: hookrules.FailuresWithin(r.history.Failures, now, hookrules.SuspendWindow),
+		Failures7d:  hookrules.FailuresWithin(r.history.Failures, now, hookrules.DisableWindow),
 		Consecutive: r.history.Consecutive,
 	}
 	if !r.active {
 		st.Status, st.Reason = "inactive", r.reason
 	}
-	if mockpodio.Suspended(r.history.SuspendedUntil, now) {
+	if hookrules.Suspended(r.history.SuspendedUntil, now) {
 		until := r.history.SuspendedUntil
 		st.SuspendedUntil = &until
 	}
@@ -367,7 +369,7 @@ func replayRules(ds []mockpodio.Delivery) (replayed, error) {
 		switch {
 		case !r.active:
 			want = string(mockpodio.OutcomeDroppedInactive)
-		case mockpodio.Suspended(r.history.SuspendedUntil, d.At):
+		case hookrules.Suspended(r.history.SuspendedUntil, d.At):
 			want = string(mockpodio.OutcomeDroppedSuspended)
 		default:
 			want = "delivered or failed"
@@ -380,8 +382,8 @@ func replayRules(ds []mockpodio.Delivery) (replayed, error) {
 		if !attempted {
 			continue
 		}
-		var v mockpodio.Verdict
-		r.history, v = mockpodio.Apply(r.history, d.Outcome == mockpodio.OutcomeFailed, d.At.Add(d.Duration))
+		var v hookrules.Verdict
+		r.history, v = hookrules.Apply(r.history, d.Outcome == mockpodio.OutcomeFailed, d.At.Add(d.Duration))
 		switch {
 		case v.Disable:
 			r.active, r.reason = false, "disabled"

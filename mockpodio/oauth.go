@@ -152,6 +152,7 @@ func (s *Server) appGrantLocked(tr tokenRequest) (ref, error) {
 	}
 	if a.Token == "" && !s.Strict {
 		a.Token = tr.AppToken
+		s.touchLocked(kindApps, a.ID)
 	}
 	if a.Token != tr.AppToken {
 		return ref{}, errorf(http.StatusBadRequest, codeInvalidGrant, "Invalid app_id or app_token")
@@ -167,6 +168,7 @@ func (s *Server) passwordGrantLocked(tr tokenRequest) (ref, error) {
 		if strings.EqualFold(u.Username, tr.Username) {
 			if u.Password == "" && !s.Strict {
 				u.Password = tr.Password
+				s.touchLocked(kindUsers, u.ID)
 			}
 			if u.Password != tr.Password {
 				return ref{}, errorf(http.StatusBadRequest, codeInvalidGrant, "Invalid username or password")
@@ -179,6 +181,7 @@ func (s *Server) passwordGrantLocked(tr tokenRequest) (ref, error) {
 	}
 	u := &user{ID: next(&s.ids.user), Name: tr.Username, Username: tr.Username, Password: tr.Password}
 	s.users[u.ID] = u
+	s.touchLocked(kindUsers, u.ID)
 	return ref{Type: "user", ID: u.ID}, nil
 }
 
@@ -188,6 +191,7 @@ func (s *Server) codeGrantLocked(tr tokenRequest) (ref, error) {
 	}
 	if uid, ok := s.authCodes[tr.Code]; ok {
 		delete(s.authCodes, tr.Code)
+		s.touchLocked(kindAuthCodes, tr.Code)
 		return ref{Type: "user", ID: uid}, nil
 	}
 	if s.Strict {
@@ -203,6 +207,7 @@ func (s *Server) codeGrantLocked(tr tokenRequest) (ref, error) {
 	if first == nil {
 		first = &user{ID: next(&s.ids.user), Name: "Mock User", Username: "user@example.com"}
 		s.users[first.ID] = first
+		s.touchLocked(kindUsers, first.ID)
 	}
 	return ref{Type: "user", ID: first.ID}, nil
 }
@@ -220,6 +225,8 @@ func (s *Server) refreshGrantLocked(tr tokenRequest) (int, any, error) {
 		Expires: now.Add(s.tokenLifetime()), RefreshExpires: old.RefreshExpires}
 	s.tokens[t.Access] = t
 	s.refreshes[t.Refresh] = t
+	s.touchLocked(kindTokens, t.Access)
+	s.touchLocked(kindRefreshes, t.Refresh)
 	return http.StatusOK, s.tokenJSON(t), nil
 }
 
@@ -231,6 +238,8 @@ func (s *Server) issueTokenLocked(who ref, clientID string) *token {
 	}
 	s.tokens[t.Access] = t
 	s.refreshes[t.Refresh] = t
+	s.touchLocked(kindTokens, t.Access)
+	s.touchLocked(kindRefreshes, t.Refresh)
 	return t
 }
 
@@ -254,6 +263,7 @@ func (s *Server) defaultSpaceLocked() int64 {
 	}
 	sp := &space{ID: next(&s.ids.space), Name: defaultSpaceName, URLLabel: strings.ToLower(defaultSpaceName)}
 	s.spaces[sp.ID] = sp
+	s.touchLocked(kindSpaces, sp.ID)
 	return sp.ID
 }
 
@@ -265,5 +275,6 @@ func (s *Server) createAppLocked(id, spaceID int64, name, itemName string) *app 
 	s.ids.app = max(s.ids.app, id)
 	a := &app{ID: id, SpaceID: spaceID, Name: name, ItemName: itemName, NextAppID: 1}
 	s.apps[id] = a
+	s.touchLocked(kindApps, id)
 	return a
 }

@@ -164,6 +164,43 @@ func jsonKind(k string) string {
 	return k
 }
 
+// MaxJSONDepth is how deeply a request's JSON body may nest arrays and
+// objects. A deeper one gets 400: the state file must be able to hold,
+// and load back, whatever the mock accepts (Go's decoder stops at 10,000
+// levels, the state file adds a few), and no Podio object nests deeper
+// than a handful of levels.
+const MaxJSONDepth = 32
+
+// jsonDepth returns how deeply b nests arrays and objects, if b is JSON
+// (it starts with '{' or '['); 0 for any other body, such as a form.
+func jsonDepth(b []byte) int {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 || (b[0] != '{' && b[0] != '[') {
+		return 0
+	}
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range b {
+		switch {
+		case escaped:
+			escaped = false
+		case inString:
+			if c == '\\' {
+				escaped = true
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
 // hooksEnabled reports whether the write should fire hooks: true unless
 // the query says hook=false (also 0 or no, any case).
 func (c *call) hooksEnabled() bool {
@@ -206,6 +243,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if int64(len(body)) > s.maxBodyBytes() {
 		writeError(w, r, errorf(http.StatusRequestEntityTooLarge, codeTooLarge,
 			"Request body too large: more than %d bytes", s.maxBodyBytes()))
+		return
+	}
+	if d := jsonDepth(body); d > MaxJSONDepth {
+		writeError(w, r, invalid("Invalid JSON body: nested %d deep, more than the %d allowed", d, MaxJSONDepth))
 		return
 	}
 	c := &call{w: w, r: r, params: params, body: body}

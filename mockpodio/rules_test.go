@@ -110,6 +110,9 @@ func failIfAsked(r *http.Request) int {
 	return 200
 }
 
+// t0 is when the rule tests start, on a manual clock.
+var t0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+
 // manualServer starts a mock on a manual clock whose tokens outlive the
 // days the rule tests move through.
 func manualServer(t *testing.T) (*mockpodio.Server, *mockpodio.ManualClock, string) {

@@ -22,9 +22,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/hookrules"
 )
 
 // Defaults of the [Server] configuration fields.
@@ -33,6 +35,8 @@ const (
 	DefaultRefreshLifetime = 28 * 24 * time.Hour
 	DefaultMaxBodyBytes    = 4 << 20
 	DefaultMaxDeliveries   = 100_000
+	// DefaultDeliveryTimeout is Podio's: a receiver has 15 s to answer.
+	DefaultDeliveryTimeout = hookrules.DeliveryTimeout
 	// DefaultRateLimitCeiling is what X-Rate-Limit-Limit reports when no
 	// rate limit is configured: Podio's general limit per hour.
 	DefaultRateLimitCeiling = 1000
@@ -101,6 +105,17 @@ type Server struct {
 	// atomically. See [Server.SaveState]. Deliveries queued or in flight
 	// are not saved. Empty means no persistence.
 	StateFile string
+	// OnDeliver steers deliveries in the manner of tailscale's
+	// testcontrol: it is called, outside the server's lock, with each
+	// delivery about to be attempted (a hook.verify too; ID, outcome and
+	// status not yet set, changes to it ignored) and returns how it is
+	// answered. The zero [Response] sends it to its hook URL as usual; any
+	// other answers it without a receiver: Status (0 meaning 200) after
+	// Delay on Clock, or Drop, a connection closed without an answer,
+	// with the delivery timeout and the rules applied as to a real
+	// answer. It may be called for several deliveries at once. nil means
+	// every delivery is sent.
+	OnDeliver func(*Delivery) Response
 
 	srv       *http.Server
 	initOnce  sync.Once
@@ -110,10 +125,19 @@ type Server struct {
 	connMu    sync.Mutex // guards conns
 	conns     map[net.Conn]http.ConnState
 
-	saveMu      sync.Mutex // guards stateLoaded, saved; held while writing StateFile
-	stateLoaded bool       // StateFile was loaded (or found missing): saving may replace it
-	saved       []byte     // what StateFile holds
-	saverDone   chan struct{}
+	saveMu       sync.Mutex  // guards the fields down to saverDone; held while writing StateFile
+	stateLoaded  bool        // StateFile was loaded (or found missing): saving may replace it
+	journal      stateWriter // StateFile's journal, open and locked
+	journalSize  int64       // bytes of complete lines in journal
+	snapshotSize int64       // bytes of the snapshot last written
+	seq          int64       // the journal's last line
+	savedIDs     stateIDs    // the id counters on disk
+	savedClock   *time.Time  // the manual clock's reading on disk
+	stateBroken  error       // set when a failed save could not be undone: writes are refused
+	saverDone    chan struct{}
+	rollbacks    atomic.Int64                  // failed saves undone
+	compactAt    int64                         // journal size that triggers compaction; 0 means DefaultCompactBytes (tests)
+	wrapFile     func(stateWriter) stateWriter // wraps the files the state is written to (tests)
 
 	mu          sync.Mutex // guards everything below
 	gen         int        // bumped by Reset: deliveries of an older generation are not recorded
@@ -142,6 +166,10 @@ type Server struct {
 	rng         *mrand.Rand         // API fault rates
 	hookRands   map[*hook]*hookRand // each hook's random streams
 	delivClient *http.Client
+	dirty       map[string]map[string]struct{} // rows changed since the last save, by kind; nil without a StateFile
+	fullSave    bool                           // the next save writes a whole snapshot (after a reset or a load)
+
+	kit kitState // the test kit's state: testkit.go
 }
 
 // NewServer starts and returns a Server listening on a loopback port. The
@@ -167,17 +195,28 @@ func NewUnstartedServer() (*Server, error) {
 	return &Server{Listener: l, AllowAnyPort: true}, nil
 }
 
-// Start serves on s.Listener.
+// Start serves on s.Listener. A Seed that does not hold together is an
+// error wrapping [ErrBadSeed], as [ParseSeed] reports it.
 func (s *Server) Start() error {
-	if s.Listener == nil {
+	if s.Listener == nil && !s.kit.inMemory {
 		return errors.New("mockpodio: start: no listener")
 	}
-	if s.srv != nil {
+	if s.srv != nil || s.kit.started {
 		return errors.New("mockpodio: start: already started")
+	}
+	if s.Seed != nil {
+		if err := s.Seed.check(); err != nil {
+			return fmt.Errorf("%w: %v", ErrBadSeed, err)
+		}
 	}
 	s.init()
 	if err := s.startState(); err != nil {
 		return err
+	}
+	s.kit.started = true
+	if s.kit.inMemory {
+		s.URL = inMemoryURL
+		return nil
 	}
 	s.URL = "http://" + s.Listener.Addr().String()
 	s.srv = &http.Server{Handler: s.persistingHandler(), ReadHeaderTimeout: 10 * time.Second, ConnState: s.trackConn}
@@ -213,6 +252,7 @@ func (s *Server) Close() {
 	if s.delivClient != nil {
 		s.delivClient.CloseIdleConnections()
 	}
+	s.kit.close()
 }
 
 // trackConn remembers each API connection's state, for Close.
@@ -230,17 +270,26 @@ func (s *Server) trackConn(c net.Conn, st http.ConnState) {
 	}
 }
 
-// Client returns an HTTP client for the server's API.
+// Client returns an HTTP client configured for making requests to the
+// server, like httptest.Server.Client: always the same one, its idle
+// connections closed by [Server.Close]. An [InMemory] server's client
+// serves every request in memory, whatever its host.
 func (s *Server) Client() *http.Client {
-	return &http.Client{Timeout: 30 * time.Second}
+	return s.kit.client(s)
 }
 
 // Transport returns a RoundTripper that serves every request in memory
 // through s, whatever its host: hermetic tests need no socket.
 func (s *Server) Transport() http.RoundTripper {
 	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		in := r.Clone(r.Context()) // as a server sees it
+		if in.Body == nil {
+			in.Body = http.NoBody
+		}
+		in.RequestURI = r.URL.RequestURI()
+		in.RemoteAddr = "127.0.0.1:1"
 		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, r)
+		s.persistingHandler().ServeHTTP(rec, in)
 		res := rec.Result()
 		res.Request = r
 		return res, nil
@@ -299,6 +348,7 @@ func (s *Server) resetLocked() {
 	if s.Seed != nil {
 		s.loadSeedLocked(s.Seed)
 	}
+	s.fullSave = true
 	s.notifyLocked()
 }
 

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/devhookhq/devhook/internal/hookrules"
 )
 
 // StateVersion is the version of the state file format [Server.StateFile]
@@ -58,6 +60,8 @@ type (
 		Tokens    []stateToken      `json:"tokens"`
 		Refreshes map[string]string `json:"refreshes"`  // refresh token -> the access token it last made
 		AuthCodes map[string]int64  `json:"auth_codes"` // authorization code -> user id
+		// JournalSeq is the last journal line the snapshot includes.
+		JournalSeq int64 `json:"journal_seq,omitempty"`
 	}
 	stateIDs struct {
 		Space    int64 `json:"space"`
@@ -178,15 +182,11 @@ type (
 // lock.
 func (s *Server) stateLocked() *stateFile {
 	st := &stateFile{
-		Version: StateVersion,
-		IDs: stateIDs{Space: s.ids.space, App: s.ids.app, Field: s.ids.field, Item: s.ids.item,
-			Revision: s.ids.revision, Comment: s.ids.comment, Task: s.ids.task, Hook: s.ids.hook, User: s.ids.user},
+		Version:   StateVersion,
+		IDs:       s.stateIDsLocked(),
+		Clock:     s.manualClockLocked(),
 		Refreshes: make(map[string]string, len(s.refreshes)),
 		AuthCodes: maps.Clone(s.authCodes),
-	}
-	if mc, ok := s.Clock.(*ManualClock); ok {
-		t := mc.Now().UTC()
-		st.Clock = &t
 	}
 	for _, c := range s.clients {
 		st.Clients = append(st.Clients, stateClient(*c))
@@ -221,13 +221,7 @@ func (s *Server) stateLocked() *stateFile {
 		st.Tasks = append(st.Tasks, stateTask(*s.tasks[id]))
 	}
 	for _, id := range sortedKeys(s.hooks) {
-		h := s.hooks[id]
-		st.Hooks = append(st.Hooks, stateHook{
-			ID: h.ID, RefType: h.RefType, RefID: h.RefID, Type: h.Type, URL: h.URL, Active: h.Active,
-			InactiveReason: h.inactiveReason, Code: h.Code, CreatedOn: h.CreatedOn, CreatedBy: h.CreatedBy,
-			Deleted: h.Deleted, History: stateHistory{Failures: slices.Clone(h.history.Failures),
-				Consecutive: h.history.Consecutive, SuspendedUntil: h.history.SuspendedUntil},
-		})
+		st.Hooks = append(st.Hooks, hookRow(s.hooks[id]).(stateHook))
 	}
 	for _, t := range s.tokens {
 		st.Tokens = append(st.Tokens, stateToken(*t))
@@ -237,6 +231,31 @@ func (s *Server) stateLocked() *stateFile {
 		st.Refreshes[r] = t.Access
 	}
 	return st
+}
+
+func (s *Server) stateIDsLocked() stateIDs {
+	return stateIDs{Space: s.ids.space, App: s.ids.app, Field: s.ids.field, Item: s.ids.item,
+		Revision: s.ids.revision, Comment: s.ids.comment, Task: s.ids.task, Hook: s.ids.hook, User: s.ids.user}
+}
+
+// manualClockLocked returns a manual clock's reading, nil for the wall
+// clock.
+func (s *Server) manualClockLocked() *time.Time {
+	if mc, ok := s.Clock.(*ManualClock); ok {
+		t := mc.Now().UTC()
+		return &t
+	}
+	return nil
+}
+
+// hookRow is h as the state file keeps it; it copies the failures.
+func hookRow(h *hook) any {
+	return stateHook{
+		ID: h.ID, RefType: h.RefType, RefID: h.RefID, Type: h.Type, URL: h.URL, Active: h.Active,
+		InactiveReason: h.inactiveReason, Code: h.Code, CreatedOn: h.CreatedOn, CreatedBy: h.CreatedBy,
+		Deleted: h.Deleted, History: stateHistory{Failures: slices.Clone(h.history.Failures),
+			Consecutive: h.history.Consecutive, SuspendedUntil: h.history.SuspendedUntil},
+	}
 }
 
 func sortedKeys[V any](m map[int64]V) []int64 {
@@ -337,6 +356,9 @@ func (st *stateFile) check() error {
 		}
 		hooks[h.ID] = true
 	}
+	if err := st.checkIDs(); err != nil {
+		return err
+	}
 	tokens := map[string]bool{}
 	for _, t := range st.Tokens {
 		if t.Access == "" || tokens[t.Access] {
@@ -352,10 +374,85 @@ func (st *stateFile) check() error {
 	return nil
 }
 
-// loadLocked replaces the state with st's.
+// checkIDs checks that every id counter is at or past the ids in use, and
+// every app's next app_item_id past its items': a counter behind would
+// hand out an id again and overwrite an object.
+func (st *stateFile) checkIDs() error {
+	behind := func(counter string, at int64, what string, id int64) error {
+		return fmt.Errorf("the id counter ids.%s is %d, behind %s %d: the next one made would overwrite it (set ids.%s to at least %d)",
+			counter, at, what, id, counter, id)
+	}
+	type use struct {
+		counter string
+		at      int64
+		what    string
+		ids     []int64
+	}
+	uses := []use{
+		{"space", st.IDs.Space, "space", nil}, {"app", st.IDs.App, "app", nil}, {"field", st.IDs.Field, "field", nil},
+		{"item", st.IDs.Item, "item", nil}, {"revision", st.IDs.Revision, "the revision of an item", nil},
+		{"comment", st.IDs.Comment, "comment", nil}, {"task", st.IDs.Task, "task", nil},
+		{"hook", st.IDs.Hook, "hook", nil}, {"user", st.IDs.User, "user", nil},
+	}
+	for _, x := range st.Spaces {
+		uses[0].ids = append(uses[0].ids, x.ID)
+	}
+	nextAppItem := map[int64]int64{}
+	for _, x := range st.Apps {
+		uses[1].ids = append(uses[1].ids, x.ID)
+		nextAppItem[x.ID] = x.NextAppID
+	}
+	for _, x := range st.Fields {
+		uses[2].ids = append(uses[2].ids, x.ID)
+	}
+	for _, x := range st.Items {
+		uses[3].ids = append(uses[3].ids, x.ID)
+		uses[4].ids = append(uses[4].ids, x.RevisionID)
+		if x.AppItemID >= nextAppItem[x.AppID] {
+			return fmt.Errorf("app %d: next_app_item_id %d is not past item %d's app_item_id %d", x.AppID, nextAppItem[x.AppID], x.ID, x.AppItemID)
+		}
+	}
+	for _, x := range st.Comments {
+		uses[5].ids = append(uses[5].ids, x.ID)
+	}
+	for _, x := range st.Tasks {
+		uses[6].ids = append(uses[6].ids, x.ID)
+	}
+	for _, x := range st.Hooks {
+		uses[7].ids = append(uses[7].ids, x.ID)
+	}
+	for _, x := range st.Users {
+		uses[8].ids = append(uses[8].ids, x.ID)
+	}
+	for _, u := range uses {
+		for _, id := range u.ids {
+			if id > u.at {
+				return behind(u.counter, u.at, u.what, id)
+			}
+		}
+	}
+	return nil
+}
+
+// loadLocked replaces the state with st's: the objects, and a manual
+// clock's reading. Deliveries and counters start afresh.
 func (s *Server) loadLocked(st *stateFile) {
 	s.gen++
 	s.resetLocked()
+	s.loadObjectsLocked(st)
+	if mc, ok := s.Clock.(*ManualClock); ok && st.Clock != nil {
+		mc.mu.Lock()
+		mc.now = *st.Clock
+		mc.mu.Unlock()
+	}
+	s.notifyLocked()
+}
+
+// loadObjectsLocked replaces the persisted objects with st's and leaves
+// the rest (deliveries, counters, faults) alone. A hook that exists in
+// both keeps its queue; one st lacks is marked deleted, so what is queued
+// for it is dropped.
+func (s *Server) loadObjectsLocked(st *stateFile) {
 	s.ids = ids{space: st.IDs.Space, app: st.IDs.App, field: st.IDs.Field, item: st.IDs.Item,
 		revision: st.IDs.Revision, comment: st.IDs.Comment, task: st.IDs.Task, hook: st.IDs.Hook, user: st.IDs.User}
 	clear(s.clients)
@@ -404,16 +501,26 @@ func (s *Server) loadLocked(st *stateFile) {
 	for _, t := range st.Tasks {
 		s.tasks[t.ID] = new(task(t))
 	}
-	clear(s.hooks)
+	old := s.hooks
+	s.hooks = make(map[int64]*hook, len(st.Hooks))
 	clear(s.hooksByRef)
 	for _, sh := range st.Hooks { // in id order, as hooksByRef keeps them
-		h := &hook{ID: sh.ID, RefType: sh.RefType, RefID: sh.RefID, Type: sh.Type, URL: sh.URL, Active: sh.Active,
-			inactiveReason: sh.InactiveReason, Code: sh.Code, CreatedOn: sh.CreatedOn, CreatedBy: sh.CreatedBy,
-			Deleted: sh.Deleted, history: History(sh.History)}
+		h := old[sh.ID]
+		if h == nil {
+			h = &hook{}
+		}
+		h.ID, h.RefType, h.RefID, h.Type, h.URL, h.Active = sh.ID, sh.RefType, sh.RefID, sh.Type, sh.URL, sh.Active
+		h.inactiveReason, h.Code, h.CreatedOn, h.CreatedBy = sh.InactiveReason, sh.Code, sh.CreatedOn, sh.CreatedBy
+		h.Deleted, h.history = sh.Deleted, hookrules.History(sh.History)
 		s.hooks[h.ID] = h
 		if !h.Deleted {
 			t := target{h.RefType, h.RefID}
 			s.hooksByRef[t] = append(s.hooksByRef[t], h.ID)
+		}
+	}
+	for id, h := range old {
+		if _, ok := s.hooks[id]; !ok {
+			h.Deleted, h.Active = true, false
 		}
 	}
 	clear(s.tokens)
@@ -428,38 +535,93 @@ func (s *Server) loadLocked(st *stateFile) {
 	for c, uid := range st.AuthCodes {
 		s.authCodes[c] = uid
 	}
-	if mc, ok := s.Clock.(*ManualClock); ok && st.Clock != nil {
-		mc.mu.Lock()
-		mc.now = *st.Clock
-		mc.mu.Unlock()
-	}
-	s.notifyLocked()
 }
 
-// startState loads s.StateFile, or creates it, and starts saving it on
-// every change. Start calls it before serving.
-func (s *Server) startState() error {
+// readState reads the snapshot and the journal from disk and returns the
+// state they hold (nil when there is neither), the journal's last
+// sequence number and the length of its complete lines.
+func (s *Server) readState() (st *stateFile, seq, good int64, err error) {
+	snap, err := os.ReadFile(s.StateFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		snap = nil
+	case err != nil:
+		return nil, 0, 0, fmt.Errorf("mockpodio: state: %w", err)
+	}
+	journal, err := os.ReadFile(s.StateFile + journalSuffix)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, 0, fmt.Errorf("mockpodio: state: %w", err)
+	}
+	if snap == nil && len(journal) == 0 {
+		return nil, 0, 0, nil
+	}
+	b := snap
+	if len(journal) > 0 {
+		if b, seq, good, err = replayJournal(snap, journal); err != nil {
+			return nil, 0, 0, &StateError{Path: s.StateFile, Err: err}
+		}
+	}
+	if st, err = parseState(b); err != nil {
+		return nil, 0, 0, &StateError{Path: s.StateFile, Err: err}
+	}
+	if len(journal) == 0 {
+		seq = st.JournalSeq
+	}
+	return st, seq, good, nil
+}
+
+// startState locks s.StateFile, loads it (or finds it missing), compacts
+// it into a fresh snapshot and starts saving on every change. Start calls
+// it before serving.
+func (s *Server) startState() (err error) {
 	if s.StateFile == "" {
 		return nil
 	}
-	b, err := os.ReadFile(s.StateFile)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
+	jpath := s.StateFile + journalSuffix
+	_, statErr := os.Stat(jpath)
+	f, err := os.OpenFile(jpath, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
 		return fmt.Errorf("mockpodio: state: %w", err)
-	default:
-		st, err := parseState(b)
+	}
+	defer func() {
 		if err != nil {
-			return &StateError{Path: s.StateFile, Err: err}
+			f.Close()
+			if errors.Is(statErr, fs.ErrNotExist) && !errors.Is(err, ErrStateInUse) {
+				os.Remove(jpath) // made only to be locked: leave the directory as it was
+			}
 		}
+	}()
+	if err := lockFile(f); err != nil {
+		if errors.Is(err, ErrStateInUse) {
+			return fmt.Errorf("mockpodio: state %s: another mock has it open (its journal %s is locked): %w", s.StateFile, jpath, err)
+		}
+		return fmt.Errorf("mockpodio: state %s: lock: %w", s.StateFile, err)
+	}
+	st, seq, good, err := s.readState()
+	if err != nil {
+		return err
+	}
+	if st != nil {
 		s.mu.Lock()
 		s.loadLocked(st)
 		s.mu.Unlock()
 	}
+	if err := f.Truncate(good); err != nil { // a line cut short by a crash
+		return fmt.Errorf("mockpodio: state: %w", err)
+	}
 	removeStaleTemps(s.StateFile)
+	var w stateWriter = f
+	if s.wrapFile != nil {
+		w = s.wrapFile(w)
+	}
 	s.saveMu.Lock()
+	s.journal, s.journalSize, s.seq = w, good, seq
 	s.stateLoaded = true
 	s.saveMu.Unlock()
+	s.mu.Lock()
+	s.dirty = map[string]map[string]struct{}{}
+	s.fullSave = true
+	s.mu.Unlock()
 	if err := s.SaveState(); err != nil {
 		return err
 	}
@@ -488,26 +650,41 @@ func (s *Server) saveOnChange() {
 	}
 }
 
-// closeState stops the saver and saves one last time. Close calls it once
-// every delivery has finished.
+// closeState stops the saver, saves one last time as a full snapshot and
+// releases the state file. Close calls it once every delivery has
+// finished.
 func (s *Server) closeState() {
 	if s.saverDone == nil {
 		return
 	}
 	<-s.saverDone
+	s.mu.Lock()
+	s.fullSave = true
+	s.mu.Unlock()
 	if err := s.SaveState(); err != nil {
 		s.logf("state: %v", err)
 	}
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	if s.journal != nil {
+		s.journal.Close()
+		s.journal = nil
+	}
+	s.stateLoaded = false
 }
 
-// SaveState writes the state to [Server.StateFile] now, unless the file
-// already holds it. The server saves on its own: before answering every
-// call but a GET or HEAD that comes through its Listener, in the
-// background whenever a delivery's outcome, a verification, a reset or a
-// clock advance changes the state, and on Close. SaveState is for state
-// changed otherwise, such as a [ManualClock] advanced directly or calls
-// served through [Server.Transport] or [Server.ServeHTTP] that a test
-// needs on disk at once. Without a StateFile it does nothing.
+// SaveState writes what changed in the state to [Server.StateFile] now.
+// The server saves on its own: before answering every call but a GET or
+// HEAD that comes through its Listener, in the background whenever a
+// delivery's outcome, a verification, a reset or a clock advance changes
+// the state, and on Close. SaveState is for state changed otherwise, such
+// as a [ManualClock] advanced directly or calls served through
+// [Server.Transport] or [Server.ServeHTTP] that a test needs on disk at
+// once. Without a StateFile it does nothing.
+//
+// When the write fails (a full disk, a file too large, an I/O error), the
+// state in memory goes back to what the file holds, so nothing is kept
+// that was not saved, and SaveState returns the error.
 func (s *Server) SaveState() error {
 	if s.StateFile == "" {
 		return nil
@@ -517,28 +694,116 @@ func (s *Server) SaveState() error {
 	if !s.stateLoaded {
 		return errors.New("mockpodio: save state: the server has not loaded its state file: call Start first")
 	}
+	if s.stateBroken != nil {
+		return s.stateBroken
+	}
 	s.mu.Lock()
-	st := s.stateLocked()
+	full := s.fullSave || s.journalSize >= max(s.compactBytes(), s.snapshotSize)
+	var (
+		st   *stateFile
+		line *journalLine
+		err  error
+	)
+	if full {
+		st = s.stateLocked()
+		st.JournalSeq = s.seq
+		s.fullSave = false
+		clear(s.dirty)
+	} else {
+		line, err = s.journalLineLocked()
+	}
+	ids, clock := s.stateIDsLocked(), s.manualClockLocked()
 	s.mu.Unlock()
+	switch {
+	case err != nil:
+	case full:
+		err = s.writeSnapshot(st)
+	case line != nil:
+		err = s.appendJournal(line)
+	default:
+		return nil // nothing changed
+	}
+	if err != nil {
+		s.rollback()
+		return fmt.Errorf("mockpodio: save state %s: %w", s.StateFile, err)
+	}
+	s.savedIDs, s.savedClock = ids, clock
+	return nil
+}
+
+// writeSnapshot replaces the snapshot with st and empties the journal.
+func (s *Server) writeSnapshot(st *stateFile) error {
 	b, err := json.Marshal(st)
 	if err != nil {
-		return fmt.Errorf("mockpodio: save state: %w", err)
+		return err
 	}
-	if bytes.Equal(b, s.saved) {
-		return nil
+	if err := writeFileAtomic(s.StateFile, b, s.wrapFile); err != nil {
+		return err
 	}
-	if err := writeFileAtomic(s.StateFile, b); err != nil {
-		return fmt.Errorf("mockpodio: save state: %w", err)
+	s.snapshotSize = int64(len(b))
+	// The journal's lines are all in the snapshot now (its journal_seq
+	// says so), so emptying it may fail harmlessly.
+	if err := s.journal.Truncate(0); err == nil {
+		s.journalSize = 0
 	}
-	s.saved = b
 	return nil
+}
+
+// appendJournal appends line to the journal and syncs it. On failure it
+// cuts the journal back to its last complete line.
+func (s *Server) appendJournal(line *journalLine) error {
+	line.Seq = s.seq + 1
+	b, err := json.Marshal(line)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	_, err = s.journal.Write(b)
+	if err == nil {
+		err = s.journal.Sync()
+	}
+	if err != nil {
+		if terr := s.journal.Truncate(s.journalSize); terr != nil {
+			s.stateBroken = fmt.Errorf("mockpodio: state %s: a save failed (%v) and its journal could not be cut back (%v): restart the mock", s.StateFile, err, terr)
+		}
+		return err
+	}
+	s.seq++
+	s.journalSize += int64(len(b))
+	return nil
+}
+
+// rollback puts the state in memory back to what the state file holds,
+// after a save failed, and counts the rollback so calls served meanwhile
+// are answered with an error too. When the file cannot be read back, the
+// server refuses every later write.
+func (s *Server) rollback() {
+	s.rollbacks.Add(1)
+	if s.stateBroken != nil {
+		return
+	}
+	st, seq, _, err := s.readState()
+	if err == nil && st == nil {
+		err = errors.New("the state file is gone")
+	}
+	if err != nil {
+		s.stateBroken = fmt.Errorf("mockpodio: state %s: a save failed and the file could not be read back (%v): restart the mock", s.StateFile, err)
+		return
+	}
+	s.seq = seq
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loadObjectsLocked(st)
+	clear(s.dirty)
+	s.savedIDs, s.savedClock = s.stateIDsLocked(), s.manualClockLocked()
+	s.notifyLocked()
 }
 
 // writeFileAtomic replaces path with b so that a crash at any point
 // leaves either the old file or the new one: b goes to a temporary file in
 // the same directory, which is synced, renamed over path, and the
-// directory synced.
-func writeFileAtomic(path string, b []byte) (err error) {
+// directory synced. wrap, when not nil, wraps the temporary file (tests).
+func writeFileAtomic(path string, b []byte, wrap func(stateWriter) stateWriter) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -547,19 +812,23 @@ func writeFileAtomic(path string, b []byte) (err error) {
 	if err != nil {
 		return err
 	}
+	var w stateWriter = f
+	if wrap != nil {
+		w = wrap(f)
+	}
 	defer func() {
 		if err != nil {
-			f.Close()
+			w.Close()
 			os.Remove(f.Name())
 		}
 	}()
-	if _, err = f.Write(b); err != nil {
+	if _, err = w.Write(b); err != nil {
 		return err
 	}
-	if err = f.Sync(); err != nil {
+	if err = w.Sync(); err != nil {
 		return err
 	}
-	if err = f.Close(); err != nil {
+	if err = w.Close(); err != nil {
 		return err
 	}
 	if err = os.Rename(f.Name(), path); err != nil {
@@ -586,19 +855,42 @@ func removeStaleTemps(path string) {
 	}
 }
 
+// errNotSaved answers a write whose save failed: it was not kept.
+func errNotSaved(err error) *APIError {
+	return errorf(http.StatusServiceUnavailable, codeUnavailable,
+		"The change could not be saved to the mock's state file, so it was not made: %v", err)
+}
+
 // persistingHandler serves the API and, when there is a StateFile, saves
 // the state after every call but a GET or HEAD, before the answer leaves:
-// once a client has the answer to a write, the write is on disk.
+// once a client has the answer to a write, the write is on disk. When the
+// save fails, the call is answered 503 in Podio's error shape and its
+// change is undone; so is every call served while that save was under
+// way.
 func (s *Server) persistingHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.StateFile == "" || r.Method == http.MethodGet || r.Method == http.MethodHead {
 			s.ServeHTTP(w, r)
 			return
 		}
+		s.saveMu.Lock()
+		broken := s.stateBroken
+		s.saveMu.Unlock()
+		if broken != nil {
+			writeError(w, r, errNotSaved(broken))
+			return
+		}
+		rollbacks := s.rollbacks.Load()
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, r)
-		if err := s.SaveState(); err != nil {
+		err := s.SaveState()
+		if err == nil && s.rollbacks.Load() != rollbacks {
+			err = errors.New("another save failed while this call was served")
+		}
+		if err != nil {
 			s.logf("state: %v", err)
+			writeError(w, r, errNotSaved(err))
+			return
 		}
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
@@ -606,4 +898,11 @@ func (s *Server) persistingHandler() http.Handler {
 		w.WriteHeader(rec.Code)
 		w.Write(rec.Body.Bytes())
 	})
+}
+
+func (s *Server) compactBytes() int64 {
+	if s.compactAt > 0 {
+		return s.compactAt
+	}
+	return DefaultCompactBytes
 }

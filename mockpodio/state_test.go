@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/hookrules"
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
@@ -76,7 +77,7 @@ func TestStateRoundTrip(t *testing.T) {
 	_, code := awaitVerify(t, s1, unverified, 0)
 	deleted := createHook(t, s1, access, "app", seedAppID, "comment.create", silent.URL()+"/gone")
 	mustStatus(t, "delete hook", do(t, s1, access, "DELETE", "/hook/"+itoa(deleted), nil), http.StatusNoContent)
-	for range mockpodio.SuspendThreshold + 1 {
+	for range hookrules.SuspendThreshold + 1 {
 		if _, err := s1.FireEvent("app", seedAppID, "item.update", nil); err != nil {
 			t.Fatal(err)
 		}
@@ -123,8 +124,8 @@ func TestStateRoundTrip(t *testing.T) {
 			t.Errorf("GET %s after restart (-want +got):\n%s", p, diff)
 		}
 	}
-	if h, ok := s2.Hook(failing); !ok || h.SuspendedUntil == nil || !h.SuspendedUntil.Equal(clockStart.Add(mockpodio.SuspendFor)) {
-		t.Errorf("Hook(%d) after restart = %+v, want suspended until %v", failing, h, clockStart.Add(mockpodio.SuspendFor))
+	if h, ok := s2.Hook(failing); !ok || h.SuspendedUntil == nil || !h.SuspendedUntil.Equal(clockStart.Add(hookrules.SuspendFor)) {
+		t.Errorf("Hook(%d) after restart = %+v, want suspended until %v", failing, h, clockStart.Add(hookrules.SuspendFor))
 	}
 
 	// The refresh token still works, and so does the token it makes.
@@ -149,7 +150,7 @@ func TestStateRoundTrip(t *testing.T) {
 	mustStatus(t, "update to the same value", do(t, s2, access, "PUT", "/item/"+itoa(item)+"/value/status", 2), http.StatusNoContent)
 
 	// The suspension ends on the restored clock.
-	if err := s2.Advance(mockpodio.SuspendFor); err != nil {
+	if err := s2.Advance(hookrules.SuspendFor); err != nil {
 		t.Fatal(err)
 	}
 	if h, _ := s2.Hook(failing); h.SuspendedUntil != nil {
@@ -169,7 +170,7 @@ func TestStateSavedBeforeAnswer(t *testing.T) {
 	tok := seedToken(t, s)
 	for i := range 5 {
 		id := createItem(t, s, tok, seedAppID, map[string]any{"fields": map[string]any{"title": "n" + strconv.Itoa(i)}})
-		b, err := os.ReadFile(file)
+		b, err := mockpodio.ReadStateFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,6 +205,11 @@ func TestStateBadFile(t *testing.T) {
 		{"unknown key", `{"version":1,"hookz":[]}`, "hookz"},
 		{"dangling item", `{"version":1,"items":[{"item_id":5,"app_id":9}]}`, "item 5: app 9 is not in apps"},
 		{"duplicate hook", `{"version":1,"hooks":[{"hook_id":5},{"hook_id":5}]}`, "hook 5"},
+		{"id counter behind its items", `{"version":1,"ids":{"app":3001,"item":1000000},"apps":[{"app_id":3001,"next_app_item_id":2}],"items":[{"item_id":1000001,"app_id":3001,"app_item_id":1}]}`,
+			"ids.item is 1000000, behind item 1000001"},
+		{"id counter behind its hooks", `{"version":1,"ids":{"hook":100},"hooks":[{"hook_id":101}]}`, "ids.hook is 100, behind hook 101"},
+		{"app item counter behind", `{"version":1,"ids":{"app":3001,"item":1000001},"apps":[{"app_id":3001,"next_app_item_id":1}],"items":[{"item_id":1000001,"app_id":3001,"app_item_id":1}]}`,
+			"next_app_item_id 1 is not past item 1000001"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

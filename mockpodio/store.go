@@ -2,6 +2,8 @@ package mockpodio
 
 import (
 	"time"
+
+	"github.com/devhookhq/devhook/internal/hookrules"
 )
 
 // The mock's state. Every field of these types is guarded by Server.mu.
@@ -120,7 +122,7 @@ type hook struct {
 	CreatedBy ref
 	Deleted   bool
 
-	history        History
+	history        hookrules.History
 	inactiveReason string
 
 	queue   []*pending // deliveries waiting for this hook's worker

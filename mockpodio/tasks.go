@@ -77,6 +77,7 @@ func (s *Server) handleCreateTask(c *call) (int, any, error) {
 		SpaceID: spaceID, CreatedOn: s.now(), CreatedBy: c.auth.Ref}
 	body.applyOptional(t)
 	s.tasks[t.ID] = t
+	s.touchLocked(kindTasks, t.ID)
 	s.fireTaskLocked(c, t, "task.create")
 	return http.StatusOK, s.taskJSONLocked(t), nil
 }
@@ -93,6 +94,7 @@ func (s *Server) taskSpaceLocked(refType string, refID int64) (int64, error) {
 			}
 			s.spaces[refID] = &space{ID: refID, Name: "Space " + strconv.FormatInt(refID, 10)}
 			s.ids.space = max(s.ids.space, refID)
+			s.touchLocked(kindSpaces, refID)
 		}
 		return refID, nil
 	case "app":
@@ -151,6 +153,7 @@ func (s *Server) handleUpdateTask(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	s.touchLocked(kindTasks, t.ID)
 	if body.Text != nil {
 		if *body.Text == "" {
 			return 0, nil, invalid("text cannot be empty")
@@ -170,6 +173,7 @@ func (s *Server) handleDeleteTask(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	t.Deleted = true
+	s.touchLocked(kindTasks, t.ID)
 	s.fireTaskLocked(c, t, "task.delete")
 	return statusNoContent, nil, nil
 }
@@ -192,6 +196,7 @@ func (s *Server) setTaskStatus(c *call, status string) (int, any, error) {
 	}
 	if t.Status != status {
 		t.Status = status
+		s.touchLocked(kindTasks, t.ID)
 		s.fireTaskLocked(c, t, "task.update")
 	}
 	if status == "completed" {

@@ -61,26 +61,17 @@ func newApp(e *env) *cli.App {
 		},
 	}
 	for _, c := range app.Commands {
-		setUsageErrors(c)
+		setFlagChecks(c)
+		setExamples(c, c.Name)
 	}
 	return app
-}
-
-// setUsageErrors makes bad flags of c and its subcommands usage errors
-// (exit 2, one line) instead of urfave's help dump.
-func setUsageErrors(c *cli.Command) {
-	if c.OnUsageError == nil {
-		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
-	}
-	for _, sub := range c.Subcommands {
-		setUsageErrors(sub)
-	}
 }
 
 // run runs devhook with args and returns the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr}
-	err := newApp(e).RunContext(ctx, args)
+	app := newApp(e)
+	err := app.RunContext(ctx, flagsFirst(app, args))
 	if err != nil {
 		fmt.Fprintf(stderr, "devhook: %v\n", err)
 	}

@@ -24,15 +24,16 @@ func TestCommandsFailInOneLine(t *testing.T) {
 		wantCode int
 		want     string // in the one stderr line
 	}{
-		{"up: port not a number", []string{"up", "--mock", "--port", "http"}, exitUsage, `invalid value "http" for flag -port`},
-		{"up: bad duration", []string{"up", "--mock", "--verify-timeout", "soon"}, exitUsage, `invalid value "soon" for flag -verify-timeout`},
-		{"up: app id not a number", []string{"up", "--mock", "--app", "bugs"}, exitUsage, `invalid value "bugs" for flag -app`},
+		{"up: port not a number", []string{"up", "--mock", "--port", "http"}, exitUsage, `--port wants a number, not "http"`},
+		{"up: bad duration", []string{"up", "--mock", "--verify-timeout", "soon"}, exitUsage, `--verify-timeout wants a duration such as 5s, 500ms or 1m30s, not "soon"`},
+		{"up: app id not a number", []string{"up", "--mock", "--app", "bugs"}, exitUsage, `--app wants a number, not "bugs"`},
 		{"up: unknown flag", []string{"up", "--mokc"}, exitUsage, "flag provided but not defined: -mokc"},
 		{"up: forward-to not http", []string{"up", "--mock", "--forward-to", "file:///etc/passwd"}, exitUsage, "--forward-to must be an http(s) URL"},
 		{"up: mock-addr not an address", []string{"up", "--mock", "--mock-addr", "nowhere"}, exitError, "nowhere"},
 		{"up: podio unreachable", append([]string{"up", "--podio-url", dead, "--app", "3001"}, creds...), exitError, "connection refused"},
 		{"mock: bad addr", []string{"mock", "--addr", "127.0.0.1:http-alt-x"}, exitError, "listen on 127.0.0.1:http-alt-x"},
-		{"mock: bad duration", []string{"mock", "--delivery-timeout", "15"}, exitUsage, `invalid value "15" for flag -delivery-timeout`},
+		{"mock: bad duration", []string{"mock", "--delivery-timeout", "15"}, exitUsage, `--delivery-timeout 15: use a unit, e.g. 15s`},
+		{"mock: negative duration", []string{"mock", "--queue-delay", "-1s"}, exitUsage, `--queue-delay cannot be negative, not -1s`},
 		{"mock: bad clock", []string{"mock", "--clock", "fast"}, exitUsage, "--clock must be real or manual"},
 		{"hooks: unreachable", append([]string{"hooks", "list", "--app", "3001", "--podio-url", dead}, creds...), exitError, "connection refused"},
 		{"hooks: delete a non-number", append([]string{"hooks", "delete", "abc", "--podio-url", dead}, creds...), exitUsage, `"abc"`},
@@ -42,14 +43,14 @@ func TestCommandsFailInOneLine(t *testing.T) {
 		{"trigger: --to not http", []string{"trigger", "item.create", "--to", "javascript:alert(1)"}, exitUsage, "javascript:alert(1)"},
 		{"trigger: unknown event", []string{"trigger", "item.explode", "--to", dead}, exitUsage, "item.explode"},
 		{"trigger: bad --set", []string{"trigger", "item.create", "--to", dead, "--set", "item_id"}, exitUsage, "--set"},
-		{"trigger: bad --repeat", []string{"trigger", "item.create", "--to", dead, "--repeat", "many"}, exitUsage, `invalid value "many" for flag -repeat`},
+		{"trigger: bad --repeat", []string{"trigger", "item.create", "--to", dead, "--repeat", "many"}, exitUsage, `--repeat wants a number, not "many"`},
 		{"replay: unreachable", []string{"replay", "cli-1"}, exitError, "connection refused"},
 		{"replay: unreachable --to", []string{"replay", "cli-1", "--to", dead}, exitError, "connection refused"},
 		{"replay: --to not http", []string{"replay", "cli-1", "--to", "file:///tmp/x"}, exitUsage, "--to must be an http(s) URL"},
 		{"replay: no id", []string{"replay"}, exitUsage, "replay"},
-		{"deliveries: bad --last", []string{"deliveries", "--last", "x"}, exitUsage, `invalid value "x" for flag -last`},
+		{"deliveries: bad --last", []string{"deliveries", "--last", "x"}, exitUsage, `--last wants a number, not "x"`},
 		{"deliveries: negative --last", []string{"deliveries", "--last", "-3"}, exitUsage, "--last"},
-		{"deliveries: bad --hook", []string{"deliveries", "--hook", "x"}, exitUsage, `invalid value "x" for flag -hook`},
+		{"deliveries: bad --hook", []string{"deliveries", "--hook", "x"}, exitUsage, `--hook wants a number, not "x"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

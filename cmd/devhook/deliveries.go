@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/deliverylog"
 )
 
@@ -55,7 +56,16 @@ func runDeliveries(ctx context.Context, opts deliveriesOptions, stdout, stderr i
 		return usagef("--last must be 0 (all) or more, not %d", opts.last)
 	}
 	if opts.hook < 0 {
-		return usagef("--hook must be a positive id, not %d", opts.hook)
+		return usagef("--hook wants a positive id, not %d", opts.hook)
+	}
+	if opts.typ != "" {
+		if _, err := fixtures.Get(opts.typ); err != nil {
+			msg := fmt.Sprintf("--type %q is not an event type", opts.typ)
+			if ue, ok := errors.AsType[*fixtures.UnknownEventError](err); ok && ue.Suggestion != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", ue.Suggestion)
+			}
+			return usagef("%s; see %s fixtures list", msg, selfCommand())
+		}
 	}
 	dir, err := deliverylog.Dir()
 	if err != nil {
@@ -89,12 +99,12 @@ func runDeliveries(ctx context.Context, opts deliveriesOptions, stdout, stderr i
 		return nil
 	}
 	if opts.json {
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
 		for _, r := range recs {
-			if err := enc.Encode(r); err != nil {
+			b, err := readableJSON(r)
+			if err != nil {
 				return fmt.Errorf("encode delivery %s: %w", r.ID, err)
 			}
+			fmt.Fprintf(stdout, "%s\n", b)
 		}
 		return nil
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -174,11 +175,7 @@ func TestDeliveriesJSON(t *testing.T) {
 			}
 			var got []deliverylog.Record
 			for line := range strings.Lines(stdout) {
-				var r deliverylog.Record
-				if err := json.Unmarshal([]byte(line), &r); err != nil {
-					t.Fatalf("line %q: %v", line, err)
-				}
-				got = append(got, r)
+				got = append(got, fromReadableJSON(t, line))
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("records (-want +got):\n%s", diff)
@@ -292,5 +289,69 @@ func TestFormatLatencyMS(t *testing.T) {
 		if got := formatLatencyMS(tt.ms); got != tt.want {
 			t.Errorf("formatLatencyMS(%v) = %q, want %q", tt.ms, got, tt.want)
 		}
+	}
+}
+
+// fromReadableJSON reads a record as readableJSON writes it: bodies as
+// text in "body", or in "body_base64".
+func fromReadableJSON(t *testing.T, line string) deliverylog.Record {
+	t.Helper()
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(line), &obj); err != nil {
+		t.Fatalf("line %q: %v", line, err)
+	}
+	for _, part := range []string{"request", "response"} {
+		m, ok := obj[part].(map[string]any)
+		if !ok {
+			continue
+		}
+		if s, ok := m["body"].(string); ok {
+			m["body"] = base64.StdEncoding.EncodeToString([]byte(s))
+		}
+		if s, ok := m["body_base64"].(string); ok {
+			m["body"] = s
+			delete(m, "body_base64")
+		}
+	}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r deliverylog.Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("line %q: %v", line, err)
+	}
+	return r
+}
+
+// TestReadableJSON: a UTF-8 body is text in "body", any other in
+// "body_base64"; nothing else changes.
+func TestReadableJSON(t *testing.T) {
+	r := deliverylog.Record{
+		ID: "r-1", Kind: "delivery", Type: "item.create",
+		Request:  deliverylog.Request{Method: "POST", Path: "/", Body: []byte("type=item.create&item_id=1&title=h%C3%A9llo <b>")},
+		Response: deliverylog.Response{Status: 200, Body: []byte{0xff, 0xfe, 0x00, 'x'}},
+	}
+	b, err := readableJSON(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	wantReq := map[string]any{"method": "POST", "path": "/", "body": "type=item.create&item_id=1&title=h%C3%A9llo <b>"}
+	if diff := cmp.Diff(wantReq, got["request"]); diff != "" {
+		t.Errorf("request (-want +got):\n%s", diff)
+	}
+	wantResp := map[string]any{"status": float64(200), "body_base64": base64.StdEncoding.EncodeToString([]byte{0xff, 0xfe, 0x00, 'x'})}
+	if diff := cmp.Diff(wantResp, got["response"]); diff != "" {
+		t.Errorf("response (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(string(b), "<b>") {
+		t.Errorf("HTML escaped in %s", b)
+	}
+	if diff := cmp.Diff(r, fromReadableJSON(t, string(b))); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
 }

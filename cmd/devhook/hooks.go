@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,7 +85,7 @@ Credentials come from the PODIO_* environment variables or the flags.`,
 				HideHelpCommand: true,
 				Flags: append(append(refFlags("the hooks"),
 					&cli.BoolFlag{Name: "json", Usage: "print JSON"}),
-					podioFlags()...),
+					hooksPodioFlags()...),
 				Action: hooksAction("list", false, func(c *cli.Context, _ []string, po podioOptions) error {
 					return runHooksList(c.Context, hooksListOptions{podio: po, ref: refFrom(c), json: c.Bool("json")}, e.stdout)
 				}),
@@ -98,7 +99,7 @@ Credentials come from the PODIO_* environment variables or the flags.`,
 				Flags: append(append(refFlags("create the hooks"),
 					&cli.StringSliceFlag{Name: "event", Usage: "event `TYPE` to hook, such as item.create (repeat for several)"},
 					&cli.StringFlag{Name: "url", Usage: "`URL` Podio POSTs the events to"}),
-					podioFlags()...),
+					hooksPodioFlags()...),
 				Action: hooksAction("create", false, func(c *cli.Context, _ []string, po podioOptions) error {
 					return runHooksCreate(c.Context, hooksCreateOptions{
 						podio: po, ref: refFrom(c), events: c.StringSlice("event"), url: c.String("url"),
@@ -111,7 +112,7 @@ Credentials come from the PODIO_* environment variables or the flags.`,
 				ArgsUsage:       "ID [ID...]",
 				OnUsageError:    usageErr,
 				HideHelpCommand: true,
-				Flags:           podioFlags(),
+				Flags:           hooksPodioFlags(),
 				Action: hooksAction("delete", true, func(c *cli.Context, args []string, po podioOptions) error {
 					return runHooksDelete(c.Context, hooksDeleteOptions{podio: po, ids: args}, e.stdout)
 				}),
@@ -126,13 +127,20 @@ the hook's URL. With --code, sends that code back: the hook becomes active.`,
 				HideHelpCommand: true,
 				Flags: append([]cli.Flag{
 					&cli.StringFlag{Name: "code", Usage: "the `CODE` of the hook.verify the hook's URL received"},
-				}, podioFlags()...),
+				}, hooksPodioFlags()...),
 				Action: hooksAction("verify", true, func(c *cli.Context, args []string, po podioOptions) error {
 					return runHooksVerify(c.Context, hooksVerifyOptions{podio: po, ids: args, code: c.String("code")}, e.stdout)
 				}),
 			},
 		},
 	}
+}
+
+// hooksPodioFlags are the hooks subcommands' Podio flags: the credentials,
+// and --mock.
+func hooksPodioFlags() []cli.Flag {
+	return append(podioFlags(),
+		&cli.StringFlag{Name: "mock", Usage: "talk to the running mock at this `URL` (e.g. http://127.0.0.1:8080) with its default seed's credentials, unless PODIO_* give others"})
 }
 
 // hooksAction is the Action of a hooks subcommand: it reads the arguments
@@ -150,6 +158,16 @@ func hooksAction(name string, takesArgs bool, do func(c *cli.Context, args []str
 		po, err := podioOptionsFrom(c)
 		if err != nil {
 			return err
+		}
+		if m := c.String("mock"); m != "" {
+			if c.IsSet("podio-url") && c.String("podio-url") != os.Getenv("PODIO_URL") {
+				return usagef("hooks %s takes --mock or --podio-url, not both", name)
+			}
+			u, err := parseHTTPURL("mock", m)
+			if err != nil {
+				return err
+			}
+			po = po.withMockDefaults(u.String())
 		}
 		return do(c, args, po)
 	}
@@ -227,7 +245,7 @@ func (o hookRefOptions) target(cmd string) (hookTarget, error) {
 		}
 		id, ok := parseHookID(f.v)
 		if !ok {
-			return hookTarget{}, usagef("--%s must be a positive number, not %q", f.flag, f.v)
+			return hookTarget{}, usagef("--%s wants a number (a positive id), not %q", f.flag, f.v)
 		}
 		set = append(set, hookTarget{f.refType, id})
 	}
@@ -252,7 +270,7 @@ func parseHookIDs(args []string) ([]int64, error) {
 	for _, a := range args {
 		id, ok := parseHookID(a)
 		if !ok {
-			return nil, usagef("a hook id must be a positive number, not %q", a)
+			return nil, usagef("a hook id is a positive number, not %q", a)
 		}
 		ids = append(ids, id)
 	}

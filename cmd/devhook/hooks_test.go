@@ -314,9 +314,9 @@ func TestHooksUsageErrors(t *testing.T) {
 		{name: "create with three references", args: []string{"hooks", "create", "--app", "1", "--space", "2", "--field", "3", "--event", "item.create", "--url", "https://example.com/"},
 			want: "hooks create takes only one of --app, --space and --field"},
 		{name: "bad app id", args: []string{"hooks", "list", "--app", "bugs"},
-			want: `--app must be a positive number, not "bugs"`},
+			want: `--app wants a number (a positive id), not "bugs"`},
 		{name: "zero space id", args: []string{"hooks", "list", "--space", "0"},
-			want: `--space must be a positive number, not "0"`},
+			want: `--space wants a number (a positive id), not "0"`},
 		{name: "list with an argument", args: []string{"hooks", "list", "--app", "3001", "extra"},
 			want: `hooks list takes no arguments, got "extra"`},
 		{name: "unknown flag", args: []string{"hooks", "list", "--nope"},
@@ -343,7 +343,7 @@ func TestHooksUsageErrors(t *testing.T) {
 		{name: "delete without an id", args: []string{"hooks", "delete"},
 			want: "hooks delete needs at least one hook id"},
 		{name: "delete a bad id", args: []string{"hooks", "delete", "101", "abc"},
-			want: `a hook id must be a positive number, not "abc"`},
+			want: `a hook id is a positive number, not "abc"`},
 		{name: "verify without an id", args: []string{"hooks", "verify", "--code", "x"},
 			want: "hooks verify takes one hook id, got 0"},
 		{name: "verify two ids", args: []string{"hooks", "verify", "101", "102"},
@@ -358,7 +358,7 @@ func TestHooksUsageErrors(t *testing.T) {
 			want:  "app authentication needs both PODIO_APP_ID and PODIO_APP_TOKEN (or --app-id, --app-token)"},
 		{name: "bad --app-id", args: []string{"hooks", "list", "--app", "3001"},
 			creds: append(slices.Clone(noCreds), "--app-id", "x"),
-			want:  `--app-id must be a positive number, not "x"`},
+			want:  `--app-id wants a number (a positive id), not "x"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

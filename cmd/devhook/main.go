@@ -6,5 +6,12 @@ package main
 import "os"
 
 func main() {
-	os.Exit(run(interruptContext(), os.Args, os.Stdout, os.Stderr))
+	os.Exit(devhookMain())
+}
+
+// devhookMain runs devhook with the process's arguments and streams, and
+// returns its exit code. The tests run it as the devhook command of their
+// scripts.
+func devhookMain() int {
+	return run(interruptContext(), os.Args, os.Stdout, os.Stderr)
 }

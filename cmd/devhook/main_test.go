@@ -3,11 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -15,32 +13,6 @@ import (
 	"testing"
 	"time"
 )
-
-// devhookBin is the devhook binary built once for the end-to-end tests.
-var devhookBin string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "devhook-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	devhookBin = filepath.Join(dir, "devhook")
-	// Keep test deliveries out of ~/.local/state, and the inspector off a
-	// fixed port.
-	os.Setenv("DEVHOOK_STATE_DIR", filepath.Join(dir, "state"))
-	os.Setenv("DEVHOOK_INSPECT", "127.0.0.1:0")
-	if out, err := exec.Command("go", "build", "-race", "-o", devhookBin, ".").CombinedOutput(); err != nil {
-		// Without cgo the race detector is unavailable: build without it.
-		if out2, err2 := exec.Command("go", "build", "-o", devhookBin, ".").CombinedOutput(); err2 != nil {
-			fmt.Fprintf(os.Stderr, "build devhook: %v\n%s\n%s", err2, out, out2)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
 
 // process is a devhook process under test, its output collected line by
 // line.
@@ -56,7 +28,11 @@ type process struct {
 // test if still running.
 func start(t *testing.T, env []string, args ...string) *process {
 	t.Helper()
-	cmd := exec.Command(devhookBin, args...)
+	bin, err := exec.LookPath("devhook") // the test binary, as TestMain set it up
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	pr, pw := io.Pipe()
 	cmd.Stdout = pw

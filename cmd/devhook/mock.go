@@ -50,7 +50,7 @@ counters across restarts (deliveries queued or in flight are not kept).
 The mock's own control API lives under /_mock/ (hooks, deliveries, clock,
 events, faults, reset): see the README.`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "address to listen on (port 0 picks a free one)"},
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", EnvVars: []string{"DEVHOOK_MOCK_ADDR"}, Usage: "address to listen on (port 0 picks a free one)"},
 			&cli.StringFlag{Name: "seed", Usage: "JSON seed `FILE` (spaces, apps, fields, credentials); makes the mock strict"},
 			&cli.BoolFlag{Name: "allow-any-port", Usage: "accept hook URLs on ports other than 80 and 443 (Podio refuses them)"},
 			&cli.StringFlag{Name: "clock", Value: "real", Usage: "`real` or manual (moved with POST /_mock/clock/advance)"},
@@ -151,7 +151,7 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr})
 	defer f.Close() // after s.Close, which waits for the deliveries
 	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(recordFromMock(d)) }
-	if err := startMockServer(s, opts.addr, false, stderr); err != nil {
+	if err := startMockServer(s, opts.addr, "addr", false, stderr); err != nil {
 		return err
 	}
 	printMockBanner(stdout, s, opts)
@@ -165,15 +165,20 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 }
 
 // startMockServer starts s, built by newMockServer, on addr: on a free
-// loopback port instead when addr is taken and fallback is set. It warns
-// on stderr when the address is reachable beyond loopback.
-func startMockServer(s *mockpodio.Server, addr string, fallback bool, stderr io.Writer) error {
+// loopback port instead when addr is taken and fallback is set, saying so
+// on stderr. flag names the option that sets addr. It warns on stderr when
+// the address is reachable beyond loopback.
+func startMockServer(s *mockpodio.Server, addr, flag string, fallback bool, stderr io.Writer) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil && fallback {
-		l, err = net.Listen("tcp", "127.0.0.1:0")
+		taken := err
+		if l, err = net.Listen("tcp", "127.0.0.1:0"); err == nil {
+			fmt.Fprintf(stderr, "devhook: warning: %s is taken (%v): the mock listens on http://%s instead; give that URL to --mock\n",
+				addr, shortListenError(taken), l.Addr())
+		}
 	}
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
+		return fmt.Errorf("listen on %s: %w (--%s 127.0.0.1:0 picks a free port)", addr, shortListenError(err), flag)
 	}
 	s.Listener = l
 	if err := s.Start(); err != nil {
@@ -187,6 +192,15 @@ func startMockServer(s *mockpodio.Server, addr string, fallback bool, stderr io.
 		fmt.Fprintln(stderr, warn)
 	}
 	return nil
+}
+
+// shortListenError is a listen error without the "listen tcp ADDR:" the
+// message already names.
+func shortListenError(err error) error {
+	if oe, ok := errors.AsType[*net.OpError](err); ok && oe.Err != nil {
+		return oe.Err
+	}
+	return err
 }
 
 // exposureWarning warns when a server binds beyond loopback.

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/internal/podio"
+	"github.com/devhookhq/devhook/mockpodio"
 )
 
 // podioOptions are how devhook signs in to Podio (or the mock). Secrets
@@ -49,7 +51,7 @@ func podioOptionsFrom(c *cli.Context) (podioOptions, error) {
 	if v := c.String("app-id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			return o, usagef("--app-id must be a positive number, not %q", v)
+			return o, usagef("--app-id wants a number (a positive id), not %q", v)
 		}
 		o.appID = id
 	}
@@ -78,6 +80,28 @@ func (o podioOptions) credentials() (podio.Credentials, error) {
 		return cr, usagef("Podio credentials missing: set PODIO_APP_ID and PODIO_APP_TOKEN, or PODIO_USERNAME and PODIO_PASSWORD")
 	}
 	return cr, nil
+}
+
+// The default seed's credentials (mockpodio.DefaultSeed), which --mock
+// signs in with when no PODIO_* credentials are given.
+const (
+	seedClientID     = mockpodio.DefaultClientID
+	seedClientSecret = mockpodio.DefaultClientSecret
+	seedAppID        = mockpodio.DefaultAppID
+	seedAppToken     = mockpodio.DefaultAppToken
+)
+
+// withMockDefaults returns o for the mock at url: the default seed's
+// client, and its app 3001, for what o does not set.
+func (o podioOptions) withMockDefaults(url string) podioOptions {
+	o.url = strings.TrimRight(url, "/")
+	if o.clientID == "" && o.clientSecret.IsZero() {
+		o.clientID, o.clientSecret = seedClientID, podio.NewSecret(seedClientSecret)
+	}
+	if o.appID == 0 && o.appToken.IsZero() && o.username == "" && o.password.IsZero() {
+		o.appID, o.appToken = seedAppID, podio.NewSecret(seedAppToken)
+	}
+	return o
 }
 
 // signIn returns a client authenticated with o.

@@ -17,15 +17,18 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/devhookhq/devhook/mockpodio"
 )
 
 var mockURLLine = regexp.MustCompile(`Podio API on (http://127\.0\.0\.1:\d+)`)
 
-// stateItems parses a state file the way a reader of the format would and
-// returns its items' ids; any flaw fails the test.
+// stateItems reads a state file (its snapshot and journal) the way a
+// reader of the format would and returns its items' ids; any flaw fails
+// the test.
 func stateItems(t *testing.T, file string) []int64 {
 	t.Helper()
-	b, err := os.ReadFile(file)
+	b, err := mockpodio.ReadStateFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}

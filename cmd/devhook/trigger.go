@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,7 +20,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/formpost"
 	"github.com/devhookhq/devhook/internal/podio"
+	"github.com/devhookhq/devhook/mockpodio"
 )
 
 // What trigger sends and shows.
@@ -36,15 +35,6 @@ const (
 	triggerDefaultTimeout = 15 * time.Second
 	// triggerShownBody is how much of a handler's answer trigger prints.
 	triggerShownBody = 4 << 10
-)
-
-// The default seed's objects and credentials, which trigger --mock signs
-// in with when no PODIO_* credentials are given (fixtures.DefaultSeed).
-const (
-	seedClientID     = "devhook"
-	seedClientSecret = "devhook-secret"
-	seedAppID        = 3001
-	seedAppToken     = "devhook-app-token"
 )
 
 type triggerOptions struct {
@@ -211,35 +201,36 @@ func runTriggerTo(ctx context.Context, opts triggerOptions, ev fixtures.Event, s
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = conc
 	defer tr.CloseIdleConnections()
-	hc := &http.Client{
-		Transport: tr,
-		// Podio does not follow redirects: a 3xx is a failed delivery.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	// Podio's policy (package formpost): no redirect followed, the timeout
+	// covers the whole answer.
+	sender := &formpost.Sender{
+		Client: &http.Client{Transport: tr}, Timeout: opts.timeout,
+		UserAgent: triggerUserAgent, MaxBody: triggerShownBody,
 	}
 	if opts.repeat == 1 {
 		fmt.Fprintf(stdout, "POST %s  %s\n%s\n", target, ev.Type, body)
-		r := postEvent(ctx, hc, target, body, opts.timeout)
-		if r.err != nil {
-			return fmt.Errorf("POST %s: %w", target, r.err)
+		r := sender.Post(ctx, target, []byte(body))
+		if r.Err != nil && r.Status == 0 {
+			return fmt.Errorf("POST %s: %w", target, explainSendError(r.Err, opts.timeout))
 		}
-		fmt.Fprintf(stdout, "-> %s  %s\n", r.status, fmtLatency(r.latency))
-		if len(r.body) > 0 {
-			stdout.Write(r.body)
-			if r.body[len(r.body)-1] != '\n' {
+		fmt.Fprintf(stdout, "-> %s  %s\n", r.StatusText, fmtLatency(r.Latency))
+		if len(r.Body) > 0 {
+			stdout.Write(r.Body)
+			if r.Body[len(r.Body)-1] != '\n' {
 				fmt.Fprintln(stdout)
 			}
 		}
-		if r.truncated {
+		if r.Truncated {
 			fmt.Fprintf(stdout, "... (only the first %d bytes shown)\n", triggerShownBody)
 		}
-		if !r.ok() {
-			return fmt.Errorf("%s answered %s: Podio counts that as a failed delivery", target, r.status)
+		if err := r.Failure(); err != nil {
+			return fmt.Errorf("%s %w: Podio counts that as a failed delivery", target, explainSendError(err, opts.timeout))
 		}
 		return nil
 	}
 	fmt.Fprintf(stdout, "POST %s  %s  %d times, %d at a time\n%s\n", target, ev.Type, opts.repeat, conc, body)
 	start := time.Now()
-	results := postBurst(ctx, hc, target, body, opts.timeout, opts.repeat, conc)
+	results := postBurst(ctx, sender, target, []byte(body), opts.repeat, conc)
 	elapsed := time.Since(start)
 	sum := summarizeBurst(results)
 	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
@@ -262,75 +253,31 @@ func runTriggerTo(ctx context.Context, opts triggerOptions, ev fixtures.Event, s
 	return nil
 }
 
-// triggerResult is the outcome of one POST of an event.
-type triggerResult struct {
-	code      int    // the status code; 0 when no answer came
-	status    string // e.g. "200 OK"
-	latency   time.Duration
-	body      []byte // the first triggerShownBody bytes of the answer
-	truncated bool   // the answer was longer than body
-	err       error  // no answer: unreachable, broken connection, timeout
+// explainSendError adds what a developer needs to know to a failed send:
+// Podio's own timeout next to a timeout, a hint next to an unreachable
+// handler.
+func explainSendError(err error, timeout time.Duration) error {
+	switch {
+	case errors.Is(err, formpost.ErrTimeout):
+		return fmt.Errorf("%w (waited %s; Podio gives up after 15 s)", err, timeout)
+	case errors.Is(err, formpost.ErrUnreachable):
+		return fmt.Errorf("%w (is the handler running?)", err)
+	}
+	return err
 }
-
-func (r triggerResult) ok() bool { return r.err == nil && r.code >= 200 && r.code <= 299 }
-
-// postEvent POSTs body, form-encoded, to target and waits at most
-// timeout for the answer.
-func postEvent(ctx context.Context, hc *http.Client, target, body string, timeout time.Duration) triggerResult {
-	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errTriggerNoAnswer)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
-	if err != nil {
-		return triggerResult{err: err}
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("User-Agent", triggerUserAgent)
-	start := time.Now()
-	resp, err := hc.Do(req)
-	if err != nil {
-		r := triggerResult{latency: time.Since(start), err: err}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			r.err = ue.Err // not "Post URL: ...": the caller names the URL
-		}
-		var oe *net.OpError
-		switch {
-		case errors.Is(context.Cause(ctx), errTriggerNoAnswer):
-			r.err = fmt.Errorf("no answer within %s (Podio gives up after 15 s): %w", timeout, errTriggerNoAnswer)
-		case errors.As(err, &oe) && oe.Op == "dial":
-			r.err = fmt.Errorf("unreachable (is the handler running?): %w", r.err)
-		}
-		return r
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, triggerShownBody+1))
-	r := triggerResult{code: resp.StatusCode, status: resp.Status, latency: time.Since(start)}
-	if err != nil {
-		r.err = fmt.Errorf("answered %s, then reading the body failed: %w", resp.Status, err)
-	}
-	if len(b) > triggerShownBody {
-		b, r.truncated = b[:triggerShownBody], true
-	}
-	r.body = b
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // so the connection can be reused
-	return r
-}
-
-// errTriggerNoAnswer is the cause of a POST that timed out.
-var errTriggerNoAnswer = errors.New("no answer in time")
 
 // postBurst POSTs body n times, conc at a time, and returns the results
 // in the order sent. It stops sending when ctx ends, and then returns
 // only the requests that finished.
-func postBurst(ctx context.Context, hc *http.Client, target, body string, timeout time.Duration, n, conc int) []triggerResult {
-	results := make([]triggerResult, n)
+func postBurst(ctx context.Context, sender *formpost.Sender, target string, body []byte, n, conc int) []formpost.Result {
+	results := make([]formpost.Result, n)
 	done := make([]bool, n)
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range conc {
 		wg.Go(func() {
 			for i := range jobs {
-				results[i] = postEvent(ctx, hc, target, body, timeout)
+				results[i] = sender.Post(ctx, target, body)
 				done[i] = ctx.Err() == nil
 			}
 		})
@@ -345,7 +292,7 @@ send:
 	}
 	close(jobs)
 	wg.Wait()
-	var out []triggerResult
+	var out []formpost.Result
 	for i, r := range results {
 		if done[i] {
 			out = append(out, r)
@@ -370,19 +317,19 @@ type burstSummary struct {
 
 // summarizeBurst counts results by status and computes the latency
 // percentiles (nearest rank) over every result.
-func summarizeBurst(results []triggerResult) burstSummary {
+func summarizeBurst(results []formpost.Result) burstSummary {
 	var sum burstSummary
 	byCode := map[int]int{}
 	errs := 0
 	lat := make([]time.Duration, 0, len(results))
 	for _, r := range results {
-		lat = append(lat, r.latency)
-		if r.err != nil {
+		lat = append(lat, r.Latency)
+		if r.Err != nil {
 			errs++
 		} else {
-			byCode[r.code]++
+			byCode[r.Status]++
 		}
-		if !r.ok() {
+		if r.Failure() != nil {
 			sum.failed++
 			if sum.firstFailure == "" {
 				sum.firstFailure = describeFailure(r)
@@ -409,18 +356,22 @@ func percentile(sorted []time.Duration, q float64) time.Duration {
 }
 
 // describeFailure says in one line what a failed request got.
-func describeFailure(r triggerResult) string {
-	if r.err != nil {
-		return r.err.Error()
+func describeFailure(r formpost.Result) string {
+	if r.Err != nil {
+		return r.Err.Error()
 	}
-	line, _, _ := strings.Cut(strings.TrimSpace(string(r.body)), "\n")
+	line, _, _ := strings.Cut(strings.TrimSpace(string(r.Body)), "\n")
 	if len(line) > 200 {
 		line = line[:200] + "..."
 	}
-	if line == "" {
-		return r.status
+	status := r.StatusText
+	if r.Location != "" {
+		status += " (redirect to " + r.Location + ", not followed)"
 	}
-	return r.status + ": " + line
+	if line == "" {
+		return status
+	}
+	return status + ": " + line
 }
 
 // fmtLatency rounds d for people: 3.2ms, 850µs, 1.5s.
@@ -497,20 +448,14 @@ func runTriggerMock(ctx context.Context, opts triggerOptions, ev fixtures.Event,
 			}
 		}
 	}
-	po := opts.podio
-	po.url = strings.TrimRight(u.String(), "/")
-	if po.clientID == "" && po.clientSecret.IsZero() {
-		po.clientID, po.clientSecret = seedClientID, podio.NewSecret(seedClientSecret)
-	}
-	if po.appID == 0 && po.appToken.IsZero() && po.username == "" && po.password.IsZero() {
-		po.appID, po.appToken = seedAppID, podio.NewSecret(seedAppToken)
-	}
+	po := opts.podio.withMockDefaults(u.String())
 	if r.appID == 0 {
 		r.appID = cmp.Or(opts.podio.appID, seedAppID)
 	}
 	if r.m, err = triggerSignIn(ctx, po); err != nil {
 		return err
 	}
+	r.control = &mockpodio.ControlClient{URL: po.url, HTTPClient: &http.Client{Timeout: podio.DefaultTimeout}}
 	if emulated && !opts.control {
 		return action.run(r, ctx)
 	}
@@ -524,109 +469,31 @@ func optionalID(flag, v string) (int64, error) {
 	}
 	id, ok := parseHookID(v)
 	if !ok {
-		return 0, usagef("--%s must be a positive number, not %q", flag, v)
+		return 0, usagef("--%s wants a number (a positive id), not %q", flag, v)
 	}
 	return id, nil
 }
 
-// triggerSession calls a mock's API with an access token.
-type triggerSession struct {
-	base  string
-	hc    *http.Client
-	token string
-}
-
-// triggerSignIn signs in to the mock at o.url.
-func triggerSignIn(ctx context.Context, o podioOptions) (*triggerSession, error) {
+// triggerSignIn signs in to the mock at o.url with the Podio client.
+func triggerSignIn(ctx context.Context, o podioOptions) (*podio.Client, error) {
 	cr, err := o.credentials()
 	if err != nil {
 		return nil, err
 	}
-	hc := &http.Client{Timeout: 30 * time.Second}
-	cl := &podio.Client{BaseURL: o.url, HTTPClient: hc}
+	cl := &podio.Client{BaseURL: o.url}
 	if err := cl.Authenticate(ctx, cr); err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) && ctx.Err() == nil {
+		if ue, ok := errors.AsType[*url.Error](err); ok && ctx.Err() == nil {
 			return nil, fmt.Errorf("cannot reach the mock at %s (is devhook mock running?): %w", redactURL(o.url), ue.Err)
 		}
 		return nil, fmt.Errorf("sign in to the mock at %s: %w", redactURL(o.url), err)
 	}
-	tok, ok := cl.Token()
-	if !ok {
-		return nil, fmt.Errorf("sign in to the mock at %s: %w", redactURL(o.url), podio.ErrNotAuthenticated)
-	}
-	return &triggerSession{base: o.url, hc: hc, token: tok.AccessToken.Reveal()}, nil
-}
-
-// call sends a JSON API call and decodes a 2xx answer into out (unless
-// out is nil or the answer is empty). noHook adds hook=false.
-func (m *triggerSession) call(ctx context.Context, method, path string, noHook bool, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	if noHook {
-		path += "?hook=false"
-	}
-	req, err := http.NewRequestWithContext(ctx, method, m.base+path, body)
-	if err != nil {
-		return err
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if m.token != "" && !strings.HasPrefix(path, "/_mock/") {
-		req.Header.Set("Authorization", "OAuth2 "+m.token)
-	}
-	resp, err := m.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return &triggerAPIError{Method: method, Path: path, StatusCode: resp.StatusCode, Body: b}
-	}
-	if out != nil && len(bytes.TrimSpace(b)) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
-		}
-	}
-	return nil
-}
-
-// triggerAPIError is a non-2xx answer of the mock.
-type triggerAPIError struct {
-	Method, Path string
-	StatusCode   int
-	Body         []byte
-}
-
-func (e *triggerAPIError) Error() string {
-	var pe struct {
-		Code        string `json:"error"`
-		Description string `json:"error_description"`
-	}
-	msg := strings.TrimSpace(string(e.Body))
-	if json.Unmarshal(e.Body, &pe) == nil && pe.Code != "" {
-		msg = pe.Code + ": " + pe.Description
-	}
-	if len(msg) > 300 {
-		msg = msg[:300] + "..."
-	}
-	return fmt.Sprintf("%s %s: %d %s", e.Method, e.Path, e.StatusCode, msg)
+	return cl, nil
 }
 
 // triggerRun is one trigger --mock: the event and where it happens.
 type triggerRun struct {
-	m       *triggerSession
+	m       *podio.Client
+	control *mockpodio.ControlClient
 	typ     string
 	set     map[string]string
 	appID   int64 // --app, or the default
@@ -636,14 +503,10 @@ type triggerRun struct {
 	apps map[int64]*triggerApp // fetched apps, by id
 }
 
-// triggerApp is what trigger needs of an app: its space and a text field to
-// write a title into.
+// triggerApp is what trigger knows of an app: Podio's answer, or that
+// there is none.
 type triggerApp struct {
-	SpaceID int64 `json:"space_id"`
-	Fields  []struct {
-		ExternalID string `json:"external_id"`
-		Type       string `json:"type"`
-	} `json:"fields"`
+	podio.App
 	missing bool // GET /app answered 404
 }
 
@@ -652,9 +515,9 @@ func (r *triggerRun) app(ctx context.Context, id int64) (*triggerApp, error) {
 	if a, ok := r.apps[id]; ok {
 		return a, nil
 	}
-	a := &triggerApp{}
-	err := r.m.call(ctx, http.MethodGet, "/app/"+strconv.FormatInt(id, 10), false, nil, a)
-	if ce, ok := errors.AsType[*triggerAPIError](err); ok && ce.StatusCode == http.StatusNotFound {
+	got, err := r.m.GetApp(ctx, id)
+	a := &triggerApp{App: got}
+	if errors.Is(err, podio.ErrNotFound) {
 		a, err = &triggerApp{missing: true}, nil
 	}
 	if err != nil {
@@ -713,13 +576,8 @@ func (r *triggerRun) titleField(ctx context.Context, appID int64) (string, error
 // hookCount says how many hooks of the event are on refType refID, from
 // the mock's GET /_mock/hooks; ok is false when it cannot tell.
 func (r *triggerRun) hookCount(ctx context.Context, refType string, refID int64) (n, active int, ok bool) {
-	var hooks []struct {
-		RefType string `json:"ref_type"`
-		RefID   int64  `json:"ref_id"`
-		Type    string `json:"type"`
-		Status  string `json:"status"`
-	}
-	if err := r.m.call(ctx, http.MethodGet, "/_mock/hooks", false, nil, &hooks); err != nil {
+	hooks, err := r.control.Hooks(ctx)
+	if err != nil {
 		return 0, 0, false
 	}
 	for _, h := range hooks {
@@ -770,36 +628,27 @@ func (r *triggerRun) createItem(ctx context.Context, appID int64, externalID str
 	if err != nil {
 		return 0, err
 	}
-	body := map[string]any{"fields": map[string]any{}}
+	fields := map[string]any{}
 	if field != "" {
-		body["fields"] = map[string]any{field: "devhook trigger " + r.typ}
+		fields[field] = "devhook trigger " + r.typ
 	}
-	if externalID != "" {
-		body["external_id"] = externalID
-	}
-	var out struct {
-		ItemID int64 `json:"item_id"`
-	}
-	if err := r.m.call(ctx, http.MethodPost, fmt.Sprintf("/item/app/%d/", appID), noHook, body, &out); err != nil {
+	it, err := r.m.CreateItem(ctx, appID, fields, podio.WriteOptions{NoHook: noHook, ExternalID: externalID})
+	if err != nil {
 		return 0, err
 	}
 	if noHook {
-		r.note("created item %d in app %d with hook=false (it fires nothing)", out.ItemID, appID)
+		r.note("created item %d in app %d with hook=false (it fires nothing)", it.ItemID, appID)
 	}
-	return out.ItemID, nil
+	return it.ItemID, nil
 }
 
 // itemApp returns the app of item itemID.
 func (r *triggerRun) itemApp(ctx context.Context, itemID int64) (int64, error) {
-	var it struct {
-		App struct {
-			AppID int64 `json:"app_id"`
-		} `json:"app"`
-	}
-	if err := r.m.call(ctx, http.MethodGet, fmt.Sprintf("/item/%d", itemID), false, nil, &it); err != nil {
+	it, err := r.m.GetItem(ctx, itemID)
+	if err != nil {
 		return 0, err
 	}
-	return it.App.AppID, nil
+	return it.AppID, nil
 }
 
 // targetItem returns the --set item_id and its app, or a new item made
@@ -831,22 +680,21 @@ func (r *triggerRun) itemUpdate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	body := map[string]any{}
+	fields := map[string]any{}
 	if field != "" {
-		body["fields"] = map[string]any{field: triggerStamp("devhook trigger item.update")}
+		fields[field] = triggerStamp("devhook trigger item.update")
 	}
+	var opts podio.WriteOptions
 	if ext, ok := r.set["external_id"]; ok {
-		body["external_id"] = ext
+		opts.ExternalID = ext
 	} else if field == "" {
-		body["external_id"] = triggerStamp("devhook-trigger")
+		opts.ExternalID = triggerStamp("devhook-trigger")
 	}
-	var out struct {
-		Revision *int `json:"revision"`
-	}
-	if err := r.m.call(ctx, http.MethodPut, fmt.Sprintf("/item/%d", itemID), false, body, &out); err != nil {
+	up, err := r.m.UpdateItem(ctx, itemID, fields, opts)
+	if err != nil {
 		return err
 	}
-	if out.Revision == nil {
+	if !up.Changed {
 		return fmt.Errorf("item %d did not change (the mock answered 204), so no item.update fired", itemID)
 	}
 	return r.report(ctx, fmt.Sprintf("updated item %d in app %d: item.update fired", itemID, appID), fixtures.RefApp, appID)
@@ -857,7 +705,7 @@ func (r *triggerRun) itemDelete(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := r.m.call(ctx, http.MethodDelete, fmt.Sprintf("/item/%d", itemID), false, nil, nil); err != nil {
+	if err := r.m.DeleteItem(ctx, itemID, podio.WriteOptions{}); err != nil {
 		return err
 	}
 	return r.report(ctx, fmt.Sprintf("deleted item %d in app %d: item.delete fired", itemID, appID), fixtures.RefApp, appID)
@@ -865,17 +713,14 @@ func (r *triggerRun) itemDelete(ctx context.Context) error {
 
 // createComment comments on itemID and returns the comment's id.
 func (r *triggerRun) createComment(ctx context.Context, itemID int64, noHook bool) (int64, error) {
-	var out struct {
-		CommentID int64 `json:"comment_id"`
-	}
-	body := map[string]any{"value": "devhook trigger " + r.typ}
-	if err := r.m.call(ctx, http.MethodPost, fmt.Sprintf("/comment/item/%d/", itemID), noHook, body, &out); err != nil {
+	id, err := r.m.CreateComment(ctx, "item", itemID, "devhook trigger "+r.typ, podio.WriteOptions{NoHook: noHook})
+	if err != nil {
 		return 0, err
 	}
 	if noHook {
-		r.note("created comment %d on item %d with hook=false (it fires nothing)", out.CommentID, itemID)
+		r.note("created comment %d on item %d with hook=false (it fires nothing)", id, itemID)
 	}
-	return out.CommentID, nil
+	return id, nil
 }
 
 func (r *triggerRun) commentCreate(ctx context.Context) error {
@@ -895,15 +740,11 @@ func (r *triggerRun) commentDelete(ctx context.Context) error {
 	var err error
 	if v, ok := r.set["comment_id"]; ok {
 		commentID = parseID64(v)
-		var cm struct {
-			Ref struct {
-				ID int64 `json:"id"`
-			} `json:"ref"`
-		}
-		if err := r.m.call(ctx, http.MethodGet, fmt.Sprintf("/comment/%d", commentID), false, nil, &cm); err != nil {
+		cm, err := r.m.GetComment(ctx, commentID)
+		if err != nil {
 			return err
 		}
-		itemID = cm.Ref.ID
+		itemID = cm.RefID
 		if appID, err = r.itemApp(ctx, itemID); err != nil {
 			return err
 		}
@@ -915,7 +756,7 @@ func (r *triggerRun) commentDelete(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := r.m.call(ctx, http.MethodDelete, fmt.Sprintf("/comment/%d", commentID), false, nil, nil); err != nil {
+	if err := r.m.DeleteComment(ctx, commentID, podio.WriteOptions{}); err != nil {
 		return err
 	}
 	return r.report(ctx, fmt.Sprintf("deleted comment %d on item %d in app %d: comment.delete fired", commentID, itemID, appID), fixtures.RefApp, appID)
@@ -924,21 +765,18 @@ func (r *triggerRun) commentDelete(ctx context.Context) error {
 // targetTask returns the --set task_id and its space, or a new task made
 // with hook=false in the space.
 func (r *triggerRun) targetTask(ctx context.Context) (taskID, spaceID int64, err error) {
-	var t struct {
-		TaskID  int64 `json:"task_id"`
-		SpaceID int64 `json:"space_id"`
-	}
 	if v, ok := r.set["task_id"]; ok {
-		if err := r.m.call(ctx, http.MethodGet, "/task/"+v, false, nil, &t); err != nil {
+		t, err := r.m.GetTask(ctx, parseID64(v))
+		if err != nil {
 			return 0, 0, err
 		}
 		return t.TaskID, t.SpaceID, nil
 	}
-	if t.TaskID, t.SpaceID, err = r.createTask(ctx, true); err != nil {
+	if taskID, spaceID, err = r.createTask(ctx, true); err != nil {
 		return 0, 0, err
 	}
-	r.note("created task %d in space %d with hook=false (it fires nothing)", t.TaskID, t.SpaceID)
-	return t.TaskID, t.SpaceID, nil
+	r.note("created task %d in space %d with hook=false (it fires nothing)", taskID, spaceID)
+	return taskID, spaceID, nil
 }
 
 // createTask creates a shared task on the space.
@@ -947,14 +785,12 @@ func (r *triggerRun) createTask(ctx context.Context, noHook bool) (taskID, space
 	if err != nil {
 		return 0, 0, err
 	}
-	var t struct {
-		TaskID int64 `json:"task_id"`
-	}
-	body := map[string]any{"text": "devhook trigger " + r.typ, "ref_type": "space", "ref_id": sp}
-	if err := r.m.call(ctx, http.MethodPost, "/task/", noHook, body, &t); err != nil {
+	task := podio.TaskCreate{Text: "devhook trigger " + r.typ, RefType: fixtures.RefSpace, RefID: sp}
+	id, err := r.m.CreateTask(ctx, task, podio.WriteOptions{NoHook: noHook})
+	if err != nil {
 		return 0, 0, err
 	}
-	return t.TaskID, sp, nil
+	return id, sp, nil
 }
 
 func (r *triggerRun) taskCreate(ctx context.Context) error {
@@ -970,8 +806,7 @@ func (r *triggerRun) taskUpdate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	body := map[string]any{"text": triggerStamp("devhook trigger task.update")}
-	if err := r.m.call(ctx, http.MethodPut, fmt.Sprintf("/task/%d", id), false, body, nil); err != nil {
+	if err := r.m.UpdateTask(ctx, id, triggerStamp("devhook trigger task.update"), podio.WriteOptions{}); err != nil {
 		return err
 	}
 	return r.report(ctx, fmt.Sprintf("updated task %d in space %d: task.update fired", id, sp), fixtures.RefSpace, sp)
@@ -982,7 +817,7 @@ func (r *triggerRun) taskDelete(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := r.m.call(ctx, http.MethodDelete, fmt.Sprintf("/task/%d", id), false, nil, nil); err != nil {
+	if err := r.m.DeleteTask(ctx, id, podio.WriteOptions{}); err != nil {
 		return err
 	}
 	return r.report(ctx, fmt.Sprintf("deleted task %d in space %d: task.delete fired", id, sp), fixtures.RefSpace, sp)
@@ -994,17 +829,14 @@ func (r *triggerRun) createApp(ctx context.Context, noHook bool) (appID, spaceID
 	if err != nil {
 		return 0, 0, err
 	}
-	var out struct {
-		AppID int64 `json:"app_id"`
-	}
-	body := map[string]any{"space_id": sp, "config": map[string]any{"name": "devhook trigger " + r.typ, "item_name": "Item"}}
-	if err := r.m.call(ctx, http.MethodPost, "/app/", noHook, body, &out); err != nil {
+	id, err := r.m.CreateApp(ctx, sp, podio.AppConfig{Name: "devhook trigger " + r.typ, ItemName: "Item"}, podio.WriteOptions{NoHook: noHook})
+	if err != nil {
 		return 0, 0, err
 	}
 	if noHook {
-		r.note("created app %d in space %d with hook=false (it fires nothing)", out.AppID, sp)
+		r.note("created app %d in space %d with hook=false (it fires nothing)", id, sp)
 	}
-	return out.AppID, sp, nil
+	return id, sp, nil
 }
 
 // targetApp returns the --set app_id, or a new app made with hook=false.
@@ -1029,17 +861,12 @@ func (r *triggerRun) appUpdate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var a struct {
-		Config struct {
-			Name string `json:"name"`
-		} `json:"config"`
-	}
-	if err := r.m.call(ctx, http.MethodGet, fmt.Sprintf("/app/%d", id), false, nil, &a); err != nil {
+	a, err := r.m.GetApp(ctx, id)
+	if err != nil {
 		return err
 	}
 	// Keep the name: the update changes nothing, and still fires.
-	body := map[string]any{"config": map[string]any{"name": a.Config.Name}}
-	if err := r.m.call(ctx, http.MethodPut, fmt.Sprintf("/app/%d", id), false, body, nil); err != nil {
+	if err := r.m.UpdateApp(ctx, id, podio.AppConfig{Name: a.Name}, podio.WriteOptions{}); err != nil {
 		return err
 	}
 	return r.report(ctx, fmt.Sprintf("updated app %d: app.update fired", id), fixtures.RefApp, id)
@@ -1050,7 +877,7 @@ func (r *triggerRun) appDelete(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := r.m.call(ctx, http.MethodDelete, fmt.Sprintf("/app/%d", id), false, nil, nil); err != nil {
+	if err := r.m.DeleteApp(ctx, id, podio.WriteOptions{}); err != nil {
 		return err
 	}
 	return r.report(ctx, fmt.Sprintf("deleted app %d: app.delete fired", id), fixtures.RefApp, id)
@@ -1083,12 +910,9 @@ func (r *triggerRun) fireControl(ctx context.Context) error {
 			params[k] = strconv.FormatInt(refID, 10)
 		}
 	}
-	body := map[string]any{"ref_type": refType, "ref_id": refID, "type": r.typ, "params": params}
-	var out struct {
-		EventID int64 `json:"event_id"`
-	}
-	if err := r.m.call(ctx, http.MethodPost, "/_mock/events", false, body, &out); err != nil {
+	eventID, err := r.control.FireEvent(ctx, mockpodio.Ref{Type: refType, ID: refID}, r.typ, params)
+	if err != nil {
 		return err
 	}
-	return r.report(ctx, fmt.Sprintf("fired %s on %s %d through the mock's control API (event %d)", r.typ, refType, refID, out.EventID), refType, refID)
+	return r.report(ctx, fmt.Sprintf("fired %s on %s %d through the mock's control API (event %d)", r.typ, refType, refID, eventID), refType, refID)
 }

@@ -22,6 +22,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/formpost"
+	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
@@ -157,9 +159,9 @@ func TestTriggerTo(t *testing.T) {
 			for _, s := range tt.set {
 				args = append(args, "--set", s)
 			}
-			code, out, _, err := runTriggerCLI(t, args...)
+			code, out, _, runErr := runTriggerCLI(t, args...)
 			if code != tt.wantCode {
-				t.Errorf("exit code = %d (%v), want %d", code, err, tt.wantCode)
+				t.Errorf("exit code = %d (%v), want %d", code, runErr, tt.wantCode)
 			}
 			reqs := recv.requests()
 			if len(reqs) != 1 {
@@ -198,6 +200,9 @@ func TestTriggerTo(t *testing.T) {
 			wantStatus := fmt.Sprintf("-> %d %s", tt.status, http.StatusText(tt.status))
 			if tt.name == "redirect not followed" {
 				wantStatus = "-> 302 Found"
+				if runErr == nil || !strings.Contains(runErr.Error(), "a redirect to /elsewhere, not followed") {
+					t.Errorf("error = %v, want it to name the redirect not followed", runErr)
+				}
 			}
 			if !strings.Contains(out, wantStatus) {
 				t.Errorf("output lacks %q:\n%s", wantStatus, out)
@@ -247,8 +252,8 @@ func TestTriggerToTimeout(t *testing.T) {
 	if code != exitError {
 		t.Errorf("exit code = %d, want %d", code, exitError)
 	}
-	if !errors.Is(err, errTriggerNoAnswer) {
-		t.Errorf("error %v, want %v", err, errTriggerNoAnswer)
+	if !errors.Is(err, formpost.ErrTimeout) {
+		t.Errorf("error %v, want %v", err, formpost.ErrTimeout)
 	}
 }
 
@@ -409,13 +414,13 @@ func TestTriggerBurst(t *testing.T) {
 
 func TestSummarizeBurst(t *testing.T) {
 	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
-	ok := func(code int, lat time.Duration) triggerResult {
-		return triggerResult{code: code, status: fmt.Sprintf("%d %s", code, http.StatusText(code)), latency: lat}
+	ok := func(code int, lat time.Duration) formpost.Result {
+		return formpost.Result{Status: code, StatusText: fmt.Sprintf("%d %s", code, http.StatusText(code)), Latency: lat}
 	}
 	refused := errors.New("connection refused")
 	tests := []struct {
 		name    string
-		results []triggerResult
+		results []formpost.Result
 		want    burstSummary
 	}{
 		{
@@ -425,19 +430,19 @@ func TestSummarizeBurst(t *testing.T) {
 		},
 		{
 			name:    "one",
-			results: []triggerResult{ok(200, ms(7))},
+			results: []formpost.Result{ok(200, ms(7))},
 			want:    burstSummary{counts: []statusCount{{"200", 1}}, p50: ms(7), p95: ms(7), max: ms(7)},
 		},
 		{
 			name: "ten, out of order",
-			results: []triggerResult{ok(200, ms(10)), ok(200, ms(1)), ok(200, ms(9)), ok(200, ms(2)), ok(200, ms(8)),
+			results: []formpost.Result{ok(200, ms(10)), ok(200, ms(1)), ok(200, ms(9)), ok(200, ms(2)), ok(200, ms(8)),
 				ok(200, ms(3)), ok(200, ms(7)), ok(200, ms(4)), ok(200, ms(6)), ok(200, ms(5))},
 			want: burstSummary{counts: []statusCount{{"200", 10}}, p50: ms(5), p95: ms(10), max: ms(10)},
 		},
 		{
 			name: "failures and errors",
-			results: []triggerResult{ok(200, ms(1)), {code: 500, status: "500 Internal Server Error", latency: ms(2), body: []byte("boom\nmore")},
-				{latency: ms(3), err: refused}, ok(201, ms(4)), ok(500, ms(5))},
+			results: []formpost.Result{ok(200, ms(1)), {Status: 500, StatusText: "500 Internal Server Error", Latency: ms(2), Body: []byte("boom\nmore")},
+				{Latency: ms(3), Err: refused}, ok(201, ms(4)), ok(500, ms(5))},
 			want: burstSummary{
 				counts: []statusCount{{"200", 1}, {"201", 1}, {"500", 2}, {"error", 1}},
 				p50:    ms(3), p95: ms(5), max: ms(5), failed: 3, firstFailure: "500 Internal Server Error: boom",
@@ -445,7 +450,7 @@ func TestSummarizeBurst(t *testing.T) {
 		},
 		{
 			name:    "3xx is a failure",
-			results: []triggerResult{ok(302, ms(1))},
+			results: []formpost.Result{ok(302, ms(1))},
 			want:    burstSummary{counts: []statusCount{{"302", 1}}, p50: ms(1), p95: ms(1), max: ms(1), failed: 1, firstFailure: "302 Found"},
 		},
 	}
@@ -819,7 +824,7 @@ func TestTriggerMockErrors(t *testing.T) {
 				t.Errorf("error %v, want connection refused", err)
 			}
 			if tt.wantStatus != 0 {
-				ae, ok := errors.AsType[*triggerAPIError](err)
+				ae, ok := errors.AsType[*podio.Error](err)
 				if !ok || ae.StatusCode != tt.wantStatus {
 					t.Errorf("error %v, want the mock's %d", err, tt.wantStatus)
 				}

@@ -66,8 +66,8 @@ type upOptions struct {
 func upCommand(e *env) *cli.Command {
 	flags := []cli.Flag{
 		&cli.BoolFlag{Name: "mock", Usage: "run fully offline against an embedded mock of Podio (no account, no network)"},
-		&cli.StringFlag{Name: "mock-addr", Value: defaultMockAddr, Usage: "with --mock: where the embedded mock listens (a free port if this one is taken)"},
-		&cli.IntFlag{Name: "port", Aliases: []string{"p"}, Usage: "forward deliveries to http://localhost:`PORT`/ (default 3000)"},
+		&cli.StringFlag{Name: "mock-addr", Value: defaultMockAddr, EnvVars: []string{"DEVHOOK_MOCK_ADDR"}, Usage: "with --mock: where the embedded mock listens (a free port if this one is taken)"},
+		&cli.IntFlag{Name: "port", Aliases: []string{"p"}, DefaultText: "3000", Usage: "forward deliveries to http://localhost:`PORT`/"},
 		&cli.StringFlag{Name: "forward-to", Usage: "forward deliveries to this local `URL`, e.g. http://localhost:3000/podio/hook"},
 		&cli.Int64SliceFlag{Name: "app", Usage: "register hooks on app `ID` (events default to item.create, item.update, item.delete)"},
 		&cli.Int64SliceFlag{Name: "field", Usage: "register app_field hooks on field `ID` (item.* events)"},
@@ -78,9 +78,9 @@ func upCommand(e *env) *cli.Command {
 		&cli.StringFlag{Name: "secret", EnvVars: []string{"DEVHOOK_SECRET"}, Usage: "fixed secret path segment, so a stable --domain URL can reuse its hooks (default: random)"},
 		&cli.StringFlag{Name: "ngrok-authtoken", EnvVars: []string{"NGROK_AUTHTOKEN"}, Usage: "ngrok authtoken (prefer the environment variable)"},
 		&cli.StringFlag{Name: "domain", Usage: "reserved ngrok domain, for a stable public URL"},
-		&cli.StringFlag{Name: "ngrok-connect-url", Hidden: true, Usage: "ngrok agent ingress host:port (tests)"},
-		&cli.StringFlag{Name: "ngrok-ca", Hidden: true, Usage: "PEM file of CAs for --ngrok-connect-url (tests)"},
-		&cli.BoolFlag{Name: "probe", Value: true, Hidden: true, Usage: "check the public URL reaches devhook before creating hooks (tests turn it off)"},
+		&cli.StringFlag{Name: "ngrok-connect-url", Hidden: true, EnvVars: []string{"DEVHOOK_NGROK_CONNECT_URL"}, Usage: "ngrok agent ingress host:port (tests)"},
+		&cli.StringFlag{Name: "ngrok-ca", Hidden: true, EnvVars: []string{"DEVHOOK_NGROK_CA"}, Usage: "PEM file of CAs for --ngrok-connect-url (tests)"},
+		&cli.BoolFlag{Name: "probe", Value: true, Hidden: true, EnvVars: []string{"DEVHOOK_PROBE"}, Usage: "check the public URL reaches devhook before creating hooks (tests turn it off)"},
 		&cli.BoolFlag{Name: "forward-verify", Usage: "forward hook.verify to the local app too (devhook answers it either way)"},
 		&cli.BoolFlag{Name: "ack", Usage: "answer Podio 200 at once and forward in the background"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per delivery instead of a line"},
@@ -135,7 +135,7 @@ func (o upOptions) hookSpecs() ([]session.HookSpec, error) {
 	add := func(refType string, ids []int64, events []string) error {
 		for _, id := range ids {
 			if id <= 0 {
-				return usagef("--%s must be a positive id, not %d", flagOf(refType), id)
+				return usagef("--%s wants a positive id, not %d", flagOf(refType), id)
 			}
 			for _, ev := range events {
 				if !fixtures.Allowed(refType, ev) {
@@ -287,7 +287,7 @@ func startUpMock(opts upOptions, stderr io.Writer) (*mockpodio.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := startMockServer(s, opts.mockAddr, !opts.mockAddrSet, stderr); err != nil {
+	if err := startMockServer(s, opts.mockAddr, "mock-addr", !opts.mockAddrSet, stderr); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -364,7 +364,13 @@ func (p *upPrinter) print(ev session.Event) {
 		}
 		fmt.Fprintf(p.out(), "devhook: %s\n", ev.Line)
 	case session.Replayed:
-		fmt.Fprintln(p.out(), replayLine(ev.Record))
+		if p.json {
+			if b, err := readableJSON(ev.Record); err == nil {
+				fmt.Fprintf(p.stdout, "%s\n", b)
+			}
+			return
+		}
+		fmt.Fprintln(p.stdout, replayLine(ev.Record))
 	case session.Ready:
 		p.ready(ev)
 	case session.Stopping:

@@ -312,7 +312,7 @@ func TestUpBadInput(t *testing.T) {
 		{"event not on app", append([]string{"up", "--app", "1", "--event", "task.create"}, creds...), exitUsage, `event "task.create" cannot be registered on --app`},
 		{"space without event", append([]string{"up", "--space", "1"}, creds...), exitUsage, "--space needs --event"},
 		{"unknown event", append([]string{"up", "--app", "1", "--event", "item.created"}, creds...), exitUsage, `event "item.created" cannot be registered`},
-		{"bad app id env", []string{"up", "--app-id", "x"}, exitUsage, "--app-id must be a positive number"},
+		{"bad app id env", []string{"up", "--app-id", "x"}, exitUsage, "--app-id wants a number (a positive id)"},
 		{"wrong app token", []string{"up", "--podio-url", mock.URL, "--client-id", "c", "--client-secret", "s", "--app-id", "42", "--app-token", "other", "--app", "42", "--public-url", "http://127.0.0.1:1"}, exitError, "invalid_grant"},
 		{"podio unreachable", []string{"up", "--podio-url", "http://" + freePort(t), "--client-id", "c", "--client-secret", "s", "--app-id", "42", "--app-token", "t", "--app", "42"}, exitError, "sign in to http://127.0.0.1:"},
 		{"ten hooks already", append([]string{"up", "--app", "43", "--event", "item.create", "--public-url", "http://127.0.0.1:1", "--probe=false"}, creds...), exitError, "it already has 10, Podio's limit"},
@@ -384,6 +384,11 @@ func TestUpJSON(t *testing.T) {
 	}
 	if ev["type"] != "item.create" || ev["status"] != float64(200) {
 		t.Errorf("event = %v", ev)
+	}
+	// The form body is text, not base64.
+	req, _ := ev["request"].(map[string]any)
+	if body, _ := req["body"].(string); !strings.HasPrefix(body, "type=item.create&hook_id=") {
+		t.Errorf("request body = %q, want the form as text", req["body"])
 	}
 	p.interrupt(t)
 }

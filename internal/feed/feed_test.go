@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -210,5 +211,29 @@ func TestResend(t *testing.T) {
 	}
 	if n := len(recv.requests()); n != 1 {
 		t.Errorf("receiver got %d requests, want 1", n)
+	}
+}
+
+// TestResendRedirectNotFollowed: a replay answered with a redirect is a
+// failed replay, as a delivery would be, and nothing goes to the Location.
+func TestResendRedirectNotFollowed(t *testing.T) {
+	var followed atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/reset", func(http.ResponseWriter, *http.Request) { followed.Add(1) })
+	mux.HandleFunc("/hook", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/reset", http.StatusTemporaryRedirect)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	to, err := ParseURL(srv.URL + "/hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Resend(t.Context(), upRecord("http://localhost:3000/"), to)
+	if got.Outcome != deliverylog.OutcomeFailed || got.Status != 307 || got.Error != "answered 307, not 2xx (a redirect to /reset, not followed)" {
+		t.Errorf("Resend = %s %d %q, want failed 307 naming the redirect", got.Outcome, got.Status, got.Error)
+	}
+	if n := followed.Load(); n != 0 {
+		t.Errorf("the redirect was followed %d times", n)
 	}
 }

@@ -1,23 +1,21 @@
 package feed
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
+	"github.com/devhookhq/devhook/internal/formpost"
 )
 
-// ResendTimeout bounds a re-send, as Podio's 15-second timeout bounds a
-// delivery.
-const ResendTimeout = 15 * time.Second
+// ResendTimeout bounds a re-send, as Podio's timeout bounds a delivery.
+const ResendTimeout = formpost.DefaultTimeout
 
 // ErrNoTarget means a record was not sent anywhere, so it has no target to
 // be re-sent to.
@@ -48,10 +46,12 @@ func ParseURL(raw string) (*url.URL, error) {
 }
 
 // Resend re-sends rec's request to `to`: same method, body and headers,
-// except those [Headers] drops. It returns the replay's record, not yet
-// logged, whose Outcome and Error say how it went: the response (status,
-// headers, first MaxBody bytes of the body) when one came, a "failed"
-// outcome when it was not 2xx or none came.
+// except those [Headers] drops, with the one sending policy of package
+// formpost (no redirect followed, the timeout covers the whole answer). It
+// returns the replay's record, not yet logged, whose Outcome and Error say
+// how it went: the response (status, headers, first MaxBody bytes of the
+// body) when one came, a "failed" outcome when it was not 2xx, was cut
+// short or none came.
 func Resend(ctx context.Context, rec deliverylog.Record, to *url.URL) deliverylog.Record {
 	method := cmp.Or(rec.Request.Method, http.MethodPost)
 	header := Headers(rec.Request.Header)
@@ -63,41 +63,16 @@ func Resend(ctx context.Context, rec deliverylog.Record, to *url.URL) deliverylo
 			Header: header, Body: rec.Request.Body,
 		},
 	}
-	req, err := http.NewRequestWithContext(ctx, method, to.String(), bytes.NewReader(rec.Request.Body))
-	if err != nil {
+	sender := formpost.Sender{Timeout: ResendTimeout, MaxBody: deliverylog.MaxBody}
+	res := sender.Send(ctx, formpost.Request{Method: method, URL: to.String(), Header: header, Body: rec.Request.Body})
+	out.LatencyMS = float64(res.Latency) / float64(time.Millisecond)
+	if res.Status != 0 {
+		out.Status = res.Status
+		out.Response = deliverylog.Response{Status: res.Status, Header: res.Header, Body: res.Body, BodyTruncated: res.Truncated}
+	}
+	if err := res.Failure(); err != nil {
 		out.Outcome, out.Error = deliverylog.OutcomeFailed, err.Error()
-		return out
-	}
-	req.Header = header.Clone()
-	if _, ok := req.Header["User-Agent"]; !ok {
-		// An empty value stops net/http from adding its own User-Agent.
-		req.Header["User-Agent"] = []string{""}
-	}
-	client := &http.Client{
-		Timeout:       ResendTimeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	start := time.Now()
-	resp, err := client.Do(req)
-	if err == nil {
-		var body []byte
-		body, err = io.ReadAll(io.LimitReader(resp.Body, deliverylog.MaxBody+1))
-		resp.Body.Close()
-		out.Status = resp.StatusCode
-		out.Response = deliverylog.Response{Status: resp.StatusCode, Header: resp.Header.Clone(), Body: body}
-		if len(body) > deliverylog.MaxBody {
-			out.Response.Body, out.Response.BodyTruncated = body[:deliverylog.MaxBody], true
-		}
-	}
-	out.LatencyMS = float64(time.Since(start)) / float64(time.Millisecond)
-	switch {
-	case err != nil && out.Status != 0:
-		out.Outcome, out.Error = deliverylog.OutcomeFailed, "read the answer: "+shortError(err)
-	case err != nil:
-		out.Outcome, out.Error = deliverylog.OutcomeFailed, shortError(err)
-	case out.Status < 200 || out.Status > 299:
-		out.Outcome, out.Error = deliverylog.OutcomeFailed, fmt.Sprintf("answered %d, not 2xx", out.Status)
-	default:
+	} else {
 		out.Outcome = deliverylog.OutcomeReplayed
 	}
 	return out
@@ -129,16 +104,4 @@ func Headers(logged http.Header) http.Header {
 		h.Del(name)
 	}
 	return h
-}
-
-// shortError drops the method and URL net/http puts in front of a
-// transport error: the caller names the URL once.
-func shortError(err error) string {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		if ue.Timeout() {
-			return fmt.Sprintf("no answer within %s", ResendTimeout)
-		}
-		err = ue.Err
-	}
-	return err.Error()
 }

@@ -26,11 +26,13 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/devhookhq/devhook/internal/hookrules"
 )
 
 const (
 	// DefaultTimeout is how long Podio gives a receiver to answer.
-	DefaultTimeout = 15 * time.Second
+	DefaultTimeout = hookrules.DeliveryTimeout
 	// DefaultMaxBody is how much of an answer's body a [Result] keeps.
 	DefaultMaxBody = 64 << 10
 	// maxDrain bounds how much of an answer's body is read past what is
@@ -273,10 +275,10 @@ func readBody(r io.Reader, max int) (body, error) {
 // URL.
 func describe(err error) error {
 	if opErr, ok := errors.AsType[*net.OpError](err); ok && opErr.Op == "dial" {
-		return fmt.Errorf("%w: %v", ErrUnreachable, opErr.Err)
+		return fmt.Errorf("%w: %w", ErrUnreachable, opErr.Err)
 	}
 	if ue, ok := errors.AsType[*url.Error](err); ok {
 		err = ue.Err
 	}
-	return fmt.Errorf("%w: %v", ErrConnection, err)
+	return fmt.Errorf("%w: %w", ErrConnection, err)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -261,7 +262,7 @@ func TestSendUnreachable(t *testing.T) {
 	ln.Close()
 	var s formpost.Sender
 	res := s.Post(t.Context(), "http://"+addr+"/hook", nil)
-	if !errors.Is(res.Err, formpost.ErrUnreachable) || !strings.Contains(res.Err.Error(), "connection refused") {
+	if !errors.Is(res.Err, formpost.ErrUnreachable) || !errors.Is(res.Err, syscall.ECONNREFUSED) {
 		t.Errorf("Err = %v, want unreachable: ... connection refused", res.Err)
 	}
 	if strings.Contains(res.Err.Error(), "Post ") {

@@ -116,7 +116,7 @@ func TestCalls(t *testing.T) {
 			reply: jsonReply(http.StatusOK, itemFixture),
 			want:  apiRequest(t, "POST", "/item/app/10421272/", "", "tok1", `{"fields":{"title":"Title","amount":3}}`),
 			wantOut: Item{
-				ItemID: 225607452, AppItemID: 1, Revision: 0, Title: "Title",
+				ItemID: 225607452, AppItemID: 1, AppID: 10421272, Revision: 0, Title: "Title",
 				CurrentRevisionID: 435866440, Fields: json.RawMessage(itemFixtureFields),
 			},
 		},
@@ -172,7 +172,7 @@ func TestCalls(t *testing.T) {
 			reply: jsonReply(http.StatusOK, itemFixture),
 			want:  apiRequest(t, "GET", "/item/225607452", "", "tok1", ""),
 			wantOut: Item{
-				ItemID: 225607452, AppItemID: 1, Title: "Title",
+				ItemID: 225607452, AppItemID: 1, AppID: 10421272, Title: "Title",
 				CurrentRevisionID: 435866440, Fields: json.RawMessage(itemFixtureFields),
 			},
 		},

@@ -1,5 +1,6 @@
 // Package podio is the small Podio API client devhook itself uses: OAuth
-// (app and password grants, with refresh), hooks and items.
+// (app and password grants, with refresh), hooks, items, comments, tasks
+// and apps.
 //
 // A [Client] is configured through its exported fields, authenticated once
 // with [Client.Authenticate], and is then safe for concurrent use. Every

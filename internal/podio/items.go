@@ -9,7 +9,8 @@ import (
 	"net/url"
 )
 
-// WriteOptions are the query flags of the item write calls.
+// WriteOptions are the query flags of the write calls (items, comments,
+// tasks, apps).
 type WriteOptions struct {
 	// NoHook sends hook=false: the change fires no hooks. A hook receiver
 	// sets it when it writes back to the item that triggered it, so it
@@ -43,6 +44,8 @@ type Item struct {
 	ItemID int64
 	// AppItemID is the item's number within its app.
 	AppItemID int64
+	// AppID is the app the item is in (app.app_id).
+	AppID int64
 	// Revision is the revision counter; the creation revision is 0.
 	Revision int
 	// Title is the item's title.
@@ -58,8 +61,11 @@ type Item struct {
 
 // itemJSON is an item on the wire.
 type itemJSON struct {
-	ItemID          int64   `json:"item_id"`
-	AppItemID       int64   `json:"app_item_id"`
+	ItemID    int64 `json:"item_id"`
+	AppItemID int64 `json:"app_item_id"`
+	App       *struct {
+		AppID int64 `json:"app_id"`
+	} `json:"app"`
 	Revision        int     `json:"revision"`
 	Title           string  `json:"title"`
 	ExternalID      *string `json:"external_id"`
@@ -79,6 +85,9 @@ func (j itemJSON) item() Item {
 	}
 	if j.ExternalID != nil {
 		it.ExternalID = *j.ExternalID
+	}
+	if j.App != nil {
+		it.AppID = j.App.AppID
 	}
 	if j.CurrentRevision != nil {
 		it.CurrentRevisionID = j.CurrentRevision.ItemRevisionID

@@ -22,17 +22,17 @@ import (
 
 // These tests run the real client against the real mock on loopback.
 
-// The default seed's credentials (fixtures/seed/default.json).
+// The default seed's credentials (mockpodio.DefaultSeed).
 const (
-	seedClientID     = "devhook"
-	seedClientSecret = "devhook-secret"
-	seedAppID        = 3001
-	seedAppToken     = "devhook-app-token"
-	seedSpaceID      = 2001
-	seedFieldID      = 4001 // the Bugs app's "title"
-	seedUsername     = "dev@example.com"
-	seedPassword     = "devhook"
-	seedUserID       = 1001
+	seedClientID     = mockpodio.DefaultClientID
+	seedClientSecret = mockpodio.DefaultClientSecret
+	seedAppID        = mockpodio.DefaultAppID
+	seedAppToken     = mockpodio.DefaultAppToken
+	seedSpaceID      = mockpodio.DefaultSpaceID
+	seedFieldID      = mockpodio.DefaultTitleFieldID
+	seedUsername     = mockpodio.DefaultUsername
+	seedPassword     = mockpodio.DefaultPassword
+	seedUserID       = mockpodio.DefaultUserID
 )
 
 // seedAppCreds signs in as the seeded Bugs app.
@@ -46,26 +46,12 @@ var t0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
 
 // startMock starts a mock seeded with the default seed, strict or
 // permissive, and closes it at the end of the test.
-func startMock(t *testing.T, strict bool, configure ...func(*mockpodio.Server)) *mockpodio.Server {
+func startMock(t *testing.T, strict bool, configure ...mockpodio.Option) *mockpodio.Server {
 	t.Helper()
-	seed, err := mockpodio.ParseSeed(fixtures.DefaultSeed())
-	if err != nil {
-		t.Fatal(err)
+	if strict {
+		configure = append([]mockpodio.Option{mockpodio.WithStrict()}, configure...)
 	}
-	s, err := mockpodio.NewUnstartedServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Seed, s.Strict = seed, strict
-	s.Logf = func(format string, args ...any) { t.Logf("mock: "+format, args...) }
-	for _, f := range configure {
-		f(s)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
+	return mockpodio.NewTestServer(t, configure...)
 }
 
 // signIn returns a client of s authenticated with creds, its requests
@@ -680,7 +666,7 @@ func TestMockErrors(t *testing.T) {
 		{
 			name: "eleventh hook of a type",
 			call: func(ctx context.Context, t *testing.T, c *podio.Client) error {
-				for i := range mockpodio.MaxHooksPerType {
+				for i := range fixtures.MaxHooksPerType {
 					if _, err := c.CreateHook(ctx, "app", seedAppID, "http://127.0.0.1:1/hook"+strconv.Itoa(i), "item.create"); err != nil {
 						t.Fatalf("hook %d: %v", i+1, err)
 					}

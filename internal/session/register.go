@@ -8,13 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/podio"
 )
-
-// maxHooksPerType is how many hooks of one event type Podio allows on one
-// object (https://developers.podio.com/doc/hooks: "a maximum of 10 hooks
-// per type per object").
-const maxHooksPerType = 10
 
 // While hooks wait for verification the session asks Podio for their
 // status, in case their hook.verify went to another devhook sharing the
@@ -94,8 +90,8 @@ func (s *Session) register(ctx context.Context) ([]*hookState, error) {
 		}
 		id, err := s.cfg.Client.CreateHook(ctx, sp.RefType, sp.RefID, s.hookURL, sp.Event)
 		if err != nil {
-			if errors.Is(err, podio.ErrBadRequest) && countType(list, sp.Event) >= maxHooksPerType {
-				return out, fmt.Errorf("create %s hook on %s: it already has %d, Podio's limit; delete some with `devhook hooks delete`: %w", sp.Event, r, maxHooksPerType, err)
+			if errors.Is(err, podio.ErrBadRequest) && countType(list, sp.Event) >= fixtures.MaxHooksPerType {
+				return out, fmt.Errorf("create %s hook on %s: it already has %d, Podio's limit; delete some with `devhook hooks delete`: %w", sp.Event, r, fixtures.MaxHooksPerType, err)
 			}
 			return out, fmt.Errorf("create %s hook on %s: %w", sp.Event, r, err)
 		}
@@ -126,7 +122,8 @@ func countType(list []podio.Hook, event string) int {
 }
 
 // awaitActive waits until every hook is active, with a diagnosis for those
-// that are not within the verify timeout. A failed call to Podio is
+// that are not within the verify timeout, or as soon as every hook not
+// active has failed its validation. A failed call to Podio is
 // reported as itself: at once when waiting longer cannot help (rate
 // limited, signed out), at the deadline otherwise.
 func (s *Session) awaitActive(ctx context.Context, hooks []*hookState) error {
@@ -138,8 +135,14 @@ func (s *Session) awaitActive(ctx context.Context, hooks []*hookState) error {
 	defer func() { pt.Stop() }()
 	var checkErr error
 	for {
-		if s.settle(hooks) == 0 {
+		pending, undecided := s.settle(hooks)
+		if pending == 0 {
 			return nil
+		}
+		if undecided == 0 {
+			// Every hook left failed its validation: Podio sends no
+			// other hook.verify unless asked, so waiting cannot help.
+			return s.diagnose(hooks, timeout, nil)
 		}
 		select {
 		case <-ctx.Done():
@@ -159,22 +162,25 @@ func (s *Session) awaitActive(ctx context.Context, hooks []*hookState) error {
 }
 
 // settle applies the hook.verify outcomes seen so far and returns how many
-// hooks are still not active.
-func (s *Session) settle(hooks []*hookState) int {
+// hooks are still not active, and how many of those have not failed
+// validation either.
+func (s *Session) settle(hooks []*hookState) (pending, undecided int) {
 	s.verifyMu.Lock()
 	defer s.verifyMu.Unlock()
 	s.hooksMu.Lock()
 	defer s.hooksMu.Unlock()
-	pending := 0
 	for _, h := range hooks {
 		if problem, seen := s.verified[h.id]; seen && !h.active {
 			h.active, h.problem = problem == "", problem
 		}
 		if !h.active {
 			pending++
+			if h.problem == "" {
+				undecided++
+			}
 		}
 	}
-	return pending
+	return pending, undecided
 }
 
 // checkPodio asks Podio for the status of the hooks still waiting, with

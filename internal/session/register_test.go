@@ -188,3 +188,22 @@ func TestVerificationAPIErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestValidationRefused: when Podio refuses every hook's verify code, the
+// session says so at once, without waiting for the deadline (the clock
+// never moves here), and deletes the hooks.
+func TestValidationRefused(t *testing.T) {
+	e := newEnv(t)
+	if err := e.mock.AddFaults(mockpodio.Faults{API: []mockpodio.APIFault{{Path: "/hook/*/verify/validate", Status: 400}}}); err != nil {
+		t.Fatal(err)
+	}
+	clk := manualClock{mockpodio.NewManualClock(time.Now())}
+	r := e.start(t, session.Config{Hooks: hooksOn([]int64{42}, "item.create", "item.update"), Clock: clk})
+	err := r.wait(t)
+	if err == nil || strings.Count(err.Error(), "hook.verify arrived but validation failed") != 2 || !strings.Contains(err.Error(), "400") {
+		t.Errorf("Run = %v, want both hooks' validation failure", err)
+	}
+	if left := e.mock.Hooks(); len(left) != 0 {
+		t.Errorf("hooks left after a failed start: %+v", left)
+	}
+}

@@ -1,0 +1,205 @@
+package mockpodio
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/devhookhq/devhook/fixtures"
+)
+
+// Event is one request a [Receiver] got: an event or a hook.verify, as
+// the mock posted it.
+type Event struct {
+	// Type is the event type, e.g. "item.create" or "hook.verify".
+	Type string
+	// HookID is the hook it was delivered for.
+	HookID int64
+	// Params are the form parameters, the first value of each.
+	Params map[string]string
+	// Body is the form-encoded body as received.
+	Body string
+}
+
+// Response is how a delivery is answered, by a [Receiver] or by
+// [Server.OnDeliver]. From a Receiver the zero Response answers 200 at
+// once; from OnDeliver it sends the delivery to its receiver as usual.
+type Response struct {
+	// Status is the status answered; 0 means 200.
+	Status int
+	// Delay holds the answer back this long on the server's clock; past
+	// the delivery timeout the delivery fails as a timeout.
+	Delay time.Duration
+	// Drop closes the connection without answering (after Delay).
+	Drop bool
+}
+
+// maxEventBytes bounds the body a Receiver reads.
+const maxEventBytes = 1 << 20
+
+// Receiver is a webhook receiver on a loopback port for tests, in the
+// manner of httptest.Server: it answers hook.verify by validating the
+// code through the server's API, records every request as an [Event],
+// and answers as steered, 200 by default. It closes each connection after
+// answering, so a dropped connection fails exactly one attempt. Create one
+// with [NewReceiver]; register it with [Server.CreateHook].
+type Receiver struct {
+	// URL is the receiver's hook URL, e.g. "http://127.0.0.1:53173/".
+	URL string
+
+	srv     *Server
+	tb      testing.TB
+	hs      *httptest.Server // nil for an in-memory server's receiver
+	host    string           // the in-memory host, if hs is nil
+	closing chan struct{}
+	once    sync.Once
+
+	mu      sync.Mutex // guards events, steer, changed
+	events  []Event
+	steer   func(Event) Response
+	changed chan struct{}
+}
+
+// NewReceiver starts a receiver for hooks of srv and closes it when the
+// test ends. For an [InMemory] server the receiver listens on nothing
+// either: srv delivers to it in memory.
+func NewReceiver(tb testing.TB, srv *Server) *Receiver {
+	tb.Helper()
+	r := &Receiver{srv: srv, tb: tb, closing: make(chan struct{}), changed: make(chan struct{})}
+	if srv.kit.inMemory {
+		r.host = srv.kit.hosts.add(http.HandlerFunc(r.serve))
+		r.URL = "http://" + r.host + "/"
+	} else {
+		r.hs = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
+		r.hs.Config.SetKeepAlivesEnabled(false)
+		r.hs.Start()
+		r.URL = r.hs.URL + "/"
+	}
+	tb.Cleanup(r.Close)
+	return r
+}
+
+// Respond makes the receiver answer every later request with resp: for
+// example rcv.Respond(mockpodio.Response{Status: 500}).
+func (r *Receiver) Respond(resp Response) {
+	r.Steer(func(Event) Response { return resp })
+}
+
+// Steer makes the receiver answer each later request with what f returns
+// for its event. f runs in the request's goroutine, after a hook.verify
+// has been validated. nil means 200 for every request.
+func (r *Receiver) Steer(f func(Event) Response) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.steer = f
+}
+
+// Events returns every request received so far, in order of arrival.
+func (r *Receiver) Events() []Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.events)
+}
+
+// AwaitEvent blocks until the receiver has got an event that satisfies
+// match and returns it; it looks at the events already received too, and
+// a nil match takes any. It fails only when ctx ends.
+func (r *Receiver) AwaitEvent(ctx context.Context, match func(Event) bool) (Event, error) {
+	seen := 0
+	for {
+		r.mu.Lock()
+		evs, ch := r.events[seen:], r.changed
+		seen = len(r.events)
+		r.mu.Unlock()
+		for _, ev := range evs {
+			if match == nil || match(ev) {
+				return ev, nil
+			}
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Event{}, fmt.Errorf("mockpodio: receiver %s: await event: %w", r.URL, context.Cause(ctx))
+		}
+	}
+}
+
+// Close stops the receiver: requests held by a Delay end without an
+// answer, and later deliveries find nothing listening.
+func (r *Receiver) Close() {
+	r.once.Do(func() {
+		close(r.closing)
+		if r.hs != nil {
+			r.hs.Close()
+		} else {
+			r.srv.kit.hosts.remove(r.host)
+		}
+	})
+}
+
+// serve handles one delivery.
+func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxEventBytes))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	form, err := url.ParseQuery(string(raw))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	ev := Event{Type: form.Get("type"), Params: make(map[string]string, len(form)), Body: string(raw)}
+	for k, v := range form {
+		ev.Params[k] = v[0]
+	}
+	ev.HookID, _ = strconv.ParseInt(form.Get("hook_id"), 10, 64)
+	if ev.Type == fixtures.VerifyEvent {
+		if err := r.srv.validate(req.Context(), ev.HookID, ev.Params["code"]); err != nil {
+			r.tb.Logf("mockpodio: receiver %s: validate hook %d: %v", r.URL, ev.HookID, err)
+		}
+	}
+	r.mu.Lock()
+	r.events = append(r.events, ev)
+	close(r.changed)
+	r.changed = make(chan struct{})
+	steer := r.steer
+	r.mu.Unlock()
+
+	var resp Response
+	if steer != nil {
+		resp = steer(ev)
+	}
+	if resp.Delay > 0 && !r.srv.holdFor(req.Context(), resp.Delay, r.closing) {
+		panic(http.ErrAbortHandler)
+	}
+	if resp.Drop {
+		panic(http.ErrAbortHandler) // net/http closes the connection without an answer
+	}
+	w.WriteHeader(cmp.Or(resp.Status, http.StatusOK))
+}
+
+// holdFor waits d on the server's clock and reports true, or false when
+// ctx ends, stop closes or the server closes first.
+func (s *Server) holdFor(ctx context.Context, d time.Duration, stop <-chan struct{}) bool {
+	done := make(chan struct{})
+	t := s.clock().AfterFunc(d, func() { close(done) })
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+	case <-stop:
+	case <-s.closing:
+	}
+	t.Stop()
+	return false
+}
