@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/hookrules"
 	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/internal/relay"
 	"github.com/devhookhq/devhook/internal/session"
@@ -90,7 +91,7 @@ func upCommand(e *env) *cli.Command {
 		&cli.DurationFlag{Name: "verify-timeout", Value: session.DefaultVerifyTimeout, Usage: "how long each hook has to become active"},
 		&cli.BoolFlag{Name: "buffer", Value: true, Usage: "while your app is down, answer Podio 200 and hold the events for it (--buffer=false: Podio gets 502)"},
 		&cli.BoolFlag{Name: "reverify", Value: true, Usage: "have a hook Podio made inactive verified again once your app answers"},
-		&cli.DurationFlag{Name: "delivery-timeout", Usage: "how long Podio waits for your app (default Podio's 15s); with --mock the mock's timeout too"},
+		&cli.DurationFlag{Name: "delivery-timeout", Value: hookrules.DeliveryTimeout, Usage: "how long Podio waits for your app (Podio's rule); with --mock the mock's timeout too"},
 		&cli.StringFlag{Name: "mock-clock", Value: "real", Usage: "with --mock: `real` or manual (moved with POST /_mock/clock/advance at --mock-addr)"},
 	}
 	return &cli.Command{

@@ -40,13 +40,13 @@ type StreamDelivery struct {
 // is valid UTF-8, as Podio's form bodies always are, is text in Body;
 // any other is base64 in BodyBase64.
 type StreamBody struct {
+	Body       string      `json:"body,omitempty"`
+	BodyBase64 string      `json:"body_base64,omitempty"`
 	Method     string      `json:"method,omitempty"`
 	Path       string      `json:"path,omitempty"`
 	Query      string      `json:"query,omitempty"`
 	Status     int         `json:"status,omitempty"`
 	Header     http.Header `json:"header,omitempty"`
-	Body       string      `json:"body,omitempty"`
-	BodyBase64 string      `json:"body_base64,omitempty"`
 }
 
 func streamBody(b []byte) (text, b64 string) {
