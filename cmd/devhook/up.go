@@ -58,6 +58,7 @@ type upOptions struct {
 	inspect       string
 	mockAddr      string
 	mockAddrSet   bool
+	mockHookConc  int // --hook-concurrency of the embedded mock
 	mockClock     string
 	deliveryTO    time.Duration
 	noBuffer      bool
@@ -68,6 +69,7 @@ func upCommand(e *env) *cli.Command {
 	flags := []cli.Flag{
 		&cli.BoolFlag{Name: "mock", Usage: "run fully offline against an embedded mock of Podio (no account, no network)"},
 		&cli.StringFlag{Name: "mock-addr", Value: defaultMockAddr, EnvVars: []string{"DEVHOOK_MOCK_ADDR"}, Usage: "with --mock: where the embedded mock listens (a free port if this one is taken)"},
+		hookConcurrencyFlag("with --mock: deliveries to one hook in flight at once (`N`; 1 keeps each hook's events in order)"),
 		&cli.IntFlag{Name: "port", Aliases: []string{"p"}, DefaultText: "3000", Usage: "forward deliveries to http://localhost:`PORT`/"},
 		&cli.StringFlag{Name: "forward-to", Usage: "forward deliveries to this local `URL`, e.g. http://localhost:3000/podio/hook"},
 		&cli.Int64SliceFlag{Name: "app", Usage: "register hooks on app `ID` (events default to item.create, item.update, item.delete)"},
@@ -112,6 +114,9 @@ With --mock everything runs offline against an embedded mock of Podio.`,
 			if err != nil {
 				return err
 			}
+			if err := checkHookConcurrency(c.Int("hook-concurrency")); err != nil {
+				return err
+			}
 			return runUp(c.Context, upOptions{
 				podio: po, mock: c.Bool("mock"), port: c.Int("port"), forwardTo: c.String("forward-to"),
 				apps: c.Int64Slice("app"), fields: c.Int64Slice("field"), spaces: c.Int64Slice("space"),
@@ -122,7 +127,8 @@ With --mock everything runs offline against an embedded mock of Podio.`,
 				verifyTimeout: c.Duration("verify-timeout"), skipProbe: !c.Bool("probe"),
 				connectFor: c.Duration("connect-timeout"), inspect: c.String("inspect"),
 				mockAddr: c.String("mock-addr"), mockAddrSet: c.IsSet("mock-addr"),
-				mockClock: c.String("mock-clock"), deliveryTO: c.Duration("delivery-timeout"),
+				mockHookConc: c.Int("hook-concurrency"),
+				mockClock:    c.String("mock-clock"), deliveryTO: c.Duration("delivery-timeout"),
 				noBuffer: !c.Bool("buffer"), noReverify: !c.Bool("reverify"),
 			}, e.stdout, e.stderr)
 		},
@@ -284,7 +290,8 @@ func startUpMock(opts upOptions, stderr io.Writer) (*mockpodio.Server, error) {
 	if opts.mockClock != "real" && opts.mockClock != "manual" {
 		return nil, usagef("--mock-clock must be real or manual, not %q", opts.mockClock)
 	}
-	s, err := newMockServer(mockOptions{allowAnyPort: true, quiet: true, clock: opts.mockClock, deliveryTimeout: opts.deliveryTO}, io.Discard)
+	s, err := newMockServer(mockOptions{allowAnyPort: true, quiet: true, hookConcurrency: opts.mockHookConc,
+		clock: opts.mockClock, deliveryTimeout: opts.deliveryTO}, io.Discard)
 	if err != nil {
 		return nil, err
 	}

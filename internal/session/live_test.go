@@ -64,12 +64,6 @@ func (a *switchApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(int(a.status.Load()))
 }
 
-func (a *switchApp) bodies() []string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]string(nil), a.got...)
-}
-
 // newLive starts a mock on a manual clock and an app answering status,
 // without a session yet.
 func newLive(t *testing.T, status int) *live {

@@ -114,3 +114,15 @@ func (s *Session) appAnswers(ctx context.Context) (string, bool) {
 	resp.Body.Close()
 	return fmt.Sprintf("GET %s → %d", cmp.Or(s.cfg.Target.Path, "/"), resp.StatusCode), resp.StatusCode < 500
 }
+
+// sleep waits d on c, or until ctx is done.
+func sleep(ctx context.Context, c Clock, d time.Duration) error {
+	ch, t := after(c, d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-ch:
+		return nil
+	}
+}
