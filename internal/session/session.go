@@ -25,6 +25,7 @@ import (
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/feed"
 	"github.com/devhookhq/devhook/internal/inspector"
+	"github.com/devhookhq/devhook/internal/outbox"
 	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/internal/relay"
 	"github.com/devhookhq/devhook/tunnel"
@@ -95,6 +96,10 @@ type Session struct {
 	clock Clock
 
 	sinkMu sync.Mutex // serialises Sink calls
+	// records runs the feed and the Sink for each relayed request after
+	// the relay has answered, in order, so the next request on the
+	// connection does not wait for the log, the inspector or the terminal.
+	records outbox.Outbox
 
 	feed    *feed.Feed
 	relay   *relay.Handler
@@ -252,7 +257,11 @@ func (s *Session) startRelay() error {
 // onRelayEvent records and reports one request the relay handled, and
 // notes the outcome of each hook.verify.
 func (s *Session) onRelayEvent(ev relay.Event) {
-	rec := s.feed.Add(recordOf(ev))
+	s.records.WaitRoom()
+	s.records.Push(func() {
+		rec := s.feed.Add(recordOf(ev))
+		s.emit(Delivery{Event: ev, Record: rec})
+	})
 	if ev.Kind == relay.KindVerify && ev.HookID != 0 {
 		s.verifyMu.Lock()
 		if ev.Verified {
@@ -266,7 +275,6 @@ func (s *Session) onRelayEvent(ev relay.Event) {
 		default:
 		}
 	}
-	s.emit(Delivery{Event: ev, Record: rec})
 }
 
 // shutdown deletes the hooks this run created (unless Keep), then closes
@@ -304,7 +312,8 @@ func (s *Session) shutdown() error {
 	if s.relay != nil {
 		s.relay.Close()
 	}
-	s.feed.Close() // after the relay: Close waits for acked forwards, which log
+	s.records.Wait() // every relayed request logged and reported
+	s.feed.Close()   // after the relay: Close waits for acked forwards, which log
 	s.cfg.Tunnel.Close()
 	return errors.Join(errs...)
 }
