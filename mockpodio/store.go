@@ -132,8 +132,8 @@ type hook struct {
 	history        hookrules.History
 	inactiveReason string
 
-	queue   []*pending // deliveries waiting for this hook's worker
-	working bool       // a worker goroutine is draining queue
+	queue   []*pending // deliveries waiting for this hook's workers
+	workers int        // worker goroutines draining queue, at most HookConcurrency
 }
 
 // ids hands out the mock's object ids, each kind from its own range so an

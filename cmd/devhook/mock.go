@@ -33,6 +33,20 @@ type mockOptions struct {
 	quiet           bool
 	inspect         string
 	stateFile       string
+	hookConcurrency int
+}
+
+// hookConcurrencyFlag is the --hook-concurrency flag of mock and up --mock.
+func hookConcurrencyFlag(usage string) cli.Flag {
+	return &cli.IntFlag{Name: "hook-concurrency", Value: mockpodio.DefaultHookConcurrency, Usage: usage}
+}
+
+// checkHookConcurrency refuses a --hook-concurrency below 1.
+func checkHookConcurrency(n int) error {
+	if n < 1 {
+		return usagef("--hook-concurrency must be 1 or more (1 delivers each hook's events in order), not %d", n)
+	}
+	return nil
 }
 
 func mockCommand(e *env) *cli.Command {
@@ -60,6 +74,7 @@ events, faults, reset): see the README.`,
 			&cli.DurationFlag{Name: "queue-jitter", Usage: "add a random delay up to this much to every delivery"},
 			&cli.Uint64Flag{Name: "fault-seed", Usage: "seed of the random choices (jitter, faults), for reproducible runs"},
 			&cli.StringFlag{Name: "state", Usage: "keep the mock's state (hooks, items, tokens, rule counters) in `FILE` across restarts"},
+			hookConcurrencyFlag("deliveries to one hook in flight at once, like Podio's queue workers (`N`; 1 keeps each hook's events in order)"),
 			inspectFlag(),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no line per API call and delivery"},
 		},
@@ -67,11 +82,15 @@ events, faults, reset): see the README.`,
 			if c.Args().Present() {
 				return usagef("mock takes no arguments, got %q", c.Args().First())
 			}
+			if err := checkHookConcurrency(c.Int("hook-concurrency")); err != nil {
+				return err
+			}
 			return runMock(c.Context, mockOptions{
 				addr: c.String("addr"), seedFile: c.String("seed"), allowAnyPort: c.Bool("allow-any-port"),
 				clock: c.String("clock"), deliveryTimeout: c.Duration("delivery-timeout"), rateLimit: c.String("rate-limit"),
 				queueDelay: c.Duration("queue-delay"), queueJitter: c.Duration("queue-jitter"), faultSeed: c.Uint64("fault-seed"),
 				quiet: c.Bool("quiet"), inspect: c.String("inspect"), stateFile: c.String("state"),
+				hookConcurrency: c.Int("hook-concurrency"),
 			}, e.stdout, e.stderr)
 		},
 	}
@@ -86,6 +105,7 @@ func newMockServer(opts mockOptions, log io.Writer) (*mockpodio.Server, error) {
 		QueueJitter:     opts.queueJitter,
 		FaultSeed:       opts.faultSeed,
 		StateFile:       opts.stateFile,
+		HookConcurrency: opts.hookConcurrency,
 	}
 	var err error
 	if s.RateLimit, err = parseRateLimit(opts.rateLimit); err != nil {
