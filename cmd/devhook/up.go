@@ -297,7 +297,14 @@ func (o upOptions) openTunnel(ctx context.Context, stdout io.Writer) (tunnel.Tun
 	case o.mock && o.publicURL == "" && o.ngrokToken == "" && o.ngrokConnect == "":
 		return tunnel.ListenLocal("")
 	case o.publicURL != "":
-		return tunnel.ListenStatic(o.listen, o.publicURL)
+		tun, err := tunnel.ListenStatic(o.listen, o.publicURL)
+		if err != nil {
+			return nil, err
+		}
+		if !o.skipProbe {
+			fmt.Fprintf(stdout, "Waiting for %s to reach devhook: your tunnel must forward it to http://%s (--listen)\n", tun.URL(), tun.Addr())
+		}
+		return tun, nil
 	default:
 		no := tunnel.NgrokOptions{Authtoken: o.ngrokToken, Domain: o.domain, ConnectURL: o.ngrokConnect, ConnectTimeout: o.connectFor}
 		if o.ngrokCAFile != "" {
