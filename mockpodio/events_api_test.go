@@ -176,7 +176,7 @@ func TestEveryEventFromItsAPICall(t *testing.T) {
 		covered[tt.typ] = true
 		t.Run(tt.name, func(t *testing.T) {
 			w := newW2World(t)
-			rc := newRecorder(t, w.s, w.token)
+			rc := mockpodio.NewReceiver(t, w.s)
 			refType, refID := tt.on, int64(seedAppID)
 			switch {
 			case tt.before != nil:
@@ -184,7 +184,11 @@ func TestEveryEventFromItsAPICall(t *testing.T) {
 			case tt.on == "space":
 				refID = seedSpaceID
 			}
-			hookID := verifiedHook(t, w.s, w.token, refType, refID, tt.typ, rc.URL()+"/podio?secret=s1")
+			hk, err := w.s.CreateHook(awaitCtx(t), mockpodio.Ref{Type: refType, ID: refID}, tt.typ, mockpodio.HookURL(rc.URL+"/podio?secret=s1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			hookID := hk.HookID
 			want := tt.act(t, w)
 			d := awaitEvent(t, w.s, hookID, tt.typ)
 			if d.Outcome != mockpodio.OutcomeDelivered {
@@ -195,7 +199,7 @@ func TestEveryEventFromItsAPICall(t *testing.T) {
 				wantForm.Set(k, v)
 			}
 			var got url.Values
-			for _, r := range rc.requests() {
+			for _, r := range hitsOf(rc) {
 				if r.Form.Get("type") == tt.typ && r.Path == "/podio" {
 					got = r.Form
 				}
@@ -216,7 +220,7 @@ func TestEveryEventFromItsAPICall(t *testing.T) {
 // change is made, no event goes out.
 func TestHookFalseFiresNothing(t *testing.T) {
 	w := newW2World(t)
-	rc := newRecorder(t, w.s, w.token)
+	rc := mockpodio.NewReceiver(t, w.s)
 	var hooks []int64
 	for _, h := range []struct {
 		ref string
@@ -224,7 +228,11 @@ func TestHookFalseFiresNothing(t *testing.T) {
 		typ string
 	}{{"app", seedAppID, "tag.add"}, {"app", seedAppID, "file.change"}, {"app", seedAppID, "form.create"},
 		{"space", seedSpaceID, "status.create"}, {"space", seedSpaceID, "member.add"}} {
-		hooks = append(hooks, verifiedHook(t, w.s, w.token, h.ref, h.id, h.typ, rc.URL()+"/"+h.typ))
+		hk, err := w.s.CreateHook(awaitCtx(t), mockpodio.Ref{Type: h.ref, ID: h.id}, h.typ, mockpodio.HookURL(rc.URL+"/"+h.typ))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hooks = append(hooks, hk.HookID)
 	}
 	mustStatus(t, "tag", do(t, w.s, w.token, "POST", w.expand("/tag/item/{item}/?hook=false"), []string{"q"}), 204)
 	mustStatus(t, "attach", do(t, w.s, w.token, "POST", w.expand("/file/{free}/attach?hook=false"), w.expand(`{"ref_type":"item","ref_id":{item}}`)), 204)
