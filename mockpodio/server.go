@@ -189,6 +189,7 @@ type Server struct {
 	comments    map[int64]*comment
 	tasks       map[int64]*task
 	files       map[int64]*file
+	linkHost    atomic.Pointer[string] // the last API request's Host, for links when URL is empty
 	statuses    map[int64]*status
 	forms       map[int64]*form
 	orgs        map[int64]*org
