@@ -46,7 +46,10 @@ func rawRequest(t *testing.T, s *mockpodio.Server, method, path, body string, he
 func TestCrossSiteRefused(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "state.json")
 	s := newServer(t, withSeed(t, false), withState(file))
-	tok := seedToken(t, s)
+	tok, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	createItem(t, s, tok, seedAppID, map[string]any{"fields": map[string]any{"title": "keep me"}})
 	before, err := mockpodio.ReadStateFile(file)
 	if err != nil {
