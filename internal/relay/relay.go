@@ -25,6 +25,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/deliverylog"
 )
 
 // DefaultSlowWarning is the local response time above which an event gets a
@@ -233,7 +236,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev.Kind = KindDelivery
-	ev.IDs = idParams(form)
+	ev.IDs = fixtures.IDParams(form)
 	if id, err := strconv.ParseInt(form.Get("hook_id"), 10, 64); err == nil && id > 0 {
 		ev.HookID = id
 	}
@@ -301,7 +304,7 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, ev *Event, sta
 	if err != nil {
 		msg := h.unreachable(out.URL, err)
 		if r.Context().Err() != nil {
-			msg = fmt.Sprintf("caller hung up after %s, before the local app answered", formatLatency(time.Since(start)))
+			msg = fmt.Sprintf("caller hung up after %s, before the local app answered", deliverylog.FormatLatency(time.Since(start)))
 		}
 		h.finish(w, ev, start, http.StatusBadGateway, msg, "devhook: local app not reachable\n")
 		return
@@ -405,7 +408,7 @@ func (h *Handler) emit(w http.ResponseWriter, ev *Event) {
 
 func (h *Handler) checkSlow(ev *Event) {
 	if h.slow > 0 && ev.Latency > h.slow {
-		ev.Warning = fmt.Sprintf("SLOW: %s (Podio gives up at %s)", formatLatency(ev.Latency), podioTimeout)
+		ev.Warning = fmt.Sprintf("SLOW: %s (Podio gives up at %s)", deliverylog.FormatLatency(ev.Latency), podioTimeout)
 	}
 }
 

@@ -15,7 +15,7 @@ func recordOf(ev relay.Event) deliverylog.Record {
 	r := deliverylog.Record{
 		Time:      ev.Time,
 		Source:    "up",
-		Kind:      string(ev.Kind),
+		Kind:      ev.Kind,
 		Type:      ev.Type,
 		HookID:    ev.HookID,
 		IDs:       ev.IDs,
