@@ -184,7 +184,8 @@ func (s *Server) newPendingLocked(eventID int64, h *hook, typ string, params []p
 	return &pending{eventID: eventID, hookID: h.ID, typ: typ, url: u, params: ps, body: encodeParams(ps), gen: s.gen}
 }
 
-// enqueueLocked puts p on h's queue and starts h's worker if idle. p's
+// enqueueLocked puts p on h's queue and starts another of h's workers
+// while fewer than HookConcurrency run. p's
 // delay starts now, so advancing a manual clock past it makes every
 // delivery queued before the advance due at once.
 func (s *Server) enqueueLocked(h *hook, p *pending) {
@@ -195,8 +196,8 @@ func (s *Server) enqueueLocked(h *hook, p *pending) {
 	}
 	s.wg.Add(1)
 	h.queue = append(h.queue, p)
-	if !h.working {
-		h.working = true
+	if h.workers < s.hookConcurrency() {
+		h.workers++
 		go s.work(h)
 	}
 }
@@ -249,14 +250,16 @@ func splitmix64(x uint64) uint64 {
 	return x ^ x>>31
 }
 
-// work drains h's queue, one delivery at a time: a hook's deliveries are
-// attempted in order (unless a reorder fault says otherwise), concurrently
-// with every other hook's.
+// work drains h's queue together with h's other workers, one delivery at
+// a time, concurrently with every other hook's: a hook's deliveries start
+// in order (unless a reorder fault says otherwise), and with one worker
+// (HookConcurrency 1) each ends before the next starts.
 func (s *Server) work(h *hook) {
 	for {
+		s.callbacks.WaitRoom() // a slow Logf or OnDelivery slows deliveries only past the outbox's limit
 		s.mu.Lock()
 		if len(h.queue) == 0 {
-			h.working = false
+			h.workers--
 			s.mu.Unlock()
 			return
 		}
@@ -330,6 +333,13 @@ func (s *Server) attempt(p *pending) {
 	s.mu.Unlock()
 
 	res := s.deliver(p, now)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// The end is read under the lock, so the outcomes of concurrent
+	// deliveries reach the record and the rules in the order of their
+	// end times: replaying the record through Apply gives the hook's
+	// state.
 	end := s.now()
 	d := Delivery{StatusCode: res.Status, Location: res.Location, At: now, Duration: end.Sub(now), Outcome: OutcomeDelivered}
 	failure := res.Failure()
@@ -338,9 +348,6 @@ func (s *Server) attempt(p *pending) {
 		d.Outcome = OutcomeFailed
 		d.Error = failure.Error()
 	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.recordLocked(p, d)
 	if h != nil && !h.Deleted && !p.verify {
 		s.applyRulesLocked(h, failed, end)
@@ -419,17 +426,22 @@ func (s *Server) recordLocked(p *pending, d Delivery) {
 	d.DurationMS = float64(d.Duration) / float64(time.Millisecond)
 	s.counts[d.Outcome]++
 	s.storeLocked(d)
-	if s.Logf != nil {
-		msg := ""
-		if d.Error != "" {
-			msg = "  " + d.Error
-		}
-		s.Logf("hook %d  %s  -> %s %d  %.1f ms%s", d.HookID, d.Type, d.Outcome, d.StatusCode, d.DurationMS, msg)
-	}
-	if s.OnDelivery != nil {
-		cp := d
-		cp.Params = maps.Clone(d.Params)
-		s.OnDelivery(cp)
+	if logf, on := s.Logf, s.OnDelivery; logf != nil || on != nil {
+		// Outside the lock, in record order. d.Params is shared with the
+		// record, which never writes to it: cloning it there is safe.
+		s.callbacks.Push(func() {
+			if logf != nil {
+				msg := ""
+				if d.Error != "" {
+					msg = "  " + d.Error
+				}
+				logf("hook %d  %s  -> %s %d  %.1f ms%s", d.HookID, d.Type, d.Outcome, d.StatusCode, d.DurationMS, msg)
+			}
+			if on != nil {
+				d.Params = maps.Clone(d.Params)
+				on(d)
+			}
+		})
 	}
 	s.notifyLocked()
 }

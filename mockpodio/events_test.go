@@ -21,7 +21,9 @@ type eventEnv struct {
 
 func newEventEnv(t *testing.T) *eventEnv {
 	t.Helper()
-	s := newServer(t, withSeed(t, false))
+	// One delivery in flight per hook: these tests read a hook's
+	// deliveries in the order its events fired.
+	s := newServer(t, withSeed(t, false), func(s *mockpodio.Server) { s.HookConcurrency = 1 })
 	token := seedToken(t, s)
 	return &eventEnv{s: s, token: token, rc: newRecorder(t, s, token), hooks: map[string]int64{}}
 }

@@ -328,7 +328,13 @@ type hookEnv struct {
 func newHookEnv(t *testing.T, configure ...mockpodio.Option) *hookEnv {
 	t.Helper()
 	clk := mockpodio.NewManualClock(t0)
-	configure = append([]mockpodio.Option{func(s *mockpodio.Server) { s.Clock = clk; s.TokenLifetime = 30 * 24 * time.Hour }}, configure...)
+	// One delivery in flight per hook: these tests reason about a hook's
+	// order, which only faults and jitter may change.
+	configure = append([]mockpodio.Option{func(s *mockpodio.Server) {
+		s.Clock = clk
+		s.TokenLifetime = 30 * 24 * time.Hour
+		s.HookConcurrency = 1
+	}}, configure...)
 	s := newServer(t, configure...)
 	e := &hookEnv{s: s, clk: clk, token: tokenFor(t, s, "7", "tok"), holding: map[string]chan struct{}{}, arrived: make(chan string, 100)}
 	return e
@@ -679,6 +685,7 @@ func jitterRun(t *testing.T, seed uint64) (waits []time.Duration, order []string
 		s.QueueDelay = time.Second
 		s.QueueJitter = 10 * time.Second
 		s.FaultSeed = seed
+		s.HookConcurrency = 1 // jitter delays a hook's queue, never reorders it
 	})
 	token := tokenFor(t, s, "7", "tok")
 	rs := statusReceiver(t, s, token, func(*http.Request) int { return http.StatusOK })

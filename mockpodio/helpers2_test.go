@@ -252,7 +252,16 @@ func verifiedHook(t *testing.T, s *mockpodio.Server, token, refType string, refI
 	if _, err := s.AwaitHook(ctx, id, func(h mockpodio.Hook) bool { return h.Status == "active" }); err != nil {
 		t.Fatal(err)
 	}
+	// The hook turns active while its hook.verify is still open; with
+	// several deliveries in flight an event can be recorded before it.
+	awaitVerifyRecorded(t, s, id)
 	return id
+}
+
+// awaitVerifyRecorded waits until hook id's hook.verify is recorded.
+func awaitVerifyRecorded(t *testing.T, s *mockpodio.Server, id int64) {
+	t.Helper()
+	awaitDelivery(t, s, func(d mockpodio.Delivery) bool { return d.HookID == id && d.Type == "hook.verify" })
 }
 
 // awaitDelivery waits for a recorded delivery that satisfies match.

@@ -85,3 +85,25 @@ func checkDecodedValue(t *testing.T, want, got any) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func replaceAll(s, old, new string) string { return strings.ReplaceAll(s, old, new) }
+
+// getRaw fetches url with no Authorization header and returns the status
+// and the body as it is.
+func getRaw(t *testing.T, rawURL string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), "GET", rawURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(b)
+}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -257,9 +258,11 @@ func itemParams(it *item) []param {
 }
 
 type itemWrite struct {
-	ExternalID *string `json:"external_id"`
-	Fields     any     `json:"fields"`
-	Revision   *int    `json:"revision"`
+	ExternalID *string   `json:"external_id"`
+	Fields     any       `json:"fields"`
+	Revision   *int      `json:"revision"`
+	Tags       *[]string `json:"tags"`
+	FileIDs    *[]int64  `json:"file_ids"`
 }
 
 func (s *Server) handleCreateItem(c *call) (int, any, error) {
@@ -279,6 +282,11 @@ func (s *Server) handleCreateItem(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	changes, err := s.parseFieldsLocked(a, body.Fields)
+	if err != nil {
+		undo()
+		return 0, nil, err
+	}
+	extras, err := s.parseItemExtrasLocked(body, "", 0)
 	if err != nil {
 		undo()
 		return 0, nil, err
@@ -305,6 +313,7 @@ func (s *Server) handleCreateItem(c *call) (int, any, error) {
 	if c.hooksEnabled() {
 		s.fireLocked("item.create", itemParams(it), itemTargets(it, changed)...)
 	}
+	s.applyItemExtrasLocked(c, it, extras)
 	return http.StatusOK, s.itemJSONLocked(it), nil
 }
 
@@ -471,8 +480,17 @@ func (s *Server) updateItem(c *call, body itemWrite, _ string) (int, any, error)
 		}
 	}
 	extChanged := body.ExternalID != nil && *body.ExternalID != it.ExternalID
+	extras, err := s.parseItemExtrasLocked(body, "item", it.ID)
+	if err != nil {
+		undo()
+		return 0, nil, err
+	}
 	if len(changed) == 0 && !extChanged {
-		return statusNoContent, nil, nil
+		if !extras.changes(it) {
+			return statusNoContent, nil, nil
+		}
+		s.applyItemExtrasLocked(c, it, extras)
+		return http.StatusOK, itemUpdateJSON{Revision: it.Revision, Title: s.itemTitleLocked(it)}, nil
 	}
 	for _, ch := range changes {
 		if len(ch.values) == 0 {
@@ -491,7 +509,8 @@ func (s *Server) updateItem(c *call, body itemWrite, _ string) (int, any, error)
 	if c.hooksEnabled() {
 		s.fireLocked("item.update", itemParams(it), itemTargets(it, changed)...)
 	}
-	return http.StatusOK, map[string]any{"revision": it.Revision, "title": s.itemTitleLocked(it)}, nil
+	s.applyItemExtrasLocked(c, it, extras)
+	return http.StatusOK, itemUpdateJSON{Revision: it.Revision, Title: s.itemTitleLocked(it)}, nil
 }
 
 func valuesOrEmpty(v []map[string]any) []map[string]any {
@@ -581,6 +600,6 @@ func (s *Server) itemJSONLocked(it *item) map[string]any {
 			"item_revision_id": it.RevisionID, "revision": it.Revision,
 			"created_by": by, "created_via": via(), "created_on": created,
 		},
-		"fields": fields, "tags": []string{}, "files": []any{},
+		"fields": fields, "tags": slices.Clone(nonNil(it.Tags)), "files": s.filesJSONLocked(s.baseURL(nil), it.FileIDs),
 	}
 }

@@ -99,6 +99,38 @@ func TestJournalMatchesSnapshot(t *testing.T) {
 	call("DELETE task/{task_id}", do(t, s, access, "DELETE", tkPath, nil), http.StatusNoContent)
 	call("DELETE app/{app_id}", do(t, s, access, "DELETE", "/app/"+itoa(appID), nil), http.StatusNoContent)
 
+	// Files, tags, statuses, members, forms and spaces.
+	upload := func(route, path string) int64 {
+		body, ct := multipartBody(t, strp("bytes of "+path), strp("f.txt"), false)
+		return num(t, field(t, call(route, upload(t, s, access, path, body, ct), http.StatusOK).Body, "file_id"))
+	}
+	f1 := upload("POST file", "/file/")
+	f2 := upload("POST file/v2", "/file/v2/")
+	f3 := upload("POST file", "/file")
+	call("POST file/{file_id}/attach", do(t, s, access, "POST", "/file/"+itoa(f1)+"/attach", map[string]any{"ref_type": "item", "ref_id": item}), http.StatusNoContent)
+	call("POST file/{file_id}/replace", do(t, s, access, "POST", "/file/"+itoa(f2)+"/replace", map[string]any{"old_file_id": f1}), http.StatusNoContent)
+	call("DELETE file/{file_id}", do(t, s, access, "DELETE", "/file/"+itoa(f2), nil), http.StatusNoContent)
+	call("PUT item/{item_id}", do(t, s, access, "PUT", "/item/"+itoa(item), map[string]any{"tags": []string{"t0"}, "file_ids": []int64{f3}}), http.StatusOK)
+	call("POST tag/{ref_type}/{ref_id}", do(t, s, access, "POST", "/tag/item/"+itoa(item)+"/", []string{"t1", "t2"}), http.StatusNoContent)
+	call("PUT tag/{ref_type}/{ref_id}", do(t, s, access, "PUT", "/tag/item/"+itoa(item)+"/", []string{"t2", "t3"}), http.StatusNoContent)
+	call("DELETE tag/{ref_type}/{ref_id}", do(t, s, access, "DELETE", "/tag/item/"+itoa(item)+"/?text=t3", nil), http.StatusNoContent)
+	st := call("POST status/space/{space_id}", do(t, s, access, "POST", "/status/space/2999/", map[string]any{"value": "s"}), http.StatusOK)
+	stPath := "/status/" + itoa(num(t, field(t, st.Body, "status_id")))
+	call("PUT status/{status_id}", do(t, s, access, "PUT", stPath, map[string]any{"value": "s2", "file_ids": []int64{f1}}), http.StatusNoContent)
+	call("POST tag/{ref_type}/{ref_id}", do(t, s, access, "POST", "/tag/status/"+stPath[len("/status/"):]+"/", []string{"st"}), http.StatusNoContent)
+	call("DELETE status/{status_id}", do(t, s, access, "DELETE", stPath, nil), http.StatusNoContent)
+	sp := call("POST space", do(t, s, access, "POST", "/space/", map[string]any{"org_id": 699, "name": "Journaled"}), http.StatusOK)
+	spPath := "/space/" + itoa(num(t, field(t, sp.Body, "space_id")))
+	call("POST space/{space_id}/member", do(t, s, access, "POST", spPath+"/member/", map[string]any{"users": []int64{1002, 4444}, "mails": []string{"m@example.com"}}), http.StatusOK)
+	call("PUT space/{space_id}/member/{user_ids}", do(t, s, access, "PUT", spPath+"/member/1002", map[string]any{"role": "admin"}), http.StatusNoContent)
+	call("DELETE space/{space_id}/member/{user_ids}", do(t, s, access, "DELETE", spPath+"/member/1002,4444", nil), http.StatusNoContent)
+	fm := call("POST form/app/{app_id}", do(t, s, access, "POST", "/form/app/"+itoa(seedAppID)+"/", map[string]any{"settings": map[string]any{"x": 1}}), http.StatusOK)
+	fmPath := "/form/" + itoa(num(t, field(t, fm.Body, "form_id")))
+	call("PUT form/{form_id}", do(t, s, access, "PUT", fmPath, map[string]any{"domains": []string{"d"}}), http.StatusNoContent)
+	call("POST form/{form_id}/deactivate", do(t, s, access, "POST", fmPath+"/deactivate", nil), http.StatusNoContent)
+	call("POST form/{form_id}/activate", do(t, s, access, "POST", fmPath+"/activate", nil), http.StatusNoContent)
+	call("DELETE form/{form_id}", do(t, s, access, "DELETE", fmPath, nil), http.StatusNoContent)
+
 	// Failures feed the rules in the background.
 	for range hookrules.SuspendThreshold + 1 {
 		if _, err := s.FireEvent("app", seedAppID, "item.update", nil); err != nil {

@@ -97,7 +97,21 @@ var loadKinds = [fixtures.MaxHooksPerType]string{kindFast, kindSlow, kindBad, ki
 // package stays fast under -race; DEVHOOK_LOAD=long runs 100,000 events
 // over 1,000 hooks.
 func TestLoad(t *testing.T) {
+	for _, k := range []int{1, 4} {
+		t.Run(fmt.Sprintf("hook-concurrency=%d", k), func(t *testing.T) { testLoad(t, k) })
+	}
+}
+
+func testLoad(t *testing.T, hookConcurrency int) {
 	apps, batches, eventsBatch, timeout := 10, 14, 18, 100*time.Millisecond
+	if hookConcurrency > 1 {
+		// Up to k-1 deliveries already in flight when a failure suspends a
+		// hook still end and count: k-1 more events per batch keep some
+		// dropped while suspended. Half the apps and more time for each
+		// delivery keep k times the requests in flight within what a
+		// loaded machine serves.
+		apps, eventsBatch, timeout = 5, eventsBatch+hookConcurrency-1, 400*time.Millisecond
+	}
 	if os.Getenv("DEVHOOK_LOAD") == "long" {
 		// 1,000 busy hooks on two CPUs: a fast receiver can take longer
 		// than 100 ms to be heard.
@@ -111,9 +125,9 @@ func TestLoad(t *testing.T) {
 	// Every hook may be busy at once, all on the same few receivers: the
 	// default client keeps 64 idle connections per host, and past that
 	// net/http can fail a request on a connection it is closing
-	// (golang/go#42650). Keep one per hook.
+	// (golang/go#42650). Keep one per delivery in flight.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 0, apps*hooksPerApp
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 0, apps*hooksPerApp*hookConcurrency
 	t.Cleanup(tr.CloseIdleConnections)
 
 	clk := &jumpClock{}
@@ -121,6 +135,7 @@ func TestLoad(t *testing.T) {
 		s.HTTPClient = &http.Client{Transport: tr}
 		s.Clock = clk
 		s.DeliveryTimeout = timeout
+		s.HookConcurrency = hookConcurrency
 		s.TokenLifetime = 30 * 24 * time.Hour
 		s.MaxDeliveries = pairs + apps*hooksPerApp + 1000
 	})
@@ -360,16 +375,21 @@ func snapState(h mockpodio.Hook) hookState {
 
 // replayRules replays one hook's recorded event outcomes, in record order,
 // through the rules from a freshly verified hook. Each record must be what
-// the state before it predicts: dropped_inactive once disabled or
+// the state when it started predicts: dropped_inactive once disabled or
 // unverified, dropped_suspended while suspended, an attempt otherwise.
+// Several deliveries to a hook may be in flight at once: an attempt is
+// recorded when it ends, so one that started before a suspension (or a
+// disabling) decided by an earlier end is still an attempt, and its
+// outcome still counts.
 func replayRules(ds []mockpodio.Delivery) (replayed, error) {
 	r := replayed{active: true}
+	var inactiveAt time.Time // when r.active turned false
 	for _, d := range ds {
 		var want string
 		switch {
-		case !r.active:
+		case !r.active && !d.At.Before(inactiveAt):
 			want = string(mockpodio.OutcomeDroppedInactive)
-		case hookrules.Suspended(r.history.SuspendedUntil, d.At):
+		case suspendedAt(r.history, d.At):
 			want = string(mockpodio.OutcomeDroppedSuspended)
 		default:
 			want = "delivered or failed"
@@ -383,13 +403,21 @@ func replayRules(ds []mockpodio.Delivery) (replayed, error) {
 			continue
 		}
 		var v hookrules.Verdict
-		r.history, v = hookrules.Apply(r.history, d.Outcome == mockpodio.OutcomeFailed, d.At.Add(d.Duration))
+		end := d.At.Add(d.Duration)
+		r.history, v = hookrules.Apply(r.history, d.Outcome == mockpodio.OutcomeFailed, end)
 		switch {
+		case !r.active:
 		case v.Disable:
-			r.active, r.reason = false, "disabled"
+			r.active, r.reason, inactiveAt = false, "disabled", end
 		case v.Unverify:
-			r.active, r.reason = false, "unverified"
+			r.active, r.reason, inactiveAt = false, "unverified", end
 		}
 	}
 	return r, nil
+}
+
+// suspendedAt reports whether h's last suspension, decided SuspendFor
+// before it ends, covers t.
+func suspendedAt(h hookrules.History, t time.Time) bool {
+	return hookrules.Suspended(h.SuspendedUntil, t) && !t.Before(h.SuspendedUntil.Add(-hookrules.SuspendFor))
 }

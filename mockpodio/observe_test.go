@@ -24,6 +24,7 @@ func TestOnDeliverySeesEveryRecord(t *testing.T) {
 	activeHook(t, s, token, "app", 7, rs.URL, "item.create")
 	fire(t, s, 7, "ok")
 	fire(t, s, 7, "fail")
+	s.Close() // OnDelivery runs on the server's goroutine: Close waits for it
 	mu.Lock()
 	defer mu.Unlock()
 	if diff := cmp.Diff(s.Deliveries(), seen); diff != "" {

@@ -20,6 +20,12 @@ type route struct {
 	pattern []string // segments; "{name}" matches any one segment
 	handle  handlerFunc
 	public  bool // needs no access token
+	// upload: the body is a file upload, capped by MaxFileBytes (plus
+	// the multipart framing) instead of MaxBodyBytes.
+	upload bool
+	// queryToken: the access token may come as ?oauth_token= instead of
+	// the Authorization header, as clients fetch a file's link.
+	queryToken bool
 }
 
 // routes are Podio's paths the mock serves. Trailing slashes are ignored
@@ -65,6 +71,47 @@ var routes = []route{
 	{method: "DELETE", pattern: seg("task/{task_id}"), handle: (*Server).handleDeleteTask},
 	{method: "POST", pattern: seg("task/{task_id}/complete"), handle: (*Server).handleCompleteTask},
 	{method: "POST", pattern: seg("task/{task_id}/incomplete"), handle: (*Server).handleIncompleteTask},
+
+	{method: "POST", pattern: seg("file"), handle: (*Server).handleUploadFile, upload: true},
+	{method: "POST", pattern: seg("file/v2"), handle: (*Server).handleUploadFile, upload: true},
+	{method: "GET", pattern: seg("file/{file_id}"), handle: (*Server).handleGetFile},
+	{method: "GET", pattern: seg("file/{file_id}/raw"), handle: (*Server).handleRawFile, queryToken: true},
+	{method: "GET", pattern: seg("file/{file_id}/raw/{size}"), handle: (*Server).handleRawFile, queryToken: true},
+	{method: "POST", pattern: seg("file/{file_id}/attach"), handle: (*Server).handleAttachFile},
+	{method: "POST", pattern: seg("file/{file_id}/replace"), handle: (*Server).handleReplaceFile},
+	{method: "DELETE", pattern: seg("file/{file_id}"), handle: (*Server).handleDeleteFile},
+
+	{method: "POST", pattern: seg("tag/{ref_type}/{ref_id}"), handle: (*Server).handleAddTags},
+	{method: "PUT", pattern: seg("tag/{ref_type}/{ref_id}"), handle: (*Server).handleReplaceTags},
+	{method: "DELETE", pattern: seg("tag/{ref_type}/{ref_id}"), handle: (*Server).handleRemoveTag},
+	{method: "GET", pattern: seg("tag/app/{app_id}"), handle: (*Server).handleAppTags},
+
+	{method: "POST", pattern: seg("status/space/{space_id}"), handle: (*Server).handleCreateStatus},
+	{method: "GET", pattern: seg("status/{status_id}"), handle: (*Server).handleGetStatus},
+	{method: "PUT", pattern: seg("status/{status_id}"), handle: (*Server).handleUpdateStatus},
+	{method: "DELETE", pattern: seg("status/{status_id}"), handle: (*Server).handleDeleteStatus},
+
+	{method: "POST", pattern: seg("space/{space_id}/member"), handle: (*Server).handleAddMembers},
+	{method: "GET", pattern: seg("space/{space_id}/member"), handle: (*Server).handleListMembers},
+	{method: "GET", pattern: seg("space/{space_id}/member/{user_id}"), handle: (*Server).handleGetMember},
+	{method: "GET", pattern: seg("space/{space_id}/member/{user_id}/v2"), handle: (*Server).handleGetMember},
+	{method: "PUT", pattern: seg("space/{space_id}/member/{user_ids}"), handle: (*Server).handleUpdateMembers},
+	{method: "DELETE", pattern: seg("space/{space_id}/member/{user_ids}"), handle: (*Server).handleEndMembers},
+
+	{method: "POST", pattern: seg("form/app/{app_id}"), handle: (*Server).handleCreateForm},
+	{method: "GET", pattern: seg("form/app/{app_id}"), handle: (*Server).handleListForms},
+	{method: "GET", pattern: seg("form/{form_id}"), handle: (*Server).handleGetForm},
+	{method: "PUT", pattern: seg("form/{form_id}"), handle: (*Server).handleUpdateForm},
+	{method: "DELETE", pattern: seg("form/{form_id}"), handle: (*Server).handleDeleteForm},
+	{method: "POST", pattern: seg("form/{form_id}/activate"), handle: (*Server).handleActivateForm},
+	{method: "POST", pattern: seg("form/{form_id}/deactivate"), handle: (*Server).handleDeactivateForm},
+
+	{method: "POST", pattern: seg("space"), handle: (*Server).handleCreateSpace},
+	{method: "GET", pattern: seg("space/{space_id}"), handle: (*Server).handleGetSpace},
+	{method: "GET", pattern: seg("space/org/{org_id}"), handle: (*Server).handleOrgSpaces},
+	{method: "GET", pattern: seg("org/{org_id}/space"), handle: (*Server).handleOrgSpaces},
+	{method: "GET", pattern: seg("org"), handle: (*Server).handleListOrgs},
+	{method: "GET", pattern: seg("org/{org_id}"), handle: (*Server).handleGetOrg},
 
 	{method: "POST", pattern: seg("app"), handle: (*Server).handleCreateApp},
 	{method: "GET", pattern: seg("app/{app_id}"), handle: (*Server).handleGetApp},
@@ -214,6 +261,7 @@ func (c *call) hooksEnabled() bool {
 // ServeHTTP serves Podio's API and the mock's /_mock/ control routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.init()
+	s.callbacks.WaitRoom() // a slow Logf slows the API only past the outbox's limit
 	start := s.clock().Now()
 	rw := &statusWriter{ResponseWriter: w}
 	s.serve(rw, r)
@@ -235,14 +283,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errorf(http.StatusNotFound, codeNotFound, descNoOperation))
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, s.maxBodyBytes()+1))
+	maxBody := s.maxBodyBytes()
+	if rt.upload {
+		maxBody = s.maxFileBytes() + multipartSlack
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		writeError(w, r, invalid("Could not read the request body: %v", err))
 		return
 	}
-	if int64(len(body)) > s.maxBodyBytes() {
+	if int64(len(body)) > maxBody {
 		writeError(w, r, errorf(http.StatusRequestEntityTooLarge, codeTooLarge,
-			"Request body too large: more than %d bytes", s.maxBodyBytes()))
+			"Request body too large: more than %d bytes", maxBody))
 		return
 	}
 	if d := jsonDepth(body); d > MaxJSONDepth {
@@ -253,6 +305,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if err := s.applyAPIFaults(c); err != nil {
 		writeError(w, r, err)
 		return
+	}
+	if rt.queryToken && r.Header.Get("Authorization") == "" && r.URL.Query().Get("oauth_token") != "" {
+		r.Header.Set("Authorization", "OAuth2 "+r.URL.Query().Get("oauth_token"))
 	}
 	if !rt.public {
 		tok, err := s.authenticate(r)
@@ -273,6 +328,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if resp == nil && status == http.StatusNoContent {
 		w.WriteHeader(status)
+		return
+	}
+	if rb, ok := resp.(rawBody); ok {
+		writeRaw(w, status, rb)
 		return
 	}
 	writeJSON(w, status, resp)

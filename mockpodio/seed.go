@@ -17,6 +17,22 @@ type Seed struct {
 	Spaces    []SeedSpace    `json:"spaces"`
 	Apps      []SeedApp      `json:"apps"`
 	AuthCodes []SeedAuthCode `json:"auth_codes,omitempty"`
+	// Orgs are the organizations spaces belong to.
+	Orgs []SeedOrg `json:"orgs,omitempty"`
+}
+
+// SeedOrg is an organization.
+type SeedOrg struct {
+	OrgID    int64  `json:"org_id"`
+	Name     string `json:"name"`
+	URLLabel string `json:"url_label"`
+}
+
+// SeedMember is a user's membership of a space: role is light, regular
+// or admin.
+type SeedMember struct {
+	UserID int64  `json:"user_id"`
+	Role   string `json:"role"`
 }
 
 // SeedClient is an OAuth client (API key).
@@ -38,6 +54,10 @@ type SeedSpace struct {
 	SpaceID  int64  `json:"space_id"`
 	Name     string `json:"name"`
 	URLLabel string `json:"url_label"`
+	// OrgID is the space's org, one of Orgs; 0 means none.
+	OrgID int64 `json:"org_id,omitempty"`
+	// Members are the space's members, users of Users.
+	Members []SeedMember `json:"members,omitempty"`
 }
 
 // SeedApp is an app with its app token and fields.
@@ -144,6 +164,28 @@ func (sd *Seed) check() error {
 			return fmt.Errorf("auth code %q: user_id %d is not in users", ac.Code, ac.UserID)
 		}
 	}
+	orgs := map[int64]bool{}
+	for _, o := range sd.Orgs {
+		if o.OrgID <= 0 || orgs[o.OrgID] {
+			return fmt.Errorf("org_id %d: must be positive and unique", o.OrgID)
+		}
+		orgs[o.OrgID] = true
+	}
+	for _, sp := range sd.Spaces {
+		if sp.OrgID != 0 && !orgs[sp.OrgID] {
+			return fmt.Errorf("space %d: org_id %d is not in orgs", sp.SpaceID, sp.OrgID)
+		}
+		seen := map[int64]bool{}
+		for _, m := range sp.Members {
+			if !users[m.UserID] || seen[m.UserID] {
+				return fmt.Errorf("space %d: member %d must be in users, once", sp.SpaceID, m.UserID)
+			}
+			seen[m.UserID] = true
+			if !memberRoles[m.Role] {
+				return fmt.Errorf("space %d: member %d: role %q is not light, regular or admin", sp.SpaceID, m.UserID, m.Role)
+			}
+		}
+	}
 	return nil
 }
 
@@ -157,9 +199,19 @@ func (s *Server) loadSeedLocked(sd *Seed) {
 		s.users[u.UserID] = &user{ID: u.UserID, Name: u.Name, Username: u.Username, Password: u.Password}
 		s.ids.user = max(s.ids.user, u.UserID)
 	}
+	for _, o := range sd.Orgs {
+		s.orgs[o.OrgID] = &org{ID: o.OrgID, Name: o.Name, URLLabel: o.URLLabel}
+		s.ids.org = max(s.ids.org, o.OrgID)
+	}
 	for _, sp := range sd.Spaces {
-		s.spaces[sp.SpaceID] = &space{ID: sp.SpaceID, Name: sp.Name, URLLabel: sp.URLLabel}
+		s.spaces[sp.SpaceID] = &space{ID: sp.SpaceID, Name: sp.Name, URLLabel: sp.URLLabel, OrgID: sp.OrgID}
 		s.ids.space = max(s.ids.space, sp.SpaceID)
+		for _, m := range sp.Members {
+			if s.members[sp.SpaceID] == nil {
+				s.members[sp.SpaceID] = map[int64]*member{}
+			}
+			s.members[sp.SpaceID][m.UserID] = &member{Key: memberKey(sp.SpaceID, m.UserID), SpaceID: sp.SpaceID, UserID: m.UserID, Role: m.Role}
+		}
 	}
 	for _, a := range sd.Apps {
 		ap := &app{ID: a.AppID, SpaceID: a.SpaceID, Token: a.AppToken, Name: a.Name, ItemName: a.ItemName, NextAppID: 1}

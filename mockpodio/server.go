@@ -27,6 +27,7 @@ import (
 
 	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/hookrules"
+	"github.com/devhookhq/devhook/internal/outbox"
 )
 
 // Defaults of the [Server] configuration fields.
@@ -40,6 +41,19 @@ const (
 	// DefaultRateLimitCeiling is what X-Rate-Limit-Limit reports when no
 	// rate limit is configured: Podio's general limit per hour.
 	DefaultRateLimitCeiling = 1000
+	// DefaultHookConcurrency is how many deliveries to one hook are in
+	// flight at once when HookConcurrency is 0. Podio says nothing about
+	// order: its webhook tutorial says calls go through a low-priority
+	// queue, and receivers report item.create and file.change for one item arriving as
+	// separate, unordered POSTs. Podio's Workflow Automation, a receiver
+	// of Podio's hooks, allows "a maximum of 100 concurrently processing
+	// Podio hook events for any single app", and its plans page sets
+	// "Concurrent Podio Trigger Events: 10" per application
+	// (https://docs.sharefile.com/en-us/podio/using-podio/workflow-automation/understanding-the-hook-event):
+	// Podio evidently sends one app's events in parallel, and a receiver
+	// should expect about 10 at once. The README's Performance section
+	// has what 1 and 10 cost.
+	DefaultHookConcurrency = 10
 )
 
 // Server is a mock Podio API. Create one with [NewServer] or
@@ -78,6 +92,9 @@ type Server struct {
 	RateLimit int
 	// MaxBodyBytes caps request bodies; larger ones get 413. 0 means 4 MiB.
 	MaxBodyBytes int64
+	// MaxFileBytes caps the file of an upload (POST /file/); a larger one
+	// gets 413. 0 means DefaultMaxFileBytes (10 MiB).
+	MaxFileBytes int64
 	// QueueDelay delays every delivery by this much, plus a random part up
 	// to QueueJitter, to emulate Podio's queue at peak times. 0 means none.
 	QueueDelay time.Duration
@@ -86,15 +103,25 @@ type Server struct {
 	// MaxDeliveries caps the recorded deliveries; the oldest are dropped
 	// and counted. 0 means 100,000.
 	MaxDeliveries int
+	// HookConcurrency is how many deliveries to one hook may be in flight
+	// at once. 0 means [DefaultHookConcurrency]. 1 attempts each hook's
+	// deliveries strictly in the order its events fired (unless a reorder
+	// fault says otherwise), for deterministic tests.
+	HookConcurrency int
 	// HTTPClient sends deliveries. nil means a client of its own with
 	// keep-alive connections; its Timeout is not used, DeliveryTimeout is.
 	HTTPClient *http.Client
 	// Logf receives one line per API call and per delivery. nil means no
-	// log.
+	// log. Like OnDelivery it runs outside the server's lock, on a
+	// goroutine of the server's, one call at a time and in order.
 	Logf func(format string, args ...any)
 	// OnDelivery is called with every recorded delivery, in the order they
-	// are recorded. It runs under the server's lock: it must be quick and
-	// must not call the Server's methods. nil means no call.
+	// are recorded. It runs outside the server's lock, on a goroutine of
+	// the server's, one call at a time together with Logf, so a slow
+	// callback holds up neither the API nor the deliveries; it may call
+	// the Server's methods. Up to [outbox.DefaultLimit] calls wait for it
+	// before API calls and deliveries wait for room. Close returns after
+	// the last call. nil means no call.
 	OnDelivery func(Delivery)
 	// FaultSeed seeds the random choices of queue jitter and delivery
 	// faults, so a run can be reproduced. 0 means 1.
@@ -150,6 +177,11 @@ type Server struct {
 	items       map[int64]*item
 	comments    map[int64]*comment
 	tasks       map[int64]*task
+	files       map[int64]*file
+	statuses    map[int64]*status
+	forms       map[int64]*form
+	orgs        map[int64]*org
+	members     map[int64]map[int64]*member // space id -> user id -> membership
 	hooks       map[int64]*hook
 	tokens      map[string]*token // by access token
 	refreshes   map[string]*token // by refresh token
@@ -166,6 +198,7 @@ type Server struct {
 	rng         *mrand.Rand         // API fault rates
 	hookRands   map[*hook]*hookRand // each hook's random streams
 	delivClient *http.Client
+	callbacks   outbox.Outbox                  // runs Logf and OnDelivery outside mu, in order
 	dirty       map[string]map[string]struct{} // rows changed since the last save, by kind; nil without a StateFile
 	fullSave    bool                           // the next save writes a whole snapshot (after a reset or a load)
 
@@ -249,6 +282,7 @@ func (s *Server) Close() {
 	}
 	s.wg.Wait()
 	s.closeState()
+	s.callbacks.Wait()
 	if s.delivClient != nil {
 		s.delivClient.CloseIdleConnections()
 	}
@@ -332,6 +366,11 @@ func (s *Server) resetLocked() {
 	s.items = map[int64]*item{}
 	s.comments = map[int64]*comment{}
 	s.tasks = map[int64]*task{}
+	s.files = map[int64]*file{}
+	s.statuses = map[int64]*status{}
+	s.forms = map[int64]*form{}
+	s.orgs = map[int64]*org{}
+	s.members = map[int64]map[int64]*member{}
 	s.hooks = map[int64]*hook{}
 	s.tokens = map[string]*token{}
 	s.refreshes = map[string]*token{}
@@ -361,10 +400,19 @@ func (s *Server) clock() Clock {
 
 func (s *Server) now() time.Time { return s.clock().Now().UTC() }
 
+// logf queues a line for Logf; args must not change afterwards. It never
+// blocks, so it may be called under mu.
 func (s *Server) logf(format string, args ...any) {
-	if s.Logf != nil {
-		s.Logf(format, args...)
+	if logf := s.Logf; logf != nil {
+		s.callbacks.Push(func() { logf(format, args...) })
 	}
+}
+
+func (s *Server) hookConcurrency() int {
+	if s.HookConcurrency > 0 {
+		return s.HookConcurrency
+	}
+	return DefaultHookConcurrency
 }
 
 func (s *Server) faultSeed() uint64 {

@@ -56,6 +56,11 @@ type (
 		Items     []stateItem       `json:"items"`
 		Comments  []stateComment    `json:"comments"`
 		Tasks     []stateTask       `json:"tasks"`
+		Files     []file            `json:"files,omitempty"`
+		Statuses  []status          `json:"statuses,omitempty"`
+		Forms     []form            `json:"forms,omitempty"`
+		Orgs      []org             `json:"orgs,omitempty"`
+		Members   []member          `json:"members,omitempty"`
 		Hooks     []stateHook       `json:"hooks"`
 		Tokens    []stateToken      `json:"tokens"`
 		Refreshes map[string]string `json:"refreshes"`  // refresh token -> the access token it last made
@@ -73,6 +78,10 @@ type (
 		Task     int64 `json:"task"`
 		Hook     int64 `json:"hook"`
 		User     int64 `json:"user"`
+		File     int64 `json:"file,omitempty"`
+		Status   int64 `json:"status,omitempty"`
+		Form     int64 `json:"form,omitempty"`
+		Org      int64 `json:"org,omitempty"`
 	}
 	stateClient struct {
 		ID     string `json:"client_id"`
@@ -85,9 +94,16 @@ type (
 		Password string `json:"password"`
 	}
 	stateSpace struct {
-		ID       int64  `json:"space_id"`
-		Name     string `json:"name"`
-		URLLabel string `json:"url_label"`
+		ID              int64     `json:"space_id"`
+		Name            string    `json:"name"`
+		URLLabel        string    `json:"url_label"`
+		OrgID           int64     `json:"org_id,omitempty"`
+		Privacy         string    `json:"privacy,omitempty"`
+		AutoJoin        bool      `json:"auto_join,omitempty"`
+		PostOnNewApp    bool      `json:"post_on_new_app,omitempty"`
+		PostOnNewMember bool      `json:"post_on_new_member,omitempty"`
+		CreatedOn       time.Time `json:"created_on,omitzero"`
+		CreatedBy       ref       `json:"created_by,omitzero"`
 	}
 	stateApp struct {
 		ID        int64   `json:"app_id"`
@@ -220,6 +236,7 @@ func (s *Server) stateLocked() *stateFile {
 	for _, id := range sortedKeys(s.tasks) {
 		st.Tasks = append(st.Tasks, stateTask(*s.tasks[id]))
 	}
+	s.wave2StateLocked(st)
 	for _, id := range sortedKeys(s.hooks) {
 		st.Hooks = append(st.Hooks, hookRow(s.hooks[id]).(stateHook))
 	}
@@ -235,7 +252,8 @@ func (s *Server) stateLocked() *stateFile {
 
 func (s *Server) stateIDsLocked() stateIDs {
 	return stateIDs{Space: s.ids.space, App: s.ids.app, Field: s.ids.field, Item: s.ids.item,
-		Revision: s.ids.revision, Comment: s.ids.comment, Task: s.ids.task, Hook: s.ids.hook, User: s.ids.user}
+		Revision: s.ids.revision, Comment: s.ids.comment, Task: s.ids.task, Hook: s.ids.hook, User: s.ids.user,
+		File: s.ids.file, Status: s.ids.status, Form: s.ids.form, Org: s.ids.org}
 }
 
 // manualClockLocked returns a manual clock's reading, nil for the wall
@@ -349,6 +367,9 @@ func (st *stateFile) check() error {
 		}
 		items[it.ID] = true
 	}
+	if err := st.checkWave2(); err != nil {
+		return err
+	}
 	hooks := map[int64]bool{}
 	for _, h := range st.Hooks {
 		if h.ID <= 0 || hooks[h.ID] {
@@ -454,7 +475,12 @@ func (s *Server) loadLocked(st *stateFile) {
 // for it is dropped.
 func (s *Server) loadObjectsLocked(st *stateFile) {
 	s.ids = ids{space: st.IDs.Space, app: st.IDs.App, field: st.IDs.Field, item: st.IDs.Item,
-		revision: st.IDs.Revision, comment: st.IDs.Comment, task: st.IDs.Task, hook: st.IDs.Hook, user: st.IDs.User}
+		revision: st.IDs.Revision, comment: st.IDs.Comment, task: st.IDs.Task, hook: st.IDs.Hook, user: st.IDs.User,
+		file: st.IDs.File, status: st.IDs.Status, form: st.IDs.Form, org: st.IDs.Org}
+	s.ids.file = max(s.ids.file, newIDs().file) // a state file from before files
+	s.ids.status = max(s.ids.status, newIDs().status)
+	s.ids.form = max(s.ids.form, newIDs().form)
+	s.ids.org = max(s.ids.org, newIDs().org)
 	clear(s.clients)
 	for _, c := range st.Clients {
 		s.clients[c.ID] = new(oauthClient(c))
@@ -501,6 +527,7 @@ func (s *Server) loadObjectsLocked(st *stateFile) {
 	for _, t := range st.Tasks {
 		s.tasks[t.ID] = new(task(t))
 	}
+	s.loadWave2Locked(st)
 	old := s.hooks
 	s.hooks = make(map[int64]*hook, len(st.Hooks))
 	clear(s.hooksByRef)

@@ -9,9 +9,16 @@ import (
 // The mock's state. Every field of these types is guarded by Server.mu.
 
 type space struct {
-	ID       int64
-	Name     string
-	URLLabel string
+	ID              int64
+	Name            string
+	URLLabel        string
+	OrgID           int64  // 0: in no org
+	Privacy         string // "open" or "closed"; "" reads as closed
+	AutoJoin        bool
+	PostOnNewApp    bool
+	PostOnNewMember bool
+	CreatedOn       time.Time
+	CreatedBy       ref
 }
 
 type fieldOption struct {
@@ -125,14 +132,15 @@ type hook struct {
 	history        hookrules.History
 	inactiveReason string
 
-	queue   []*pending // deliveries waiting for this hook's worker
-	working bool       // a worker goroutine is draining queue
+	queue   []*pending // deliveries waiting for this hook's workers
+	workers int        // worker goroutines draining queue, at most HookConcurrency
 }
 
 // ids hands out the mock's object ids, each kind from its own range so an
 // id in a log says what it is.
 type ids struct {
 	space, app, field, item, revision, comment, task, hook, user int64
+	file, status, form, org                                      int64
 }
 
 func newIDs() ids {
@@ -146,6 +154,10 @@ func newIDs() ids {
 		task:     8000000,
 		hook:     100,
 		user:     1000,
+		file:     9000000,
+		status:   6000000,
+		form:     700,
+		org:      600,
 	}
 }
 

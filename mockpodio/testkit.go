@@ -31,7 +31,8 @@ const (
 )
 
 // DefaultSeed returns a fresh copy of the default seed: one OAuth client,
-// one user, the space "Devhook Sandbox" and its app "Bugs", with the ids
+// two users, the org "Devhook", its space "Devhook Sandbox" (the first
+// user its admin) and the app "Bugs" there, with the ids
 // and credentials of the Default* constants. It is the seed of
 // [NewTestServer] and of `devhook mock`.
 func DefaultSeed() *Seed {

@@ -83,13 +83,14 @@ func TestNewTestServerStartsLogsAndClosesAtCleanup(t *testing.T) {
 	if _, err := s.Token(awaitCtx(t)); err != nil {
 		t.Fatal(err)
 	}
-	if got := tb.logged(); !strings.Contains(got, "/oauth/token") {
-		t.Errorf("tb.Logf got %q, want a line for the token call", got)
-	}
 	if len(tb.cleanups) != 1 {
 		t.Fatalf("%d cleanups registered, want 1", len(tb.cleanups))
 	}
 	tb.runCleanups()
+	// Logf runs on the server's own goroutine; Close waits for it.
+	if got := tb.logged(); !strings.Contains(got, "/oauth/token") {
+		t.Errorf("tb.Logf got %q, want a line for the token call", got)
+	}
 	if res, err := s.Client().Get(s.URL + "/app/3001"); err == nil {
 		res.Body.Close()
 		t.Errorf("the server still answers after the cleanup: %d", res.StatusCode)
@@ -121,8 +122,11 @@ func TestDefaultSeedAndItsCredentials(t *testing.T) {
 	want := &mockpodio.Seed{
 		Clients: []mockpodio.SeedClient{{ClientID: mockpodio.DefaultClientID, ClientSecret: mockpodio.DefaultClientSecret}},
 		Users: []mockpodio.SeedUser{{UserID: mockpodio.DefaultUserID, Name: "Dev User",
-			Username: mockpodio.DefaultUsername, Password: mockpodio.DefaultPassword}},
-		Spaces: []mockpodio.SeedSpace{{SpaceID: mockpodio.DefaultSpaceID, Name: "Devhook Sandbox", URLLabel: "devhook-sandbox"}},
+			Username: mockpodio.DefaultUsername, Password: mockpodio.DefaultPassword},
+			{UserID: mockpodio.DefaultSecondUserID, Name: "Second User", Username: "second@example.com", Password: mockpodio.DefaultPassword}},
+		Spaces: []mockpodio.SeedSpace{{SpaceID: mockpodio.DefaultSpaceID, Name: "Devhook Sandbox", URLLabel: "devhook-sandbox",
+			OrgID: mockpodio.DefaultOrgID, Members: []mockpodio.SeedMember{{UserID: mockpodio.DefaultUserID, Role: "admin"}}}},
+		Orgs: []mockpodio.SeedOrg{{OrgID: mockpodio.DefaultOrgID, Name: "Devhook", URLLabel: "devhook"}},
 	}
 	got := mockpodio.DefaultSeed()
 	if len(got.Apps) != 1 {

@@ -33,6 +33,20 @@ type mockOptions struct {
 	quiet           bool
 	inspect         string
 	stateFile       string
+	hookConcurrency int
+}
+
+// hookConcurrencyFlag is the --hook-concurrency flag of mock and up --mock.
+func hookConcurrencyFlag(usage string) cli.Flag {
+	return &cli.IntFlag{Name: "hook-concurrency", Value: mockpodio.DefaultHookConcurrency, Usage: usage}
+}
+
+// checkHookConcurrency refuses a --hook-concurrency below 1.
+func checkHookConcurrency(n int) error {
+	if n < 1 {
+		return usagef("--hook-concurrency must be 1 or more (1 delivers each hook's events in order), not %d", n)
+	}
+	return nil
 }
 
 func mockCommand(e *env) *cli.Command {
@@ -60,6 +74,7 @@ events, faults, reset): see the README.`,
 			&cli.DurationFlag{Name: "queue-jitter", Usage: "add a random delay up to this much to every delivery"},
 			&cli.Uint64Flag{Name: "fault-seed", Usage: "seed of the random choices (jitter, faults), for reproducible runs"},
 			&cli.StringFlag{Name: "state", Usage: "keep the mock's state (hooks, items, tokens, rule counters) in `FILE` across restarts"},
+			hookConcurrencyFlag("deliveries to one hook in flight at once, like Podio's queue workers (`N`; 1 keeps each hook's events in order)"),
 			inspectFlag(),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no line per API call and delivery"},
 		},
@@ -67,11 +82,15 @@ events, faults, reset): see the README.`,
 			if c.Args().Present() {
 				return usagef("mock takes no arguments, got %q", c.Args().First())
 			}
+			if err := checkHookConcurrency(c.Int("hook-concurrency")); err != nil {
+				return err
+			}
 			return runMock(c.Context, mockOptions{
 				addr: c.String("addr"), seedFile: c.String("seed"), allowAnyPort: c.Bool("allow-any-port"),
 				clock: c.String("clock"), deliveryTimeout: c.Duration("delivery-timeout"), rateLimit: c.String("rate-limit"),
 				queueDelay: c.Duration("queue-delay"), queueJitter: c.Duration("queue-jitter"), faultSeed: c.Uint64("fault-seed"),
 				quiet: c.Bool("quiet"), inspect: c.String("inspect"), stateFile: c.String("state"),
+				hookConcurrency: c.Int("hook-concurrency"),
 			}, e.stdout, e.stderr)
 		},
 	}
@@ -86,6 +105,7 @@ func newMockServer(opts mockOptions, log io.Writer) (*mockpodio.Server, error) {
 		QueueJitter:     opts.queueJitter,
 		FaultSeed:       opts.faultSeed,
 		StateFile:       opts.stateFile,
+		HookConcurrency: opts.hookConcurrency,
 	}
 	var err error
 	if s.RateLimit, err = parseRateLimit(opts.rateLimit); err != nil {
@@ -151,7 +171,7 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr})
 	defer f.Close() // after s.Close, which waits for the deliveries
 	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(d.Record()) }
-	if err := startMockServer(s, opts.addr, false, stderr); err != nil {
+	if err := startMockServer(s, opts.addr, "addr", false, stderr); err != nil {
 		return err
 	}
 	printMockBanner(stdout, s, opts)
@@ -165,15 +185,20 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 }
 
 // startMockServer starts s, built by newMockServer, on addr: on a free
-// loopback port instead when addr is taken and fallback is set. It warns
-// on stderr when the address is reachable beyond loopback.
-func startMockServer(s *mockpodio.Server, addr string, fallback bool, stderr io.Writer) error {
+// loopback port instead when addr is taken and fallback is set, saying so
+// on stderr. flag names the option that sets addr. It warns on stderr when
+// the address is reachable beyond loopback.
+func startMockServer(s *mockpodio.Server, addr, flag string, fallback bool, stderr io.Writer) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil && fallback {
-		l, err = net.Listen("tcp", "127.0.0.1:0")
+		taken := err
+		if l, err = net.Listen("tcp", "127.0.0.1:0"); err == nil {
+			fmt.Fprintf(stderr, "devhook: warning: %s is taken (%v): the mock listens on http://%s instead; give that URL to --mock\n",
+				addr, shortListenError(taken), l.Addr())
+		}
 	}
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
+		return fmt.Errorf("listen on %s: %w (--%s 127.0.0.1:0 picks a free port)", addr, shortListenError(err), flag)
 	}
 	s.Listener = l
 	if err := s.Start(); err != nil {
@@ -187,6 +212,15 @@ func startMockServer(s *mockpodio.Server, addr string, fallback bool, stderr io.
 		fmt.Fprintln(stderr, warn)
 	}
 	return nil
+}
+
+// shortListenError is a listen error without the "listen tcp ADDR:" the
+// message already names.
+func shortListenError(err error) error {
+	if oe, ok := errors.AsType[*net.OpError](err); ok && oe.Err != nil {
+		return oe.Err
+	}
+	return err
 }
 
 // exposureWarning warns when a server binds beyond loopback.

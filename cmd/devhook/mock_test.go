@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/urfave/cli/v2"
+
+	"github.com/devhookhq/devhook/mockpodio"
 )
 
 // TestMockProcess runs `devhook mock` as a process on a real port and
@@ -118,6 +121,8 @@ func TestMockBadFlags(t *testing.T) {
 		{"missing seed", []string{"mock", "--seed", "/nonexistent/seed.json"}, "read seed", exitError},
 		{"unknown flag", []string{"mock", "--nope"}, "flag provided but not defined", exitUsage},
 		{"stray argument", []string{"mock", "extra"}, "mock takes no arguments", exitUsage},
+		{"no deliveries in flight", []string{"mock", "--hook-concurrency", "0"}, "--hook-concurrency must be 1 or more", exitUsage},
+		{"up: negative deliveries in flight", []string{"up", "--mock", "--hook-concurrency", "-2"}, "--hook-concurrency must be 1 or more", exitUsage},
 		{"address in use", []string{"mock", "--addr", "256.0.0.1:1"}, "listen on 256.0.0.1:1", exitError},
 	}
 	for _, tt := range tests {
@@ -138,6 +143,29 @@ func TestMockBadFlags(t *testing.T) {
 				t.Error("the command hung")
 			}
 		})
+	}
+}
+
+// TestMockHookConcurrency: --hook-concurrency reaches the mock; its
+// default is the mock's.
+func TestMockHookConcurrency(t *testing.T) {
+	for _, n := range []int{1, 3} {
+		s, err := newMockServer(mockOptions{hookConcurrency: n, quiet: true}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.HookConcurrency != n {
+			t.Errorf("--hook-concurrency %d: HookConcurrency = %d", n, s.HookConcurrency)
+		}
+	}
+	var f *cli.IntFlag
+	for _, fl := range mockCommand(&env{}).Flags {
+		if x, ok := fl.(*cli.IntFlag); ok && x.Name == "hook-concurrency" {
+			f = x
+		}
+	}
+	if f == nil || f.Value != mockpodio.DefaultHookConcurrency {
+		t.Errorf("--hook-concurrency flag = %+v, want default %d", f, mockpodio.DefaultHookConcurrency)
 	}
 }
 

@@ -191,6 +191,7 @@ const scriptTimeout = 20 * time.Second
 //	ngrok-edge                a fake ngrok edge accepting authtoken good-token; sets DEVHOOK_NGROK_CONNECT_URL and DEVHOOK_NGROK_CA
 //	curl [-s] [-X M] [-H H]... [-d DATA]... URL   an HTTP request; the body to stdout; fails on no answer
 //	grab VAR REGEXP           set VAR to the first submatch of REGEXP in the last stdout
+//	hold ADDR                 keep ADDR (host:port) taken for the rest of the script, if nothing else has it
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"bg":         cmdBg,
 	"await":      cmdAwait,
@@ -201,6 +202,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"ngrok-edge": cmdNgrokEdge,
 	"curl":       cmdCurl,
 	"grab":       cmdGrab,
+	"hold":       cmdHold,
 }
 
 func cmdBg(ts *testscript.TestScript, neg bool, args []string) {
@@ -210,6 +212,7 @@ func cmdBg(ts *testscript.TestScript, neg bool, args []string) {
 	path, err := exec.LookPath(args[1])
 	ts.Check(err)
 	cmd := exec.Command(path, args[2:]...)
+	cmd.Args[0] = args[1] // as a shell starts it: hints name the command as typed
 	cmd.Dir = ts.Getenv("WORK")
 	var env []string
 	for _, kv := range os.Environ() {
@@ -482,4 +485,17 @@ func cmdGrab(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("grab: no match for %s in stdout", re)
 	}
 	ts.Setenv(args[0], m[1])
+}
+
+func cmdHold(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: hold ADDR")
+	}
+	l, err := net.Listen("tcp", args[0])
+	if err != nil {
+		// Taken already, which is what the script wants.
+		ts.Logf("hold %s: %v", args[0], err)
+		return
+	}
+	ts.Defer(func() { l.Close() })
 }

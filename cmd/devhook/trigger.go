@@ -594,7 +594,8 @@ func (r *triggerRun) report(ctx context.Context, did, refType string, refID int6
 	switch {
 	case !ok:
 	case n == 0:
-		line += fmt.Sprintf(", but no %s hook is registered on %s %d", r.typ, refType, refID)
+		line += fmt.Sprintf(", but no %s hook is registered on %s %d: %s up registers one with --event %s (one --event per type)",
+			r.typ, refType, refID, selfCommand(), r.typ)
 	case n == 1:
 		line += fmt.Sprintf(", 1 hook targeted (%d active)", active)
 	default:

@@ -782,8 +782,8 @@ func TestTriggerMockNoHook(t *testing.T) {
 		args    []string
 		wantOut string
 	}{
-		{"item.create", []string{"item.create"}, `(?m)^created item \d+ in app 3001: item.create fired, but no item.create hook is registered on app 3001$`},
-		{"app.update on a new app", []string{"app.update"}, `(?m)^created app (\d+) in space 2001 with hook=false \(it fires nothing\)\nupdated app (\d+): app.update fired, but no app.update hook is registered on app \d+$`},
+		{"item.create", []string{"item.create"}, `(?m)^created item \d+ in app 3001: item.create fired, but no item.create hook is registered on app 3001: devhook up registers one with --event item.create \(one --event per type\)$`},
+		{"app.update on a new app", []string{"app.update"}, `(?m)^created app (\d+) in space 2001 with hook=false \(it fires nothing\)\nupdated app (\d+): app.update fired, but no app.update hook is registered on app \d+: devhook up registers one with --event app\.update \(one --event per type\)$`},
 		{"permissive app", []string{"item.create", "--app", "1"}, `(?m)^created item \d+ in app 1: item.create fired, but no item.create hook`},
 	}
 	for _, tt := range tests {

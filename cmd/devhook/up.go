@@ -57,12 +57,14 @@ type upOptions struct {
 	inspect       string
 	mockAddr      string
 	mockAddrSet   bool
+	mockHookConc  int // --hook-concurrency of the embedded mock
 }
 
 func upCommand(e *env) *cli.Command {
 	flags := []cli.Flag{
 		&cli.BoolFlag{Name: "mock", Usage: "run fully offline against an embedded mock of Podio (no account, no network)"},
 		&cli.StringFlag{Name: "mock-addr", Value: defaultMockAddr, EnvVars: []string{"DEVHOOK_MOCK_ADDR"}, Usage: "with --mock: where the embedded mock listens (a free port if this one is taken)"},
+		hookConcurrencyFlag("with --mock: deliveries to one hook in flight at once (`N`; 1 keeps each hook's events in order)"),
 		&cli.IntFlag{Name: "port", Aliases: []string{"p"}, DefaultText: "3000", Usage: "forward deliveries to http://localhost:`PORT`/"},
 		&cli.StringFlag{Name: "forward-to", Usage: "forward deliveries to this local `URL`, e.g. http://localhost:3000/podio/hook"},
 		&cli.Int64SliceFlag{Name: "app", Usage: "register hooks on app `ID` (events default to item.create, item.update, item.delete)"},
@@ -103,6 +105,9 @@ With --mock everything runs offline against an embedded mock of Podio.`,
 			if err != nil {
 				return err
 			}
+			if err := checkHookConcurrency(c.Int("hook-concurrency")); err != nil {
+				return err
+			}
 			return runUp(c.Context, upOptions{
 				podio: po, mock: c.Bool("mock"), port: c.Int("port"), forwardTo: c.String("forward-to"),
 				apps: c.Int64Slice("app"), fields: c.Int64Slice("field"), spaces: c.Int64Slice("space"),
@@ -113,6 +118,7 @@ With --mock everything runs offline against an embedded mock of Podio.`,
 				verifyTimeout: c.Duration("verify-timeout"), skipProbe: !c.Bool("probe"),
 				connectFor: c.Duration("connect-timeout"), inspect: c.String("inspect"),
 				mockAddr: c.String("mock-addr"), mockAddrSet: c.IsSet("mock-addr"),
+				mockHookConc: c.Int("hook-concurrency"),
 			}, e.stdout, e.stderr)
 		},
 	}
@@ -258,11 +264,11 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error 
 // quiet, on --mock-addr or, when the default address is taken, a free
 // port.
 func startUpMock(opts upOptions, stderr io.Writer) (*mockpodio.Server, error) {
-	s, err := newMockServer(mockOptions{allowAnyPort: true, quiet: true}, io.Discard)
+	s, err := newMockServer(mockOptions{allowAnyPort: true, quiet: true, hookConcurrency: opts.mockHookConc}, io.Discard)
 	if err != nil {
 		return nil, err
 	}
-	if err := startMockServer(s, opts.mockAddr, !opts.mockAddrSet, stderr); err != nil {
+	if err := startMockServer(s, opts.mockAddr, "mock-addr", !opts.mockAddrSet, stderr); err != nil {
 		return nil, err
 	}
 	return s, nil

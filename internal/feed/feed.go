@@ -57,7 +57,7 @@ type Feed struct {
 	onReplay func(deliverylog.Record)
 	dlog     *logger
 	mu       sync.Mutex // guards recs
-	recs     []deliverylog.Record
+	recs     ring
 	insp     *inspector.Server
 	server   *http.Server
 	url      string
@@ -114,10 +114,7 @@ func (f *Feed) Add(r deliverylog.Record) deliverylog.Record {
 func (f *Feed) keep(r deliverylog.Record) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.recs = append(f.recs, r)
-	if len(f.recs) > Size {
-		f.recs = append(f.recs[:0:0], f.recs[len(f.recs)-Size:]...)
-	}
+	f.recs.add(r)
 }
 
 // Records returns the records kept, oldest first.
@@ -127,7 +124,7 @@ func (f *Feed) Records() []deliverylog.Record {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]deliverylog.Record(nil), f.recs...)
+	return f.recs.all()
 }
 
 // Replay re-sends a record of this run (or of the log) to where it first
@@ -171,12 +168,7 @@ func (f *Feed) find(id string) (deliverylog.Record, bool) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, r := range f.recs {
-		if r.ID == id {
-			return r, true
-		}
-	}
-	return deliverylog.Record{}, false
+	return f.recs.find(id)
 }
 
 // InspectorURL is where the inspector serves, or "" when it is off.

@@ -199,7 +199,7 @@ func TestMockAuthenticate(t *testing.T) {
 			name: "permissive: password grant for an unknown user",
 			creds: podio.Credentials{ClientID: "any-client", ClientSecret: podio.NewSecret("any-secret"),
 				Username: "new@example.com", Password: podio.NewSecret("pw")},
-			wantRef: podio.Ref{Type: "user", ID: seedUserID + 1},
+			wantRef: podio.Ref{Type: "user", ID: seedUserID + 2}, // after the seed's two users,
 		},
 		{
 			name: "permissive: wrong app token for the seeded app",

@@ -1,0 +1,30 @@
+package mockpodio_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// TestExternalModule runs the tests of testdata/exttest, a module of its
+// own that uses mockpodio through its exported API only, as a user's
+// module would (a replace directive points it at this checkout).
+func TestExternalModule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a second module")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(runtime.GOROOT(), "bin", "go"), "test", "-count=1", "./...")
+	cmd.Dir = filepath.Join("testdata", "exttest")
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly", "GOPROXY=off")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go test in %s: %v\n%s", cmd.Dir, err, out)
+	}
+	t.Logf("%s", out)
+}
