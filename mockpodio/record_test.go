@@ -206,7 +206,7 @@ func TestDeliveryRecord(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if diff := cmp.Diff(tt.want, tt.d.Record()); diff != "" {
-				t.Errorf("recordFromMock (-want +got):\n%s", diff)
+				t.Errorf("Record (-want +got):\n%s", diff)
 			}
 		})
 	}
