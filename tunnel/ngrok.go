@@ -31,7 +31,11 @@ const (
 	hintSessionLimit     = "stop the other ngrok agents using this account, or upgrade the ngrok plan"
 	hintEndpointInUse    = "another agent already serves this URL or domain; stop it or choose another domain"
 	hintUnreachable      = "check the network, proxy and firewall, and https://status.ngrok.com"
+	hintUnresolvable     = "is this machine online? check its DNS; devhook up --mock needs no network, and --public-url takes a tunnel of your own"
 )
+
+// resolveTimeout bounds the lookup of the agent ingress's host name.
+const resolveTimeout = 5 * time.Second
 
 var _ Tunnel = (*Ngrok)(nil)
 
@@ -60,6 +64,10 @@ type NgrokOptions struct {
 	// ConnectCAs are the CAs trusted for ConnectURL's certificate, for
 	// tests against a fake edge. nil means ngrok's own CA.
 	ConnectCAs *x509.CertPool
+	// Resolver looks up the ingress's host name before the agent dials it,
+	// so that a name that does not resolve fails at once rather than after
+	// ConnectTimeout of retries. nil means net.DefaultResolver.
+	Resolver *net.Resolver
 }
 
 // Ngrok is a [Tunnel] served by an ngrok agent session. After it starts, the
@@ -77,11 +85,41 @@ type Ngrok struct {
 	closeErr  error
 }
 
+// resolveIngress looks up addr's host (unless it is an IP address) and
+// fails with [ErrUnreachable] when it does not resolve: the SDK would
+// retry until the connect timeout.
+func resolveIngress(ctx context.Context, r *net.Resolver, addr string, timeout time.Duration) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if host == "" || net.ParseIP(host) != nil {
+		return nil
+	}
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	lctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if _, err := r.LookupHost(lctx, host); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("connect to ngrok at %s: %w", addr, context.Cause(ctx))
+		}
+		msg := err.Error()
+		if de, ok := errors.AsType[*net.DNSError](err); ok {
+			msg = de.Err
+		}
+		return &NgrokError{Err: ErrUnreachable, Message: fmt.Sprintf("cannot resolve %s: %s", host, msg), Hint: hintUnresolvable}
+	}
+	return nil
+}
+
 // ListenNgrok starts an ngrok agent session and an https endpoint.
 //
 // The SDK retries failed connections forever; ListenNgrok instead fails
 // fast: an empty authtoken fails before dialing, an error coded by ngrok
-// (ERR_NGROK_*) fails at once, and no session within
+// (ERR_NGROK_*) fails at once, so does an ingress host name that does not
+// resolve ([NgrokOptions.Resolver]), and no session within
 // [NgrokOptions.ConnectTimeout] fails with [ErrUnreachable]. Those errors are
 // [*NgrokError] values. When ctx ends first, the error wraps its cause.
 // ctx bounds only the start: cancelling it later does not close the tunnel.
@@ -103,6 +141,9 @@ func ListenNgrok(ctx context.Context, opts NgrokOptions) (*Ngrok, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("connect to ngrok at %s: %w", addr, context.Cause(ctx))
+	}
+	if err := resolveIngress(ctx, opts.Resolver, addr, min(timeout, resolveTimeout)); err != nil {
+		return nil, err
 	}
 
 	// The SDK ends the session when the context given to Connect ends, so

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -511,4 +512,45 @@ func TestNgrokClose(t *testing.T) {
 	if err := tun.Close(); err != nil {
 		t.Errorf("second Close() = %v", err)
 	}
+}
+
+// TestNgrokUnresolvable: an ingress host name that does not resolve fails
+// at once, long before the connect timeout. The resolver is the test's:
+// it answers "no such host" without any network.
+func TestNgrokUnresolvable(t *testing.T) {
+	t.Parallel()
+	var lookups atomic.Int32
+	offline := &net.Resolver{
+		PreferGo: true,
+		Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
+			lookups.Add(1)
+			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("network is unreachable (test resolver)")}
+		},
+	}
+	const timeout = 20 * time.Second
+	start := time.Now()
+	tun, err := tunnel.ListenNgrok(t.Context(), tunnel.NgrokOptions{
+		Authtoken:      goodToken,
+		ConnectURL:     "connect.ngrok-agent.invalid:443",
+		ConnectTimeout: timeout,
+		Resolver:       offline,
+	})
+	elapsed := time.Since(start)
+	if err == nil {
+		tun.Close()
+		t.Fatal("ListenNgrok succeeded, want an error")
+	}
+	if !errors.Is(err, tunnel.ErrUnreachable) {
+		t.Errorf("ListenNgrok error = %v, want errors.Is ErrUnreachable", err)
+	}
+	if !strings.Contains(err.Error(), "cannot resolve connect.ngrok-agent.invalid") || !strings.Contains(err.Error(), "online") {
+		t.Errorf("ListenNgrok error = %q, want it to name the host and ask whether the machine is online", err)
+	}
+	if lookups.Load() == 0 {
+		t.Errorf("the resolver was not asked")
+	}
+	if elapsed > 5*time.Second {
+		t.Errorf("ListenNgrok took %v, want it to fail at once, not after the %v connect timeout", elapsed, timeout)
+	}
+	t.Logf("%v after %v", err, elapsed)
 }

@@ -54,9 +54,7 @@ func TestREADMECommandsHaveScripts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, l := range scriptCommandLines(string(b)) {
-			lines = append(lines, l)
-		}
+		lines = append(lines, scriptCommandLines(string(b))...)
 	}
 	for _, c := range cmds {
 		if _, ok := readmeExempt[strings.Join(c.words, " ")]; ok {

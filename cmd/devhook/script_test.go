@@ -186,11 +186,12 @@ const scriptTimeout = 20 * time.Second
 //	await NAME REGEXP [VAR...] wait for NAME's next line matching REGEXP; set VARs to its submatches
 //	interrupt NAME [-9]       send SIGINT (or SIGKILL with -9), wait for the exit; NAME's output becomes stdout; fails on a non-zero exit unless negated
 //	exited NAME CODE          wait for NAME to exit by itself with CODE; its output becomes stdout
-//	app NAME [STATUS]         a local app answering STATUS (200); $NAME_URL and $NAME_PORT; each request is a line "METHOD PATH BODY"
+//	app NAME [STATUS]         a local app answering STATUS (200); $NAME_URL and $NAME_PORT; each request is a line "METHOD PATH BODY" and a line "  Content-Type: TYPE"
 //	podio NAME [SEED]         an outside Podio (a mock) from SEED, permissive without one; $PODIO_URL; its hook.verify and deliveries reach only loopback (or the ngrok edge)
 //	ngrok-edge                a fake ngrok edge accepting authtoken good-token; sets DEVHOOK_NGROK_CONNECT_URL and DEVHOOK_NGROK_CA
 //	curl [-s] [-X M] [-H H]... [-d DATA]... URL   an HTTP request; the body to stdout; fails on no answer
 //	grab VAR REGEXP           set VAR to the first submatch of REGEXP in the last stdout
+//	freeport VAR              set VAR to a loopback host:port nothing listens on
 //	hold ADDR                 keep ADDR (host:port) taken for the rest of the script, if nothing else has it
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"bg":         cmdBg,
@@ -202,6 +203,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"ngrok-edge": cmdNgrokEdge,
 	"curl":       cmdCurl,
 	"grab":       cmdGrab,
+	"freeport":   cmdFreeport,
 	"hold":       cmdHold,
 }
 
@@ -350,6 +352,7 @@ func cmdApp(ts *testscript.TestScript, neg bool, args []string) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		l.add(r.Method + " " + r.URL.RequestURI() + " " + string(b))
+		l.add("  Content-Type: " + r.Header.Get("Content-Type"))
 		w.WriteHeader(status)
 	}))
 	ts.Defer(srv.Close)
@@ -485,6 +488,15 @@ func cmdGrab(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("grab: no match for %s in stdout", re)
 	}
 	ts.Setenv(args[0], m[1])
+}
+
+func cmdFreeport(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: freeport VAR")
+	}
+	addr, err := unusedAddr()
+	ts.Check(err)
+	ts.Setenv(args[0], addr)
 }
 
 func cmdHold(ts *testscript.TestScript, neg bool, args []string) {

@@ -108,10 +108,7 @@ the PODIO_* variables and flags override them.
 		Flags:        flags,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usageError{err} },
 		Action: func(c *cli.Context) error {
-			args, help, err := interspersedArgs(c)
-			if help || err != nil {
-				return err
-			}
+			args := c.Args().Slice() // flagsFirst put the flags before them
 			po, err := podioOptionsFrom(c)
 			if err != nil {
 				return err
@@ -131,7 +128,7 @@ the PODIO_* variables and flags override them.
 
 func runTrigger(ctx context.Context, opts triggerOptions, stdout io.Writer) error {
 	if len(opts.args) != 1 {
-		return usagef("trigger takes one event type, such as item.create (see devhook fixtures list)")
+		return usagef("trigger takes one event type, such as item.create (see %s fixtures list)", selfCommand())
 	}
 	ev, err := fixtures.Get(opts.args[0])
 	if err != nil {
@@ -415,7 +412,7 @@ func runTriggerMock(ctx context.Context, opts triggerOptions, ev fixtures.Event,
 		return usagef("--repeat and --concurrency go with --to, not --mock")
 	}
 	if ev.Type == fixtures.VerifyEvent {
-		return usagef("hook.verify cannot be triggered in the mock: devhook hooks verify ID asks it to send a new one")
+		return usagef("hook.verify cannot be triggered in the mock: %s hooks verify ID asks it to send a new one", selfCommand())
 	}
 	if _, ok := set["hook_id"]; ok {
 		return usagef("--set hook_id: the mock sends each hook its own hook_id (--to sends any)")
@@ -479,7 +476,7 @@ func triggerSignIn(ctx context.Context, o podioOptions) (*podio.Client, error) {
 	cl := &podio.Client{BaseURL: o.url}
 	if err := cl.Authenticate(ctx, cr); err != nil {
 		if ue, ok := errors.AsType[*url.Error](err); ok && ctx.Err() == nil {
-			return nil, fmt.Errorf("cannot reach the mock at %s (is devhook mock running?): %w", redactURL(o.url), ue.Err)
+			return nil, fmt.Errorf("cannot reach the mock at %s (is %s mock running?): %w", redactURL(o.url), selfCommand(), ue.Err)
 		}
 		return nil, fmt.Errorf("sign in to the mock at %s: %w", redactURL(o.url), err)
 	}

@@ -111,6 +111,10 @@ const (
 	OutcomeForwarded Outcome = "forwarded"
 	// OutcomeVerified: a hook.verify the relay validated.
 	OutcomeVerified Outcome = "verified"
+	// OutcomeQueued: a delivery devhook up held because the local app was
+	// down: Podio got 200, and the event waits in the session's buffer. A
+	// later record whose ReplayOf names it is its delivery.
+	OutcomeQueued Outcome = "queued"
 	// OutcomeRejected: a request the relay refused.
 	OutcomeRejected Outcome = "rejected"
 	// OutcomeReplayed: a replay answered 2xx.

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"context"
 	"time"
 )
 
@@ -39,16 +38,4 @@ func after(c Clock, d time.Duration) (<-chan struct{}, Timer) {
 	ch := make(chan struct{})
 	t := c.AfterFunc(d, func() { close(ch) })
 	return ch, t
-}
-
-// sleep waits d on c, or until ctx is done.
-func sleep(ctx context.Context, c Clock, d time.Duration) error {
-	ch, t := after(c, d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-ch:
-		return nil
-	}
 }
