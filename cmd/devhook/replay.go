@@ -36,10 +36,7 @@ than 2xx, or none, makes it exit 1.`,
 			&cli.StringFlag{Name: "to", Usage: "send to this `URL` instead, e.g. http://localhost:3000/podio/hook"},
 		},
 		Action: func(c *cli.Context) error {
-			args, help, err := interspersedArgs(c)
-			if help || err != nil {
-				return err
-			}
+			args := c.Args().Slice() // flagsFirst put the flags before them
 			if len(args) != 1 {
 				return usagef("replay takes one delivery ID (see %s deliveries), got %d arguments", selfCommand(), len(args))
 			}
@@ -89,7 +86,7 @@ func runReplay(ctx context.Context, opts replayOptions, stdout, stderr io.Writer
 	if out.Response.Status == 0 {
 		return fmt.Errorf("replay %s to %s: %s", rec.ID, out.Target, out.Error)
 	}
-	fmt.Fprintf(stdout, "-> %d  %s\n", out.Status, formatLatencyMS(out.LatencyMS))
+	fmt.Fprintf(stdout, "-> %d  %s\n", out.Status, deliverylog.FormatLatencyMS(out.LatencyMS))
 	printReplayBody(stdout, out.Response.Body)
 	if out.Outcome != deliverylog.OutcomeReplayed {
 		return fmt.Errorf("replay %s to %s: %s", rec.ID, out.Target, out.Error)

@@ -25,6 +25,7 @@ import (
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/feed"
 	"github.com/devhookhq/devhook/internal/inspector"
+	"github.com/devhookhq/devhook/internal/outbox"
 	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/internal/relay"
 	"github.com/devhookhq/devhook/tunnel"
@@ -105,6 +106,9 @@ type Config struct {
 	// Sink receives the session's events, one call at a time. Nil drops
 	// them.
 	Sink Sink
+	// Command is how hints name devhook, as the user started it ("go run
+	// ./cmd/devhook", "devhook"); empty means "devhook".
+	Command string
 }
 
 // Session is one run. Create it with [New] and run it once with
@@ -114,6 +118,10 @@ type Session struct {
 	clock Clock
 
 	sinkMu sync.Mutex // serialises Sink calls
+	// records runs the feed and the Sink for each relayed request after
+	// the relay has answered, in order, so the next request on the
+	// connection does not wait for the log, the inspector or the terminal.
+	records outbox.Outbox
 
 	feed    *feed.Feed
 	relay   *relay.Handler
@@ -315,18 +323,23 @@ func (s *Session) startRelay() error {
 // onRelayEvent records and reports one request the relay handled, and
 // notes the outcome of each hook.verify.
 func (s *Session) onRelayEvent(ev relay.Event) {
-	if ev.Queued && s.buffer != nil {
-		rec, count := s.buffer.add(ev, func() deliverylog.Record { return s.feed.Add(recordOf(ev)) })
-		s.emit(Delivery{Event: ev, Record: rec})
-		s.emit(queuedState(ev.HookID, count))
-	} else {
-		s.emit(Delivery{Event: ev, Record: s.feed.Add(recordOf(ev))})
-	}
-	s.observe(ev)
-	s.watchLoop(ev)
-	if ev.Kind == relay.KindVerify && ev.Verified {
-		s.verifiedAgain(ev.HookID)
-	}
+	// After the relay has answered; in order, so the rules see the
+	// deliveries as they came and the lines follow them.
+	s.records.WaitRoom()
+	s.records.Push(func() {
+		if ev.Queued && s.buffer != nil {
+			rec, count := s.buffer.add(ev, func() deliverylog.Record { return s.feed.Add(recordOf(ev)) })
+			s.emit(Delivery{Event: ev, Record: rec})
+			s.emit(queuedState(ev.HookID, count))
+		} else {
+			s.emit(Delivery{Event: ev, Record: s.feed.Add(recordOf(ev))})
+		}
+		s.observe(ev)
+		s.watchLoop(ev)
+		if ev.Kind == relay.KindVerify && ev.Verified {
+			s.verifiedAgain(ev.HookID)
+		}
+	})
 	if ev.Kind == relay.KindVerify && ev.HookID != 0 {
 		s.verifyMu.Lock()
 		if ev.Verified {
@@ -379,6 +392,7 @@ func (s *Session) shutdown() error {
 	if s.relay != nil {
 		s.relay.Close()
 	}
+	s.records.Wait() // every relayed request logged and reported
 	s.bg.Wait()
 	if s.buffer != nil {
 		if left := s.buffer.left(); len(left) > 0 {
