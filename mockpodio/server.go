@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/clock"
 	"github.com/devhookhq/devhook/internal/hookrules"
 	"github.com/devhookhq/devhook/internal/outbox"
 )
@@ -393,7 +394,7 @@ func (s *Server) resetLocked() {
 
 func (s *Server) clock() Clock {
 	if s.Clock == nil {
-		return realClock{}
+		return clock.Real()
 	}
 	return s.Clock
 }

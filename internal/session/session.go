@@ -22,6 +22,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/devhookhq/devhook/internal/clock"
+
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/feed"
 	"github.com/devhookhq/devhook/internal/inspector"
@@ -81,8 +83,11 @@ type Config struct {
 	Inspect string
 	// NoLog turns the delivery log off.
 	NoLog bool
-	// Clock is the session's time; nil means the wall clock.
-	Clock Clock
+	// Clock is the session's time: the wait for verification and the time
+	// stamped on deliveries read it (the probe of the public URL waits on
+	// the network, so on the wall clock). It is the mock's clock type, so
+	// one mockpodio.ManualClock can move both. Nil means the wall clock.
+	Clock clock.Clock
 	// Sink receives the session's events, one call at a time. Nil drops
 	// them.
 	Sink Sink
@@ -92,7 +97,7 @@ type Config struct {
 // [Session.Run].
 type Session struct {
 	cfg   Config
-	clock Clock
+	clock clock.Clock
 
 	sinkMu sync.Mutex // serialises Sink calls
 
@@ -125,7 +130,7 @@ func New(cfg Config) (*Session, error) {
 	}
 	s := &Session{cfg: cfg, clock: cfg.Clock, verified: map[int64]string{}, verifyCh: make(chan struct{}, 1)}
 	if s.clock == nil {
-		s.clock = RealClock()
+		s.clock = clock.Real()
 	}
 	return s, nil
 }
