@@ -85,7 +85,10 @@ func TestCreateApp(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newServer(t, withSeed(t, tt.strict))
-			token := seedToken(t, s)
+			token, err := s.Token(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
 			res := do(t, s, token, "POST", tt.path, tt.body)
 			if res.Status != tt.wantStatus || errCode(res) != tt.wantErr {
 				t.Fatalf("POST %s = %d %q, want %d %q: %s", tt.path, res.Status, errCode(res), tt.wantStatus, tt.wantErr, res.Raw)
@@ -144,7 +147,10 @@ func TestUpdateDeleteApp(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newServer(t, withSeed(t, false))
-			token := seedToken(t, s)
+			token, err := s.Token(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
 			c := do(t, s, token, "POST", "/app/", map[string]any{"space_id": 2001, "config": map[string]any{"name": "Old"}})
 			mustStatus(t, "create app", c, 200)
 			id := num(t, field(t, c.Body, "app_id"))

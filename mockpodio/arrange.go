@@ -149,17 +149,34 @@ func (s *Server) CreateTask(ctx context.Context, ref Ref, text string) (int64, e
 // receiver points: nothing listens on port 1.
 const unreachableHookURL = "http://127.0.0.1:1/"
 
-// CreateHook registers a hook of type typ on ref that delivers to rcv and
+// A HookTarget is where [Server.CreateHook] points a hook: a [*Receiver]
+// or a [HookURL].
+type HookTarget interface {
+	hookURL() string
+}
+
+// HookURL is a hook URL as a [HookTarget]: a [Receiver]'s URL with a path
+// or a query, or a receiver of the test's own that validates hook.verify
+// itself.
+type HookURL string
+
+func (u HookURL) hookURL() string { return string(u) }
+
+func (r *Receiver) hookURL() string { return r.URL }
+
+// CreateHook registers a hook of type typ on ref that delivers to to and
 // returns its snapshot once it is active: the mock has sent hook.verify,
-// rcv has validated the code through the API, as Podio's handshake goes,
-// and the hook.verify delivery is recorded. With a nil rcv the hook points where nothing listens and
-// CreateHook validates the code itself, for a test whose
-// [Server.OnDeliver] answers the deliveries. It fails when the API refuses
-// the hook or ctx ends first.
-func (s *Server) CreateHook(ctx context.Context, ref Ref, typ string, rcv *Receiver) (Hook, error) {
+// the receiver has validated the code through the API, as Podio's
+// handshake goes, and the hook.verify delivery is recorded. With a nil to
+// the hook points where nothing listens and CreateHook validates the code
+// itself, for a test whose [Server.OnDeliver] answers the deliveries. It
+// fails when the API refuses the hook or ctx ends first.
+func (s *Server) CreateHook(ctx context.Context, ref Ref, typ string, to HookTarget) (Hook, error) {
 	hookURL := unreachableHookURL
-	if rcv != nil {
-		hookURL = rcv.URL
+	if rcv, isRcv := to.(*Receiver); to == nil || isRcv && rcv == nil {
+		to = nil
+	} else {
+		hookURL = to.hookURL()
 	}
 	var out struct {
 		HookID int64 `json:"hook_id"`
@@ -174,7 +191,7 @@ func (s *Server) CreateHook(ctx context.Context, ref Ref, typ string, rcv *Recei
 	if err != nil {
 		return Hook{}, err
 	}
-	if rcv == nil {
+	if to == nil {
 		if err := s.validate(ctx, out.HookID, d.Params["code"]); err != nil {
 			return Hook{}, err
 		}

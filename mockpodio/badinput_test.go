@@ -36,7 +36,11 @@ func (w badInputWorld) expand(s string) string {
 
 func newBadInputWorld(t *testing.T, s *mockpodio.Server) badInputWorld {
 	t.Helper()
-	w := badInputWorld{token: seedToken(t, s)}
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := badInputWorld{token: token}
 	w.item = createItem(t, s, w.token, seedAppID, map[string]any{"external_id": "ext-1", "fields": map[string]any{"title": "A"}})
 	w.deletedItem = createItem(t, s, w.token, seedAppID, map[string]any{"fields": map[string]any{"title": "gone"}})
 	mustStatus(t, "delete item", do(t, s, w.token, "DELETE", "/item/"+itoa(w.deletedItem), nil), 204)
@@ -73,7 +77,10 @@ type snapshot struct {
 func takeSnapshot(t *testing.T, s *mockpodio.Server, w badInputWorld) snapshot {
 	t.Helper()
 	settle(t, s)
-	tok := seedToken(t, s)
+	tok, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	snap := snapshot{Hooks: s.Hooks(), Stats: s.Stats(), Deliveries: len(s.Deliveries())}
 	for _, r := range []struct{ method, path, body string }{
 		{"GET", "/app/3001", ""},
@@ -315,7 +322,10 @@ func TestRefusedWritesUseNoIDs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			answers := func(refused bool) []string {
 				s := newServer(t, withSeed(t, false), withClock(mockpodio.NewManualClock(clockStart)))
-				tok := seedToken(t, s)
+				tok, err := s.Token(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
 				if refused {
 					res := do(t, s, tok, tt.bad.method, tt.bad.path, tt.bad.body)
 					if res.Status != tt.wantStatus {

@@ -31,7 +31,10 @@ type commentJSON struct {
 
 func TestCreateComment(t *testing.T) {
 	s := newServer(t, withSeed(t, false), withClock(mockpodio.NewManualClock(clockStart)))
-	token := seedToken(t, s)
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	item := createItem(t, s, token, seedAppID, map[string]any{"fields": map[string]any{"title": "A"}})
 	deleted := createItem(t, s, token, seedAppID, map[string]any{"fields": map[string]any{"title": "B"}})
 	mustStatus(t, "delete", do(t, s, token, "DELETE", "/item/"+itoa(deleted), nil), 204)
@@ -108,7 +111,10 @@ func TestDeleteComment(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newServer(t, withSeed(t, false))
-			token := seedToken(t, s)
+			token, err := s.Token(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
 			item := createItem(t, s, token, seedAppID, map[string]any{"fields": map[string]any{"title": "A"}})
 			c := do(t, s, token, "POST", "/comment/item/"+itoa(item)+"/", map[string]any{"value": "x"})
 			mustStatus(t, "comment", c, 200)

@@ -69,7 +69,9 @@ func newControlEnv(t *testing.T) controlEnv {
 	e := controlEnv{s: s, clk: clk, token: token}
 	e.active = activeHook(t, s, token, "app", 7, rs.URL, "item.create")
 	awaitDeliveries(t, s, 1)
-	e.inactive = createHook(t, s, token, "app", 7, "item.create", newRecorder(t, s, "").URL())
+	quiet := mockpodio.NewReceiver(t, s)
+	quiet.IgnoreVerify()
+	e.inactive = createHook(t, s, token, "app", 7, "item.create", quiet.URL)
 	awaitDeliveries(t, s, 2)
 	for i := range 2 {
 		if _, err := s.FireEvent("app", 7, "item.create", nil); err != nil {
@@ -284,9 +286,13 @@ func TestControlClockReal(t *testing.T) {
 }
 
 func TestControlEvents(t *testing.T) {
-	s, _, token := manualServer(t)
-	rc := newRecorder(t, s, token)
-	hookID := verifiedHook(t, s, token, "space", 2001, "member.add", rc.URL())
+	s, _, _ := manualServer(t)
+	rc := mockpodio.NewReceiver(t, s)
+	hk, err := s.CreateHook(awaitCtx(t), mockpodio.Ref{Type: "space", ID: 2001}, "member.add", rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hookID := hk.HookID
 
 	res := control(t, s, "POST", "events", `{"ref_type":"space","ref_id":2001,"type":"member.add","params":{"user_id":"7"}}`)
 	mustStatus(t, "POST events", res, http.StatusOK)
@@ -425,9 +431,14 @@ func TestControlFaults(t *testing.T) {
 
 func TestControlReset(t *testing.T) {
 	s := newServer(t, withSeed(t, true))
-	token := seedToken(t, s)
-	rc := newRecorder(t, s, token)
-	verifiedHook(t, s, token, "app", seedAppID, "item.create", rc.URL())
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := mockpodio.NewReceiver(t, s)
+	if _, err := s.CreateHook(awaitCtx(t), mockpodio.Ref{Type: "app", ID: seedAppID}, "item.create", rc); err != nil {
+		t.Fatal(err)
+	}
 	createItem(t, s, token, seedAppID, map[string]any{"fields": map[string]any{"title": "before reset"}})
 	awaitDeliveries(t, s, 2)
 	if err := s.AddFaults(mockpodio.Faults{API: []mockpodio.APIFault{{Status: 503, Path: "/nowhere"}}}); err != nil {
@@ -453,7 +464,10 @@ func TestControlReset(t *testing.T) {
 	if res := do(t, s, token, "GET", "/app/"+itoa(seedAppID), nil); res.Status != http.StatusUnauthorized {
 		t.Errorf("old token after reset: %d, want 401", res.Status)
 	}
-	token = seedToken(t, s)
+	token, err = s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	mustStatus(t, "seeded app after reset", do(t, s, token, "GET", "/app/"+itoa(seedAppID), nil), http.StatusOK)
 }
 

@@ -86,8 +86,13 @@ func TestTrailingSlashes(t *testing.T) {
 		for _, slash := range []string{"", "/"} {
 			t.Run(rt.method+" "+rt.path+slash, func(t *testing.T) {
 				s := newServer(t, withSeed(t, false))
-				token := seedToken(t, s)
-				o := makeObjects(t, s, token, newRecorder(t, s, "").URL())
+				token, err := s.Token(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				quiet := mockpodio.NewReceiver(t, s)
+				quiet.IgnoreVerify()
+				o := makeObjects(t, s, token, quiet.URL)
 				path := o.expand(rt.path) + slash
 				res := doHeader(t, s, "OAuth2 "+token, rt.method, path, rt.body)
 				if res.Status != rt.wantStatus {
@@ -116,8 +121,13 @@ func TestJSONWithoutContentType(t *testing.T) {
 	// everyRoute sends every body with no Content-Type; this checks that
 	// the bodies were read, not ignored.
 	s := newServer(t, withSeed(t, false))
-	token := seedToken(t, s)
-	o := makeObjects(t, s, token, newRecorder(t, s, "").URL())
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := mockpodio.NewReceiver(t, s)
+	quiet.IgnoreVerify()
+	o := makeObjects(t, s, token, quiet.URL)
 	tests := []struct {
 		name, method, path, body string
 		check                    func(t *testing.T, res response)
@@ -189,8 +199,13 @@ func TestEmptyAndNullBodies(t *testing.T) {
 		for _, body := range []string{"", "null", " null\n", "{}"} {
 			t.Run(tt.method+" "+tt.path+" "+strconv.Quote(body), func(t *testing.T) {
 				s := newServer(t, withSeed(t, false))
-				token := seedToken(t, s)
-				o := makeObjects(t, s, token, newRecorder(t, s, "").URL())
+				token, err := s.Token(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				quiet := mockpodio.NewReceiver(t, s)
+				quiet.IgnoreVerify()
+				o := makeObjects(t, s, token, quiet.URL)
 				res := doHeader(t, s, "OAuth2 "+token, tt.method, o.expand(tt.path), body)
 				if res.Status != tt.wantStatus {
 					t.Errorf("%s %s with body %q = %d, want %d: %s", tt.method, tt.path, body, res.Status, tt.wantStatus, res.Raw)
@@ -244,7 +259,13 @@ func TestUnknownRoute(t *testing.T) {
 
 func TestErrorShape(t *testing.T) {
 	// Each case gets a server of its own; prep returns the token to use.
-	seedTok := func(t *testing.T, s *mockpodio.Server) string { return seedToken(t, s) }
+	seedTok := func(t *testing.T, s *mockpodio.Server) string {
+		tok, err := s.Token(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
 	noTok := func(*testing.T, *mockpodio.Server) string { return "" }
 	tests := []struct {
 		name         string
@@ -267,7 +288,10 @@ func TestErrorShape(t *testing.T) {
 		{name: "401 expired token",
 			configure: withClock(mockpodio.NewManualClock(clockStart)),
 			prep: func(t *testing.T, s *mockpodio.Server) string {
-				tok := seedToken(t, s)
+				tok, err := s.Token(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
 				s.Clock.(*mockpodio.ManualClock).Advance(8*time.Hour + time.Second)
 				return tok
 			},
@@ -276,7 +300,10 @@ func TestErrorShape(t *testing.T) {
 		{name: "404 unknown object", prep: seedTok, method: "GET", path: "/item/99999999", wantStatus: 404, wantErr: "not_found"},
 		{name: "409 stale revision",
 			prep: func(t *testing.T, s *mockpodio.Server) string {
-				tok := seedToken(t, s)
+				tok, err := s.Token(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
 				createItem(t, s, tok, seedAppID, map[string]any{"fields": map[string]any{"title": "A"}})
 				return tok
 			},
@@ -284,7 +311,10 @@ func TestErrorShape(t *testing.T) {
 			wantStatus: 409, wantErr: "conflict"},
 		{name: "410 deleted item",
 			prep: func(t *testing.T, s *mockpodio.Server) string {
-				tok := seedToken(t, s)
+				tok, err := s.Token(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
 				id := createItem(t, s, tok, seedAppID, map[string]any{"fields": map[string]any{"title": "A"}})
 				mustStatus(t, "delete", do(t, s, tok, "DELETE", "/item/"+itoa(id), nil), 204)
 				return tok
@@ -295,7 +325,10 @@ func TestErrorShape(t *testing.T) {
 			wantStatus: 413, wantErr: "request_too_large"},
 		{name: "420 rate limit", configure: func(s *mockpodio.Server) { s.RateLimit = 1 },
 			prep: func(t *testing.T, s *mockpodio.Server) string {
-				tok := seedToken(t, s)
+				tok, err := s.Token(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
 				mustStatus(t, "first call", do(t, s, tok, "GET", "/hook/app/3001/", nil), 200)
 				return tok
 			},
@@ -358,8 +391,13 @@ func rateHeaders(t *testing.T, res response) (limit, remaining int) {
 
 func TestRateLimitHeadersOnEveryResponse(t *testing.T) {
 	s := newServer(t, withSeed(t, false))
-	token := seedToken(t, s)
-	o := makeObjects(t, s, token, newRecorder(t, s, "").URL())
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := mockpodio.NewReceiver(t, s)
+	quiet.IgnoreVerify()
+	o := makeObjects(t, s, token, quiet.URL)
 	tests := []struct {
 		name       string
 		token      string
@@ -401,7 +439,10 @@ func TestRateLimitHeadersOnEveryResponse(t *testing.T) {
 func TestRateLimit(t *testing.T) {
 	clk := mockpodio.NewManualClock(clockStart)
 	s := newServer(t, withSeed(t, false), withClock(clk), func(s *mockpodio.Server) { s.RateLimit = 3 })
-	token := seedToken(t, s)
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	other := tokenFor(t, s, "42", "apptok")
 	steps := []struct {
 		name          string

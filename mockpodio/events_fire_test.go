@@ -91,8 +91,7 @@ func overrideValue(k string) string {
 
 func TestFireEveryEvent(t *testing.T) {
 	s := newServer(t, withSeed(t, false))
-	token := seedToken(t, s)
-	rc := newRecorder(t, s, token)
+	rc := mockpodio.NewReceiver(t, s)
 
 	type hookAt struct {
 		id   int64
@@ -102,7 +101,11 @@ func TestFireEveryEvent(t *testing.T) {
 	for _, typ := range slices.Sorted(maps.Keys(hookReference)) {
 		for _, refType := range hookReference[typ].refTypes {
 			path := "/" + typ + "/" + refType
-			id := verifiedHook(t, s, token, refType, seedRefs[refType], typ, rc.URL()+path)
+			hk, err := s.CreateHook(awaitCtx(t), mockpodio.Ref{Type: refType, ID: seedRefs[refType]}, typ, mockpodio.HookURL(rc.URL+path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := hk.HookID
 			hooks[typ+" on "+refType] = hookAt{id, path}
 		}
 	}
@@ -157,21 +160,25 @@ func TestFireEveryEvent(t *testing.T) {
 					// What the receiver got: the same, form-encoded, one value
 					// per key. The delivery is recorded after the receiver
 					// answered, so its request is in.
-					var got hit
-					for _, r := range rc.requests() {
+					var got mockpodio.Event
+					for _, r := range rc.Events() {
 						if r.Path == h.path {
 							got = r
 						}
+					}
+					form, err := url.ParseQuery(got.Body)
+					if err != nil {
+						t.Fatal(err)
 					}
 					wantForm := url.Values{}
 					for k, v := range want {
 						wantForm.Set(k, v)
 					}
-					if diff := cmp.Diff(wantForm, got.Form); diff != "" {
+					if diff := cmp.Diff(wantForm, form); diff != "" {
 						t.Errorf("form received (-want +got):\n%s", diff)
 					}
-					if got.Method != "POST" || got.ContentType != "application/x-www-form-urlencoded" {
-						t.Errorf("request = %s with Content-Type %q, want a form POST", got.Method, got.ContentType)
+					if ct := got.Header.Get("Content-Type"); got.Method != "POST" || ct != "application/x-www-form-urlencoded" {
+						t.Errorf("request = %s with Content-Type %q, want a form POST", got.Method, ct)
 					}
 
 					// The event reached only its own hook.

@@ -15,7 +15,7 @@ import (
 type eventEnv struct {
 	s     *mockpodio.Server
 	token string
-	rc    *recorder
+	rc    *mockpodio.Receiver
 	hooks map[string]int64 // by the path of their URL on rc, e.g. "/app/item.create"
 }
 
@@ -24,8 +24,11 @@ func newEventEnv(t *testing.T) *eventEnv {
 	// One delivery in flight per hook: these tests read a hook's
 	// deliveries in the order its events fired.
 	s := newServer(t, withSeed(t, false), func(s *mockpodio.Server) { s.HookConcurrency = 1 })
-	token := seedToken(t, s)
-	return &eventEnv{s: s, token: token, rc: newRecorder(t, s, token), hooks: map[string]int64{}}
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &eventEnv{s: s, token: token, rc: mockpodio.NewReceiver(t, s), hooks: map[string]int64{}}
 }
 
 // hook registers an active hook for typ on refType/refID, at URL path
@@ -33,7 +36,11 @@ func newEventEnv(t *testing.T) *eventEnv {
 func (e *eventEnv) hook(t *testing.T, name, refType string, refID int64, typ string) string {
 	t.Helper()
 	path := "/" + name + "/" + typ
-	e.hooks[path] = verifiedHook(t, e.s, e.token, refType, refID, typ, e.rc.URL()+path)
+	hk, err := e.s.CreateHook(awaitCtx(t), mockpodio.Ref{Type: refType, ID: refID}, typ, mockpodio.HookURL(e.rc.URL+path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.hooks[path] = hk.HookID
 	return path
 }
 
@@ -66,14 +73,18 @@ func (e *eventEnv) received(t *testing.T) map[string][]url.Values {
 		}
 	}
 	got := map[string][]url.Values{}
-	for _, h := range e.rc.requests() {
-		if h.Form.Get("type") == "hook.verify" {
+	for _, h := range e.rc.Events() {
+		if h.Type == "hook.verify" {
 			continue
 		}
-		if h.Method != "POST" || h.ContentType != "application/x-www-form-urlencoded" || h.RawQuery != "" {
-			t.Errorf("event request %s %s?%s with Content-Type %q", h.Method, h.Path, h.RawQuery, h.ContentType)
+		if ct := h.Header.Get("Content-Type"); h.Method != "POST" || ct != "application/x-www-form-urlencoded" || h.Query != "" {
+			t.Errorf("event request %s %s?%s with Content-Type %q", h.Method, h.Path, h.Query, ct)
 		}
-		got[h.Path] = append(got[h.Path], h.Form)
+		form, err := url.ParseQuery(h.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[h.Path] = append(got[h.Path], form)
 	}
 	return got
 }
@@ -464,8 +475,12 @@ func TestHookURLQueryMovedToBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEventEnv(t)
-			hookURL := e.rc.URL() + tt.suffix
-			id := verifiedHook(t, e.s, e.token, "app", seedAppID, "item.create", hookURL)
+			hookURL := e.rc.URL + tt.suffix
+			hk, err := e.s.CreateHook(awaitCtx(t), mockpodio.Ref{Type: "app", ID: seedAppID}, "item.create", mockpodio.HookURL(hookURL))
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := hk.HookID
 			item := createItem(t, e.s, e.token, seedAppID, map[string]any{"external_id": "q", "fields": map[string]any{"title": "A"}})
 			d := awaitEvent(t, e.s, id, "item.create")
 			verify, code := awaitVerify(t, e.s, id, 0)
@@ -483,11 +498,11 @@ func TestHookURLQueryMovedToBody(t *testing.T) {
 					Form: withExtra(url.Values{"type": {"item.create"}, "hook_id": {itoa(id)}, "item_id": {itoa(item)},
 						"item_revision_id": {itoa(itemRevisionID(t, e.s, e.token, item))}, "external_id": {"q"}})},
 			}
-			got := e.rc.requests()
+			got := hitsOf(e.rc)
 			if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(hit{}, "Body"), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("requests received (-want +got):\n%s", diff)
 			}
-			wantURL := e.rc.URL() + tt.wantPath
+			wantURL := e.rc.URL + tt.wantPath
 			if verify.URL != wantURL || d.URL != wantURL {
 				t.Errorf("Delivery.URL = %q, %q, want %q", verify.URL, d.URL, wantURL)
 			}
@@ -556,12 +571,13 @@ func TestAppFieldHookOnlyWhenItsFieldChanges(t *testing.T) {
 
 func TestEveryActiveHookGetsTheEvent(t *testing.T) {
 	e := newEventEnv(t)
-	quiet := newRecorder(t, e.s, "") // never validates
+	quiet := mockpodio.NewReceiver(t, e.s) // never validates
+	quiet.IgnoreVerify()
 	a := e.hook(t, "a", "app", seedAppID, "item.create")
 	b := e.hook(t, "b", "app", seedAppID, "item.create")
 	onField := e.hook(t, "field", "app_field", seedTitleField, "item.create")
 	other := e.hook(t, "other", "app", seedAppID, "item.update")
-	inactive := createHook(t, e.s, e.token, "app", seedAppID, "item.create", quiet.URL()+"/inactive")
+	inactive := createHook(t, e.s, e.token, "app", seedAppID, "item.create", quiet.URL+"/inactive")
 	deleted := e.hook(t, "deleted", "app", seedAppID, "item.create")
 	mustStatus(t, "delete hook", do(t, e.s, e.token, "DELETE", "/hook/"+itoa(e.hooks[deleted]), nil), 204)
 
@@ -591,9 +607,9 @@ func TestEveryActiveHookGetsTheEvent(t *testing.T) {
 	if evs := eventsTo(e.s, e.hooks[deleted]); len(evs) != 0 {
 		t.Errorf("deleted hook has %d deliveries recorded", len(evs))
 	}
-	for _, h := range quiet.requests() {
-		if h.Form.Get("type") != "hook.verify" {
-			t.Errorf("inactive hook's receiver got %s", h.Form.Get("type"))
+	for _, h := range quiet.Events() {
+		if h.Type != "hook.verify" {
+			t.Errorf("inactive hook's receiver got %s", h.Type)
 		}
 	}
 }

@@ -462,8 +462,12 @@ func TestDeliveryFaultsSpareHookVerify(t *testing.T) {
 
 func TestDeliveryFaultDuplicate(t *testing.T) {
 	e := newHookEnv(t)
-	rc := newRecorder(t, e.s, e.token)
-	hookID := verifiedHook(t, e.s, e.token, "app", 7, "item.create", rc.URL())
+	rc := mockpodio.NewReceiver(t, e.s)
+	hk, err := e.s.CreateHook(awaitCtx(t), mockpodio.Ref{Type: "app", ID: 7}, "item.create", rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hookID := hk.HookID
 	e.addFaults(t, mockpodio.DeliveryFault{DuplicateRate: 1})
 	id := e.fire(t, "twice")
 	awaitDeliveries(t, e.s, 3)
@@ -472,8 +476,8 @@ func TestDeliveryFaultDuplicate(t *testing.T) {
 		t.Errorf("deliveries (-want +got):\n%s", diff)
 	}
 	var bodies []string
-	for _, r := range rc.requests() {
-		if r.Form.Get("type") == "item.create" {
+	for _, r := range rc.Events() {
+		if r.Type == "item.create" {
 			bodies = append(bodies, r.Body)
 		}
 	}
@@ -485,15 +489,19 @@ func TestDeliveryFaultDuplicate(t *testing.T) {
 
 func TestDeliveryFaultDrop(t *testing.T) {
 	e := newHookEnv(t)
-	rc := newRecorder(t, e.s, e.token)
-	hookID := verifiedHook(t, e.s, e.token, "app", 7, "item.create", rc.URL())
+	rc := mockpodio.NewReceiver(t, e.s)
+	hk, err := e.s.CreateHook(awaitCtx(t), mockpodio.Ref{Type: "app", ID: 7}, "item.create", rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hookID := hk.HookID
 	e.addFaults(t, mockpodio.DeliveryFault{HookID: hookID, DropRate: 1})
 	e.fire(t, "gone")
 	d := awaitEvent(t, e.s, hookID, "item.create")
 	if d.Outcome != mockpodio.OutcomeDroppedFault || d.StatusCode != 0 || d.Error == "" {
 		t.Errorf("delivery = %s %d %q, want dropped_fault, no status, a reason", d.Outcome, d.StatusCode, d.Error)
 	}
-	if n := len(rc.requests()); n != 1 {
+	if n := len(rc.Events()); n != 1 {
 		t.Errorf("receiver got %d requests, want only the hook.verify", n)
 	}
 	if h, _ := e.s.Hook(hookID); h.Failures7d != 0 || h.ConsecutiveFailures != 0 {
@@ -771,8 +779,8 @@ func TestCloseDoesNotWaitForTheClock(t *testing.T) {
 	clk := newSignalClock()
 	s := newServer(t, func(s *mockpodio.Server) { s.Clock = clk; s.QueueDelay = time.Hour })
 	token := tokenFor(t, s, "7", "tok")
-	rc := newRecorder(t, s, token)
-	createHook(t, s, token, "app", 7, "item.create", rc.URL()) // its hook.verify waits an hour
+	rc := mockpodio.NewReceiver(t, s)
+	createHook(t, s, token, "app", 7, "item.create", rc.URL) // its hook.verify waits an hour
 	if d := clk.next(t); d != time.Hour {
 		t.Fatalf("timer armed for %v, want the queue delay", d)
 	}
@@ -817,7 +825,7 @@ func TestCloseDoesNotWaitForTheClock(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the call waiting out its latency never got an answer")
 	}
-	if n := len(rc.requests()); n != 0 || s.Stats().Deliveries != 0 {
+	if n := len(rc.Events()); n != 0 || s.Stats().Deliveries != 0 {
 		t.Errorf("after Close: %d requests received, %d deliveries recorded; want the waiting hook.verify abandoned", n, s.Stats().Deliveries)
 	}
 }

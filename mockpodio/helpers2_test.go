@@ -3,16 +3,12 @@ package mockpodio_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -81,18 +77,6 @@ func doHeader(t *testing.T, s *mockpodio.Server, authorization, method, path, bo
 	return send(t, s, req)
 }
 
-// seedToken signs in to the seeded app with the seeded client, which
-// works in strict mode too.
-func seedToken(t *testing.T, s *mockpodio.Server) string {
-	t.Helper()
-	res := postForm(t, s, "/oauth/token", url.Values{"grant_type": {"app"}, "app_id": {strconv.Itoa(seedAppID)},
-		"app_token": {seedAppToken}, "client_id": {seedClientID}, "client_secret": {seedClientSecret}}, "", "")
-	if res.Status != http.StatusOK {
-		t.Fatalf("token: %d %s", res.Status, res.Raw)
-	}
-	return res.Body.(map[string]any)["access_token"].(string)
-}
-
 // apiError is Podio's error JSON (shared/podio-api.md §6.1).
 type apiError struct {
 	Error           string         `json:"error"`
@@ -144,7 +128,8 @@ func keysOf(v any) []string {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// hit is one request a recorder received.
+// hit is the part of a request a test compares: the receiver's event
+// with the form as url.Values.
 type hit struct {
 	Method      string
 	Path        string
@@ -154,69 +139,15 @@ type hit struct {
 	Form        url.Values
 }
 
-// recorder is a webhook receiver that records every request. Given a
-// token, it answers hook.verify the way Podio's docs say: by validating
-// the code from inside the request.
-type recorder struct {
-	srv *httptest.Server
-
-	mu   sync.Mutex // guards hits
-	hits []hit
-}
-
-func newRecorder(t *testing.T, s *mockpodio.Server, token string) *recorder {
-	t.Helper()
-	rc := &recorder{}
-	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		form, err := url.ParseQuery(string(raw))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if token != "" && form.Get("type") == fixtures.VerifyEvent {
-			body := fmt.Sprintf(`{"code":%q}`, form.Get("code"))
-			req, err := http.NewRequestWithContext(r.Context(), "POST", s.URL+"/hook/"+form.Get("hook_id")+"/verify/validate", strings.NewReader(body))
-			if err != nil {
-				t.Errorf("validate: %v", err)
-				return
-			}
-			req.Header.Set("Authorization", "OAuth2 "+token)
-			req.Header.Set("Content-Type", "application/json")
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Errorf("validate: %v", err)
-				http.Error(w, err.Error(), http.StatusInternalServerError)
-				return
-			}
-			io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			if res.StatusCode != http.StatusNoContent {
-				t.Errorf("validate hook %s: status %d", form.Get("hook_id"), res.StatusCode)
-			}
-		}
-		rc.mu.Lock()
-		rc.hits = append(rc.hits, hit{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
-			ContentType: r.Header.Get("Content-Type"), Body: string(raw), Form: form})
-		rc.mu.Unlock()
-		w.WriteHeader(http.StatusOK)
-	}))
-	t.Cleanup(rc.srv.Close)
-	return rc
-}
-
-// URL is the recorder's base URL.
-func (rc *recorder) URL() string { return rc.srv.URL }
-
-// requests returns a copy of the requests received so far.
-func (rc *recorder) requests() []hit {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return slices.Clone(rc.hits)
+// hitsOf returns the requests rc has received as hits.
+func hitsOf(rc *mockpodio.Receiver) []hit {
+	var out []hit
+	for _, ev := range rc.Events() {
+		form, _ := url.ParseQuery(ev.Body)
+		out = append(out, hit{Method: ev.Method, Path: ev.Path, RawQuery: ev.Query,
+			ContentType: ev.Header.Get("Content-Type"), Body: ev.Body, Form: form})
+	}
+	return out
 }
 
 // routedClient is an HTTP client that connects to addr whatever the
@@ -240,28 +171,6 @@ func createHook(t *testing.T, s *mockpodio.Server, token, refType string, refID 
 		t.Fatalf("create %s hook on %s %d: %d %s", typ, refType, refID, res.Status, res.Raw)
 	}
 	return num(t, field(t, res.Body, "hook_id"))
-}
-
-// verifiedHook creates a hook whose receiver validates it, and waits until
-// it is active.
-func verifiedHook(t *testing.T, s *mockpodio.Server, token, refType string, refID int64, typ, hookURL string) int64 {
-	t.Helper()
-	id := createHook(t, s, token, refType, refID, typ, hookURL)
-	ctx, cancel := context.WithTimeout(t.Context(), awaitTimeout)
-	defer cancel()
-	if _, err := s.AwaitHook(ctx, id, func(h mockpodio.Hook) bool { return h.Status == "active" }); err != nil {
-		t.Fatal(err)
-	}
-	// The hook turns active while its hook.verify is still open; with
-	// several deliveries in flight an event can be recorded before it.
-	awaitVerifyRecorded(t, s, id)
-	return id
-}
-
-// awaitVerifyRecorded waits until hook id's hook.verify is recorded.
-func awaitVerifyRecorded(t *testing.T, s *mockpodio.Server, id int64) {
-	t.Helper()
-	awaitDelivery(t, s, func(d mockpodio.Delivery) bool { return d.HookID == id && d.Type == "hook.verify" })
 }
 
 // awaitDelivery waits for a recorded delivery that satisfies match.

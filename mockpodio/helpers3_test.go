@@ -4,16 +4,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/devhookhq/devhook/fixtures"
-	"github.com/devhookhq/devhook/mockpodio"
 )
 
 // expandIDs replaces each {name} in s by ids[name].
@@ -34,48 +29,6 @@ func checkDecoded(t *testing.T, raw string, want any) {
 	if diff := cmp.Diff(want, got.Elem().Interface()); diff != "" {
 		t.Errorf("body (-want +got):\n%s", diff)
 	}
-}
-
-// newHandlerReceiver is a webhook receiver that validates hook.verify
-// from inside the request and calls handle with the form of every event
-// of type typ, after answering it, as a handler doing work asynchronously
-// would.
-func newHandlerReceiver(t *testing.T, s *mockpodio.Server, token, typ string, handle func(map[string]string)) *recorder {
-	t.Helper()
-	inner := newRecorder(t, s, token)
-	rc := &recorder{}
-	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		form, err := url.ParseQuery(string(raw))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if form.Get("type") == fixtures.VerifyEvent {
-			// Let the plain recorder validate it.
-			req, _ := http.NewRequestWithContext(r.Context(), "POST", inner.URL()+r.URL.Path, strings.NewReader(string(raw)))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			if res, err := http.DefaultClient.Do(req); err == nil {
-				res.Body.Close()
-			}
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-		if form.Get("type") == typ {
-			m := map[string]string{}
-			for k := range form {
-				m[k] = form.Get(k)
-			}
-			go handle(m)
-		}
-	}))
-	t.Cleanup(rc.srv.Close)
-	return rc
 }
 
 // checkDecodedValue compares two values already decoded.

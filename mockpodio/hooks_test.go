@@ -13,9 +13,13 @@ import (
 
 func TestCreateHook(t *testing.T) {
 	s := newServer(t, withSeed(t, false))
-	token := seedToken(t, s)
-	rc := newRecorder(t, s, "")
-	good := rc.URL() + "/h"
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := mockpodio.NewReceiver(t, s)
+	rc.IgnoreVerify()
+	good := rc.URL + "/h"
 	tests := []struct {
 		name       string
 		path       string
@@ -108,8 +112,12 @@ var hookRefTable = map[string][]string{
 
 func TestHookEventTypesPerRefType(t *testing.T) {
 	s := newServer(t, withSeed(t, false))
-	token := seedToken(t, s)
-	rc := newRecorder(t, s, "")
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := mockpodio.NewReceiver(t, s)
+	rc.IgnoreVerify()
 	refs := []struct {
 		refType string
 		refID   int64
@@ -123,7 +131,7 @@ func TestHookEventTypesPerRefType(t *testing.T) {
 				}
 			}
 			t.Run(ref.refType+" "+typ, func(t *testing.T) {
-				res := do(t, s, token, "POST", "/hook/"+ref.refType+"/"+itoa(ref.refID)+"/", map[string]string{"url": rc.URL(), "type": typ})
+				res := do(t, s, token, "POST", "/hook/"+ref.refType+"/"+itoa(ref.refID)+"/", map[string]string{"url": rc.URL, "type": typ})
 				if res.Status != want {
 					t.Errorf("%s hook on %s = %d, want %d: %s", typ, ref.refType, res.Status, want, res.Raw)
 				}
@@ -153,11 +161,18 @@ func TestHookPorts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// Every hook URL leads to rc, so nothing leaves the machine.
-			rc := newRecorder(t, nil, "")
-			s := newServer(t, func(s *mockpodio.Server) {
-				s.AllowAnyPort = false
-				s.HTTPClient = routedClient(rc.srv.Listener.Addr().String())
-			})
+			s, err := mockpodio.NewUnstartedServer()
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc := mockpodio.NewReceiver(t, s)
+			rc.IgnoreVerify()
+			s.AllowAnyPort = false
+			s.HTTPClient = routedClient(strings.TrimPrefix(rc.URL, "http://"))
+			if err := s.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(s.Close)
 			token := tokenFor(t, s, "42", "apptok")
 			res := do(t, s, token, "POST", "/hook/app/42/", map[string]string{"url": tt.url, "type": "item.create"})
 			if res.Status != tt.wantStatus {
@@ -168,7 +183,7 @@ func TestHookPorts(t *testing.T) {
 					id := num(t, field(t, res.Body, "hook_id"))
 					d, _ := awaitVerify(t, s, id, 0)
 					var paths []string
-					for _, h := range rc.requests() {
+					for _, h := range rc.Events() {
 						paths = append(paths, h.Path)
 					}
 					if d.Outcome != mockpodio.OutcomeDelivered || !cmp.Equal([]string{"/p"}, paths) {
@@ -196,11 +211,15 @@ func TestHookPorts(t *testing.T) {
 
 func TestHookLimitPerTypePerRef(t *testing.T) {
 	s := newServer(t, withSeed(t, false))
-	token := seedToken(t, s)
-	rc := newRecorder(t, s, "")
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := mockpodio.NewReceiver(t, s)
+	rc.IgnoreVerify()
 	var ids []int64
 	for i := range 10 {
-		ids = append(ids, createHook(t, s, token, "app", seedAppID, "item.create", rc.URL()+"/h"+itoa(int64(i))))
+		ids = append(ids, createHook(t, s, token, "app", seedAppID, "item.create", rc.URL+"/h"+itoa(int64(i))))
 	}
 	tests := []struct {
 		name       string
@@ -224,7 +243,7 @@ func TestHookLimitPerTypePerRef(t *testing.T) {
 			if tt.before != nil {
 				tt.before(t)
 			}
-			res := do(t, s, token, "POST", tt.path, map[string]string{"url": rc.URL() + "/x", "type": tt.typ})
+			res := do(t, s, token, "POST", tt.path, map[string]string{"url": rc.URL + "/x", "type": tt.typ})
 			if res.Status != tt.wantStatus {
 				t.Fatalf("POST %s %s = %d, want %d: %s", tt.path, tt.typ, res.Status, tt.wantStatus, res.Raw)
 			}
@@ -256,15 +275,23 @@ type viaJSON struct {
 
 func TestListHooks(t *testing.T) {
 	s := newServer(t, withSeed(t, false), withClock(mockpodio.NewManualClock(clockStart)))
-	token := seedToken(t, s)
-	validating := newRecorder(t, s, token)
-	silent := newRecorder(t, s, "")
-	active := verifiedHook(t, s, token, "app", seedAppID, "item.create", validating.URL()+"/a?k=v")
-	inactive := createHook(t, s, token, "app", seedAppID, "comment.create", silent.URL()+"/b")
-	deleted := createHook(t, s, token, "app", seedAppID, "item.delete", silent.URL()+"/c")
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	validating := mockpodio.NewReceiver(t, s)
+	silent := mockpodio.NewReceiver(t, s)
+	silent.IgnoreVerify()
+	hk, err := s.CreateHook(awaitCtx(t), mockpodio.Ref{Type: "app", ID: seedAppID}, "item.create", mockpodio.HookURL(validating.URL+"/a?k=v"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	active := hk.HookID
+	inactive := createHook(t, s, token, "app", seedAppID, "comment.create", silent.URL+"/b")
+	deleted := createHook(t, s, token, "app", seedAppID, "item.delete", silent.URL+"/c")
 	mustStatus(t, "delete", do(t, s, token, "DELETE", "/hook/"+itoa(deleted), nil), 204)
-	onField := createHook(t, s, token, "app_field", seedStatusField, "item.update", silent.URL()+"/d")
-	onSpace := createHook(t, s, token, "space", seedSpaceID, "task.create", silent.URL()+"/e")
+	onField := createHook(t, s, token, "app_field", seedStatusField, "item.update", silent.URL+"/d")
+	onSpace := createHook(t, s, token, "space", seedSpaceID, "task.create", silent.URL+"/e")
 
 	by := byline{Type: "app", ID: seedAppID, Name: "Bugs"}
 	when := "2026-11-25 10:00:00"
@@ -276,18 +303,18 @@ func TestListHooks(t *testing.T) {
 		wantErr    string
 	}{
 		{"app", "/hook/app/3001/", []hookJSON{
-			{HookID: active, Status: "active", Type: "item.create", URL: validating.URL() + "/a?k=v", CreatedOn: when, CreatedBy: by},
-			{HookID: inactive, Status: "inactive", Type: "comment.create", URL: silent.URL() + "/b", CreatedOn: when, CreatedBy: by},
+			{HookID: active, Status: "active", Type: "item.create", URL: validating.URL + "/a?k=v", CreatedOn: when, CreatedBy: by},
+			{HookID: inactive, Status: "inactive", Type: "comment.create", URL: silent.URL + "/b", CreatedOn: when, CreatedBy: by},
 		}, 200, ""},
 		{"app without trailing slash", "/hook/app/3001", []hookJSON{
-			{HookID: active, Status: "active", Type: "item.create", URL: validating.URL() + "/a?k=v", CreatedOn: when, CreatedBy: by},
-			{HookID: inactive, Status: "inactive", Type: "comment.create", URL: silent.URL() + "/b", CreatedOn: when, CreatedBy: by},
+			{HookID: active, Status: "active", Type: "item.create", URL: validating.URL + "/a?k=v", CreatedOn: when, CreatedBy: by},
+			{HookID: inactive, Status: "inactive", Type: "comment.create", URL: silent.URL + "/b", CreatedOn: when, CreatedBy: by},
 		}, 200, ""},
 		{"app_field", "/hook/app_field/4002/", []hookJSON{
-			{HookID: onField, Status: "inactive", Type: "item.update", URL: silent.URL() + "/d", CreatedOn: when, CreatedBy: by},
+			{HookID: onField, Status: "inactive", Type: "item.update", URL: silent.URL + "/d", CreatedOn: when, CreatedBy: by},
 		}, 200, ""},
 		{"space", "/hook/space/2001/", []hookJSON{
-			{HookID: onSpace, Status: "inactive", Type: "task.create", URL: silent.URL() + "/e", CreatedOn: when, CreatedBy: by},
+			{HookID: onSpace, Status: "inactive", Type: "task.create", URL: silent.URL + "/e", CreatedOn: when, CreatedBy: by},
 		}, 200, ""},
 		{"app with no hooks", "/hook/app/3005/", []hookJSON{}, 200, ""},
 		{"field with no hooks", "/hook/app_field/4001/", []hookJSON{}, 200, ""},
@@ -327,7 +354,8 @@ func TestListHooks(t *testing.T) {
 func TestDeleteHook(t *testing.T) {
 	s := newServer(t)
 	token := tokenFor(t, s, "42", "apptok")
-	rc := newRecorder(t, s, "")
+	rc := mockpodio.NewReceiver(t, s)
+	rc.IgnoreVerify()
 	tests := []struct {
 		name       string
 		path       func(id int64) string
@@ -345,7 +373,7 @@ func TestDeleteHook(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			id := createHook(t, s, token, "app", 42, "item.create", rc.URL())
+			id := createHook(t, s, token, "app", 42, "item.create", rc.URL)
 			path := tt.path(id)
 			res := doHeader(t, s, "OAuth2 "+token, "DELETE", path, tt.body)
 			if res.Status != tt.wantStatus || errCode(res) != tt.wantErr {
@@ -375,16 +403,20 @@ func TestDeleteHook(t *testing.T) {
 
 func TestVerifyHandshake(t *testing.T) {
 	s := newServer(t, withSeed(t, false))
-	token := seedToken(t, s)
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	t.Run("create POSTs hook.verify form-encoded", func(t *testing.T) {
-		rc := newRecorder(t, s, "")
-		id := createHook(t, s, token, "app", seedAppID, "item.create", rc.URL()+"/v")
+		rc := mockpodio.NewReceiver(t, s)
+		rc.IgnoreVerify()
+		id := createHook(t, s, token, "app", seedAppID, "item.create", rc.URL+"/v")
 		d, code := awaitVerify(t, s, id, 0)
 		if d.Outcome != mockpodio.OutcomeDelivered {
 			t.Fatalf("hook.verify outcome = %s (%s)", d.Outcome, d.Error)
 		}
-		hits := rc.requests()
+		hits := hitsOf(rc)
 		if len(hits) != 1 {
 			t.Fatalf("receiver got %d requests, want 1", len(hits))
 		}
@@ -404,15 +436,20 @@ func TestVerifyHandshake(t *testing.T) {
 	})
 
 	t.Run("receiver validates while the POST is open", func(t *testing.T) {
-		rc := newRecorder(t, s, token)
-		id := verifiedHook(t, s, token, "app", seedAppID, "item.create", rc.URL())
+		rc := mockpodio.NewReceiver(t, s)
+		hk, err := s.CreateHook(awaitCtx(t), mockpodio.Ref{Type: "app", ID: seedAppID}, "item.create", rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := hk.HookID
 		if h, _ := s.Hook(id); h.Status != "active" {
 			t.Errorf("status = %q, want active", h.Status)
 		}
 	})
 
 	t.Run("validate", func(t *testing.T) {
-		rc := newRecorder(t, s, "")
+		rc := mockpodio.NewReceiver(t, s)
+		rc.IgnoreVerify()
 		tests := []struct {
 			name       string
 			body       func(code string) string
@@ -434,7 +471,7 @@ func TestVerifyHandshake(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				id := createHook(t, s, token, "app", seedAppID, "item.update", rc.URL())
+				id := createHook(t, s, token, "app", seedAppID, "item.update", rc.URL)
 				_, code := awaitVerify(t, s, id, 0)
 				path := "/hook/" + itoa(id) + "/verify/validate"
 				if tt.path != nil {
@@ -461,7 +498,8 @@ func TestVerifyHandshake(t *testing.T) {
 	})
 
 	t.Run("verify/request sends a new hook.verify", func(t *testing.T) {
-		rc := newRecorder(t, s, "")
+		rc := mockpodio.NewReceiver(t, s)
+		rc.IgnoreVerify()
 		tests := []struct {
 			name string
 			path func(id int64) string
@@ -474,7 +512,7 @@ func TestVerifyHandshake(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				id := createHook(t, s, token, "app", seedAppID, "item.delete", rc.URL()+"/r")
+				id := createHook(t, s, token, "app", seedAppID, "item.delete", rc.URL+"/r")
 				first, _ := awaitVerify(t, s, id, 0)
 				res := doHeader(t, s, "OAuth2 "+token, "POST", tt.path(id), tt.body)
 				if res.Status != 204 || res.Raw != "" {
@@ -500,8 +538,9 @@ func TestVerifyHandshake(t *testing.T) {
 	})
 
 	t.Run("verify/request errors", func(t *testing.T) {
-		rc := newRecorder(t, s, "")
-		gone := createHook(t, s, token, "app", seedAppID, "app.update", rc.URL())
+		rc := mockpodio.NewReceiver(t, s)
+		rc.IgnoreVerify()
+		gone := createHook(t, s, token, "app", seedAppID, "app.update", rc.URL)
 		mustStatus(t, "delete", do(t, s, token, "DELETE", "/hook/"+itoa(gone), nil), 204)
 		tests := []struct {
 			name, path string
@@ -521,8 +560,9 @@ func TestVerifyHandshake(t *testing.T) {
 	})
 
 	t.Run("an inactive hook never receives events", func(t *testing.T) {
-		rc := newRecorder(t, s, "")
-		id := createHook(t, s, token, "app", seedAppID, "comment.delete", rc.URL()+"/i")
+		rc := mockpodio.NewReceiver(t, s)
+		rc.IgnoreVerify()
+		id := createHook(t, s, token, "app", seedAppID, "comment.delete", rc.URL+"/i")
 		_, code := awaitVerify(t, s, id, 0)
 		item := createItem(t, s, token, seedAppID, map[string]any{"fields": map[string]any{"title": "x"}})
 		c1 := do(t, s, token, "POST", "/comment/item/"+itoa(item)+"/", map[string]string{"value": "one"})
@@ -538,8 +578,8 @@ func TestVerifyHandshake(t *testing.T) {
 			return d.HookID == id && d.Outcome == mockpodio.OutcomeDelivered && d.Type == "comment.delete"
 		})
 		var got []string
-		for _, h := range rc.requests() {
-			got = append(got, h.Form.Get("type")+" "+h.Form.Get("comment_id"))
+		for _, h := range rc.Events() {
+			got = append(got, h.Type+" "+h.Params["comment_id"])
 		}
 		want := []string{"hook.verify ", "comment.delete " + delivered.Params["comment_id"]}
 		if diff := cmp.Diff(want, got); diff != "" {

@@ -75,7 +75,10 @@ func strp(s string) *string { return &s }
 
 func TestItemShape(t *testing.T) {
 	s := newServer(t, withSeed(t, false), withClock(mockpodio.NewManualClock(clockStart)))
-	token := seedToken(t, s)
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	created := do(t, s, token, "POST", "/item/app/3001/", map[string]any{
 		"external_id": "bug-1", "fields": map[string]any{"title": "Crash", "status": 2, "priority": 3}})
 	mustStatus(t, "create", created, 200)
@@ -191,7 +194,10 @@ func TestCreateItem(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newServer(t, withSeed(t, tt.strict))
-			token := seedToken(t, s)
+			token, err := s.Token(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
 			path := tt.path
 			if path == "" {
 				path = "/item/app/3001/"
@@ -300,7 +306,10 @@ func TestUpdateItem(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newServer(t, withSeed(t, false))
-			token := seedToken(t, s)
+			token, err := s.Token(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
 			id := createItem(t, s, token, seedAppID, map[string]any{"fields": map[string]any{"title": "A", "status": 1}})
 			before := itemRevisionID(t, s, token, id)
 			path := sprintfID(tt.path, id)
@@ -346,7 +355,10 @@ func itemRevisionID(t *testing.T, s *mockpodio.Server, token string, id int64) i
 // were deleted.
 func TestItemNotThere(t *testing.T) {
 	s := newServer(t, withSeed(t, false))
-	token := seedToken(t, s)
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	deleted := createItem(t, s, token, seedAppID, map[string]any{"external_id": "gone", "fields": map[string]any{"title": "A"}})
 	mustStatus(t, "delete", do(t, s, token, "DELETE", "/item/"+itoa(deleted), nil), 204)
 	d := itoa(deleted)
@@ -396,7 +408,10 @@ func TestDeleteItem(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newServer(t, withSeed(t, false))
-			token := seedToken(t, s)
+			token, err := s.Token(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
 			id := createItem(t, s, token, seedAppID, map[string]any{"external_id": "x", "fields": map[string]any{"title": "A"}})
 			res := doHeader(t, s, "OAuth2 "+token, "DELETE", sprintfID(tt.path, id), tt.body)
 			if res.Status != 204 || res.Raw != "" {
@@ -414,7 +429,10 @@ func TestDeleteItem(t *testing.T) {
 
 func TestGetItemByExternalID(t *testing.T) {
 	s := newServer(t, withSeed(t, false))
-	token := seedToken(t, s)
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	first := createItem(t, s, token, seedAppID, map[string]any{"external_id": "dup", "fields": map[string]any{"title": "first"}})
 	createItem(t, s, token, seedAppID, map[string]any{"external_id": "dup", "fields": map[string]any{"title": "second"}})
 	other := createItem(t, s, token, 3002, map[string]any{"external_id": "dup", "fields": map[string]any{"title": "other app"}})

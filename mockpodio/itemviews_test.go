@@ -32,7 +32,10 @@ type listed struct {
 
 func TestItemReads(t *testing.T) {
 	s := newServer(t, withSeed(t, false), withClock(mockpodio.NewManualClock(clockStart)))
-	token := seedToken(t, s)
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Five items: titles c, a, e, b, d; statuses Open, Closed, Open, Open, Closed.
 	var ids []int64
 	titles := []string{"c", "a", "e", "b", "d"}

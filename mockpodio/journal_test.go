@@ -65,14 +65,19 @@ func TestJournalMatchesSnapshot(t *testing.T) {
 	appID := num(t, field(t, app.Body, "app_id"))
 	call("PUT app/{app_id}", do(t, s, access, "PUT", "/app/"+itoa(appID), map[string]any{"config": map[string]any{"name": "Renamed"}}), http.StatusNoContent)
 
-	rc := newRecorder(t, s, access)
-	hook := createHook(t, s, access, "app", seedAppID, "item.create", rc.URL()+"/h")
+	rc := mockpodio.NewReceiver(t, s)
+	hook := createHook(t, s, access, "app", seedAppID, "item.create", rc.URL+"/h")
 	hit["POST hook/{ref_type}/{ref_id}"] = true
 	_, code := awaitVerify(t, s, hook, 0)
 	call("POST hook/{hook_id}/verify/validate", do(t, s, access, "POST", "/hook/"+itoa(hook)+"/verify/validate", map[string]string{"code": code}), http.StatusNoContent)
-	failing := verifiedHook(t, s, access, "app", seedAppID, "item.update", failingReceiver(t, s, access).URL)
-	silent := newRecorder(t, s, "") // does not validate: the hook is deleted below
-	spaceHook := createHook(t, s, access, "space", 2777, "app.create", silent.URL()+"/space")
+	hk, err := s.CreateHook(awaitCtx(t), mockpodio.Ref{Type: "app", ID: seedAppID}, "item.update", mockpodio.HookURL(failingReceiver(t, s, access).URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing := hk.HookID
+	silent := mockpodio.NewReceiver(t, s) // does not validate: the hook is deleted below
+	silent.IgnoreVerify()
+	spaceHook := createHook(t, s, access, "space", 2777, "app.create", silent.URL+"/space")
 	call("POST hook/{hook_id}/verify/request", do(t, s, access, "POST", "/hook/"+itoa(spaceHook)+"/verify/request", nil), http.StatusNoContent)
 	call("DELETE hook/{hook_id}", do(t, s, access, "DELETE", "/hook/"+itoa(spaceHook), nil), http.StatusNoContent)
 
@@ -243,7 +248,10 @@ func TestStateWriteFailure(t *testing.T) {
 				mockpodio.WrapStateFiles(s, disk.wrap)
 				mockpodio.SetCompactBytes(s, tt.compact)
 			})
-			tok := seedToken(t, s)
+			tok, err := s.Token(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
 			acked := []int64{createItem(t, s, tok, seedAppID, map[string]any{"fields": map[string]any{"title": "kept"}})}
 
 			disk.set(true, tt.syncFails, tt.room)
@@ -282,7 +290,10 @@ func TestStateWriteFailure(t *testing.T) {
 			}
 			s.Close()
 			s2 := newServer(t, withSeed(t, false), withState(file))
-			tok2 := seedToken(t, s2)
+			tok2, err := s2.Token(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
 			res = do(t, s2, tok2, "GET", "/item/"+itoa(next), nil)
 			mustStatus(t, "GET after restart", res, http.StatusOK)
 			if got := fmt.Sprint(field(t, res.Body, "title")); got != "after" {
@@ -316,7 +327,10 @@ func TestStateLock(t *testing.T) {
 func TestJournalRecovery(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "state.json")
 	s := newServer(t, withSeed(t, false), withState(file), func(s *mockpodio.Server) { mockpodio.SetCompactBytes(s, 1<<40) })
-	tok := seedToken(t, s)
+	tok, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	var ids []int64
 	for i := range 3 {
 		ids = append(ids, createItem(t, s, tok, seedAppID, map[string]any{"fields": map[string]any{"title": fmt.Sprint(i)}}))
@@ -405,7 +419,10 @@ func TestJournalRecovery(t *testing.T) {
 			}
 			// A mock starts on it, drops the cut-short line and compacts.
 			s := newServer(t, withSeed(t, false), withState(f))
-			tok := seedToken(t, s)
+			tok, err := s.Token(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
 			next := createItem(t, s, tok, seedAppID, map[string]any{"fields": map[string]any{"title": "next"}})
 			s.Close()
 			if diff := cmp.Diff(append(slices.Clone(tt.want), next), itemIDs(t, f)); diff != "" {
@@ -421,7 +438,10 @@ func TestJournalRecovery(t *testing.T) {
 func TestJournalCompaction(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "state.json")
 	s := newServer(t, withSeed(t, false), withState(file), func(s *mockpodio.Server) { mockpodio.SetCompactBytes(s, 4096) })
-	tok := seedToken(t, s)
+	tok, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	var ids []int64
 	compactions := 0
 	prev := int64(0)

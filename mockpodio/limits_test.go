@@ -22,7 +22,10 @@ func nested(depth int) string {
 func TestDeepJSONRefused(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "state.json")
 	s := newServer(t, withSeed(t, false), withState(file))
-	tok := seedToken(t, s)
+	tok, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	// {"fields":{"notes":{"value":"x","n":X}}} adds 3 levels to X; the
 	// mock keeps the extra key.
 	body := func(depth int) string {
@@ -40,7 +43,11 @@ func TestDeepJSONRefused(t *testing.T) {
 	id := num(t, field(t, res.Body, "item_id"))
 	s.Close()
 	s2 := newServer(t, withSeed(t, false), withState(file))
-	mustStatus(t, "GET after restart", do(t, s2, seedToken(t, s2), "GET", "/item/"+itoa(id), nil), http.StatusOK)
+	tok2, err := s2.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustStatus(t, "GET after restart", do(t, s2, tok2, "GET", "/item/"+itoa(id), nil), http.StatusOK)
 }
 
 // TestClockAdvanceBound: the clock cannot be advanced past MaxClock, by

@@ -95,7 +95,10 @@ func TestMemberRoutes(t *testing.T) {
 
 func TestMembersInStrictMode(t *testing.T) {
 	s := newServer(t, withSeed(t, true), withClock(mockpodio.NewManualClock(clockStart)))
-	tok := seedToken(t, s)
+	tok, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, body := range []string{`{"users":[5555]}`, `{"mails":["who@example.com"]}`} {
 		if res := do(t, s, tok, "POST", "/space/2001/member/", body); res.Status != 400 || errCode(res) != "invalid_value" {
 			t.Errorf("add %s in strict mode = %d %s, want 400", body, res.Status, res.Raw)

@@ -28,6 +28,12 @@ type Event struct {
 	Params map[string]string
 	// Body is the form-encoded body as received.
 	Body string
+	// Method, Path and Query are the request's method, URL path and raw
+	// query string: the mock posts to the hook URL's path, its query
+	// pairs moved into the body.
+	Method, Path, Query string
+	// Header is the request's header.
+	Header http.Header
 }
 
 // Response is how a delivery is answered, by a [Receiver] or by
@@ -48,12 +54,14 @@ const maxEventBytes = 1 << 20
 
 // Receiver is a webhook receiver on a loopback port for tests, in the
 // manner of httptest.Server: it answers hook.verify by validating the
-// code through the server's API, records every request as an [Event],
-// and answers as steered, 200 by default. It closes each connection after
+// code through the server's API (unless told to [Receiver.IgnoreVerify]),
+// records every request as an [Event], whatever its path, and answers as
+// steered, 200 by default. It closes each connection after
 // answering, so a dropped connection fails exactly one attempt. Create one
 // with [NewReceiver]; register it with [Server.CreateHook].
 type Receiver struct {
-	// URL is the receiver's hook URL, e.g. "http://127.0.0.1:53173/".
+	// URL is the receiver's base URL, e.g. "http://127.0.0.1:53173", with
+	// no trailing slash: a hook URL is URL or URL followed by a path.
 	URL string
 
 	srv     *Server
@@ -63,10 +71,11 @@ type Receiver struct {
 	closing chan struct{}
 	once    sync.Once
 
-	mu      sync.Mutex // guards events, steer, changed
-	events  []Event
-	steer   func(Event) Response
-	changed chan struct{}
+	mu       sync.Mutex // guards events, steer, changed, noVerify
+	events   []Event
+	steer    func(Event) Response
+	changed  chan struct{}
+	noVerify bool
 }
 
 // NewReceiver starts a receiver for hooks of srv and closes it when the
@@ -77,12 +86,12 @@ func NewReceiver(tb testing.TB, srv *Server) *Receiver {
 	r := &Receiver{srv: srv, tb: tb, closing: make(chan struct{}), changed: make(chan struct{})}
 	if srv.kit.inMemory {
 		r.host = srv.kit.hosts.add(http.HandlerFunc(r.serve))
-		r.URL = "http://" + r.host + "/"
+		r.URL = "http://" + r.host
 	} else {
 		r.hs = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
 		r.hs.Config.SetKeepAlivesEnabled(false)
 		r.hs.Start()
-		r.URL = r.hs.URL + "/"
+		r.URL = r.hs.URL
 	}
 	tb.Cleanup(r.Close)
 	return r
@@ -101,6 +110,15 @@ func (r *Receiver) Steer(f func(Event) Response) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.steer = f
+}
+
+// IgnoreVerify makes the receiver answer every later hook.verify as
+// steered without validating it, as a receiver that ignores the handshake
+// does: its hooks stay inactive.
+func (r *Receiver) IgnoreVerify() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.noVerify = true
 }
 
 // Events returns every request received so far, in order of arrival.
@@ -158,12 +176,16 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	ev := Event{Type: form.Get("type"), Params: make(map[string]string, len(form)), Body: string(raw)}
+	ev := Event{Type: form.Get("type"), Params: make(map[string]string, len(form)), Body: string(raw),
+		Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery, Header: req.Header.Clone()}
 	for k, v := range form {
 		ev.Params[k] = v[0]
 	}
 	ev.HookID, _ = strconv.ParseInt(form.Get("hook_id"), 10, 64)
-	if ev.Type == fixtures.VerifyEvent {
+	r.mu.Lock()
+	validate := !r.noVerify
+	r.mu.Unlock()
+	if ev.Type == fixtures.VerifyEvent && validate {
 		if err := r.srv.validate(req.Context(), ev.HookID, ev.Params["code"]); err != nil {
 			r.tb.Logf("mockpodio: receiver %s: validate hook %d: %v", r.URL, ev.HookID, err)
 		}

@@ -46,7 +46,11 @@ type revisionWorld struct {
 func newRevisionWorld(t *testing.T) revisionWorld {
 	t.Helper()
 	s := newServer(t, withSeed(t, false), withClock(mockpodio.NewManualClock(clockStart)))
-	w := revisionWorld{s: s, token: seedToken(t, s)}
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := revisionWorld{s: s, token: token}
 	w.item = createItem(t, s, w.token, seedAppID, map[string]any{"fields": map[string]any{"title": "A", "status": 1}})
 	w.deleted = createItem(t, s, w.token, seedAppID, map[string]any{"fields": map[string]any{"title": "gone"}})
 	mustStatus(t, "delete", do(t, s, w.token, "DELETE", "/item/"+itoa(w.deleted), nil), 204)
@@ -145,7 +149,10 @@ func TestRevisions(t *testing.T) {
 // from the one before, and see the field that changed.
 func TestItemUpdateHandlerPattern(t *testing.T) {
 	s := newServer(t, withSeed(t, false))
-	token := seedToken(t, s)
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	itemID := createItem(t, s, token, seedAppID, map[string]any{"fields": map[string]any{"title": "Crash", "status": "Open"}})
 
 	type seen struct {
@@ -173,8 +180,18 @@ func TestItemUpdateHandlerPattern(t *testing.T) {
 		}
 		decodeJSON(t, res.Raw, &out.diff)
 	}
-	rc := newHandlerReceiver(t, s, token, "item.update", handler)
-	verifiedHook(t, s, token, "app", seedAppID, "item.update", rc.URL()+"/podio")
+	// The receiver hands each item.update to handler and answers at once,
+	// as a handler doing its work asynchronously does.
+	rc := mockpodio.NewReceiver(t, s)
+	rc.Steer(func(ev mockpodio.Event) mockpodio.Response {
+		if ev.Type == "item.update" {
+			go handler(ev.Params)
+		}
+		return mockpodio.Response{}
+	})
+	if _, err := s.CreateHook(awaitCtx(t), mockpodio.AppRef(seedAppID), "item.update", rc); err != nil {
+		t.Fatal(err)
+	}
 
 	mustStatus(t, "update", do(t, s, token, "PUT", "/item/"+itoa(itemID), map[string]any{"fields": map[string]any{"status": "Closed"}}), 200)
 	var out seen
@@ -211,7 +228,10 @@ func TestRevisionsSurviveState(t *testing.T) {
 		return newServer(t, withSeed(t, false), func(s *mockpodio.Server) { s.StateFile = path })
 	}
 	s := mk()
-	tok := seedToken(t, s)
+	tok, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	id := createItem(t, s, tok, seedAppID, map[string]any{"fields": map[string]any{"title": "A", "status": "Open"}})
 	mustStatus(t, "update", do(t, s, tok, "PUT", "/item/"+itoa(id), map[string]any{"fields": map[string]any{"status": "Closed"}}), 200)
 	before := do(t, s, tok, "GET", "/item/"+itoa(id)+"/revision/0/1", nil)
@@ -219,7 +239,11 @@ func TestRevisionsSurviveState(t *testing.T) {
 	s.Close()
 
 	s2 := mk()
-	after := do(t, s2, seedToken(t, s2), "GET", "/item/"+itoa(id)+"/revision/0/1", nil)
+	tok2, err := s2.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := do(t, s2, tok2, "GET", "/item/"+itoa(id)+"/revision/0/1", nil)
 	mustStatus(t, "diff after restart", after, 200)
 	if diff := cmp.Diff(before.Body, after.Body); diff != "" {
 		t.Errorf("diff after a restart (-before +after):\n%s", diff)

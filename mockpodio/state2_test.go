@@ -18,7 +18,10 @@ func TestNewObjectsSurviveState(t *testing.T) {
 		return newServer(t, withSeed(t, false), withClock(clock), func(s *mockpodio.Server) { s.StateFile = path })
 	}
 	s := mk()
-	tok := seedToken(t, s)
+	tok, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	fileID := uploadFile(t, s, tok, "/file/", "notes.txt", "the bytes")
 	itemID := createItem(t, s, tok, seedAppID, map[string]any{"fields": map[string]any{"title": "A"}, "tags": []string{"x", "y"}, "file_ids": []int64{fileID}})
 	res := do(t, s, tok, "POST", "/status/space/2001/", map[string]any{"value": "hello"})
@@ -52,7 +55,10 @@ func TestNewObjectsSurviveState(t *testing.T) {
 	s.Close()
 
 	s2 := mk()
-	tok2 := seedToken(t, s2)
+	tok2, err := s2.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	after := read(s2, tok2)
 	// Links name the server's own URL, which changed.
 	for i := range after {

@@ -69,13 +69,22 @@ func TestStateRoundTrip(t *testing.T) {
 
 	// A verified hook, one suspended by its failures, an unverified one
 	// and a deleted one.
-	rc := newRecorder(t, s1, access)
-	verified := verifiedHook(t, s1, access, "app", seedAppID, "item.create", rc.URL()+"/ok")
-	failing := verifiedHook(t, s1, access, "app", seedAppID, "item.update", failingReceiver(t, s1, access).URL+"/fail")
-	silent := newRecorder(t, s1, "")
-	unverified := createHook(t, s1, access, "app", seedAppID, "item.delete", silent.URL()+"/silent")
+	rc := mockpodio.NewReceiver(t, s1)
+	hk, err := s1.CreateHook(awaitCtx(t), mockpodio.Ref{Type: "app", ID: seedAppID}, "item.create", mockpodio.HookURL(rc.URL+"/ok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	verified := hk.HookID
+	hk, err = s1.CreateHook(awaitCtx(t), mockpodio.Ref{Type: "app", ID: seedAppID}, "item.update", mockpodio.HookURL(failingReceiver(t, s1, access).URL+"/fail"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing := hk.HookID
+	silent := mockpodio.NewReceiver(t, s1)
+	silent.IgnoreVerify()
+	unverified := createHook(t, s1, access, "app", seedAppID, "item.delete", silent.URL+"/silent")
 	_, code := awaitVerify(t, s1, unverified, 0)
-	deleted := createHook(t, s1, access, "app", seedAppID, "comment.create", silent.URL()+"/gone")
+	deleted := createHook(t, s1, access, "app", seedAppID, "comment.create", silent.URL+"/gone")
 	mustStatus(t, "delete hook", do(t, s1, access, "DELETE", "/hook/"+itoa(deleted), nil), http.StatusNoContent)
 	for range hookrules.SuspendThreshold + 1 {
 		if _, err := s1.FireEvent("app", seedAppID, "item.update", nil); err != nil {
@@ -138,8 +147,12 @@ func TestStateRoundTrip(t *testing.T) {
 	mustStatus(t, "validate after restart", do(t, s2, access, "POST", "/hook/"+itoa(unverified)+"/verify/validate", map[string]string{"code": code}), http.StatusNoContent)
 
 	// New objects get fresh ids.
-	rc2 := newRecorder(t, s2, access)
-	if got, want := verifiedHook(t, s2, access, "app", seedAppID, "item.create", rc2.URL()), deleted+1; got != want {
+	rc2 := mockpodio.NewReceiver(t, s2)
+	hk2, err := s2.CreateHook(awaitCtx(t), mockpodio.AppRef(seedAppID), "item.create", rc2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := hk2.HookID, deleted+1; got != want {
 		t.Errorf("new hook id = %d, want %d", got, want)
 	}
 	if got, want := createItem(t, s2, access, seedAppID, map[string]any{"fields": map[string]any{"title": "Next"}}), item+1; got != want {
@@ -167,7 +180,10 @@ func TestStateRoundTrip(t *testing.T) {
 func TestStateSavedBeforeAnswer(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "state.json")
 	s := newServer(t, withSeed(t, false), withState(file))
-	tok := seedToken(t, s)
+	tok, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range 5 {
 		id := createItem(t, s, tok, seedAppID, map[string]any{"fields": map[string]any{"title": "n" + strconv.Itoa(i)}})
 		b, err := mockpodio.ReadStateFile(file)

@@ -88,7 +88,10 @@ func TestStatusRoutes(t *testing.T) {
 
 func TestStatusInStrictModeNeedsTheSpace(t *testing.T) {
 	s := newServer(t, withSeed(t, true))
-	tok := seedToken(t, s)
+	tok, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	res := do(t, s, tok, "POST", "/status/space/7777/", map[string]any{"value": "x"})
 	if res.Status != 404 || errCode(res) != "not_found" {
 		t.Errorf("status in an unknown space, strict = %d %s, want 404 not_found", res.Status, res.Raw)

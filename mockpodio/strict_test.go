@@ -16,13 +16,17 @@ func TestStrictMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := newServer(t, func(s *mockpodio.Server) { s.Seed = seed; s.Strict = true })
-	token := seedToken(t, s)
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	res := postForm(t, s, "/oauth/token", url.Values{"grant_type": {"password"}, "username": {seedUsername}, "password": {seedPassword}},
 		seedClientID, seedClientSecret)
 	mustStatus(t, "password grant", res, 200)
 	userToken := field(t, res.Body, "access_token").(string)
-	rc := newRecorder(t, s, "")
-	hook := func(typ string) map[string]string { return map[string]string{"url": rc.URL(), "type": typ} }
+	rc := mockpodio.NewReceiver(t, s)
+	rc.IgnoreVerify()
+	hook := func(typ string) map[string]string { return map[string]string{"url": rc.URL, "type": typ} }
 
 	tests := []struct {
 		name         string

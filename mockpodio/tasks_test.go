@@ -73,7 +73,10 @@ func TestCreateTask(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newServer(t, withSeed(t, tt.strict), withClock(mockpodio.NewManualClock(clockStart)))
-			token := seedToken(t, s)
+			token, err := s.Token(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
 			res := do(t, s, token, "POST", tt.path, tt.body)
 			if res.Status != tt.wantStatus || errCode(res) != tt.wantErr {
 				t.Fatalf("POST %s = %d %q, want %d %q: %s", tt.path, res.Status, errCode(res), tt.wantStatus, tt.wantErr, res.Raw)
@@ -157,7 +160,10 @@ func TestUpdateDeleteCompleteTask(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newServer(t, withSeed(t, false))
-			token := seedToken(t, s)
+			token, err := s.Token(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
 			c := do(t, s, token, "POST", "/task/space/2001/", map[string]any{"text": "Old"})
 			mustStatus(t, "create task", c, 200)
 			id := num(t, field(t, c.Body, "task_id"))

@@ -77,6 +77,11 @@ func WithQueueDelay(delay, jitter time.Duration) Option {
 	return func(s *Server) { s.QueueDelay, s.QueueJitter = delay, jitter }
 }
 
+// WithHookConcurrency sets how many deliveries to one hook may be in
+// flight at once; 1 delivers each hook's events strictly in the order they
+// fired (see Server.HookConcurrency).
+func WithHookConcurrency(n int) Option { return func(s *Server) { s.HookConcurrency = n } }
+
 // WithFaultSeed seeds the random choices of queue jitter and injected
 // faults, so a run can be reproduced (see Server.FaultSeed).
 func WithFaultSeed(seed uint64) Option { return func(s *Server) { s.FaultSeed = seed } }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/mockpodio"
@@ -254,10 +255,10 @@ func TestOptions(t *testing.T) {
 				t.Errorf("expires_in = %d, want 60", got)
 			}
 		}},
-		{"fault seed and queue delay", []mockpodio.Option{mockpodio.WithFaultSeed(9), mockpodio.WithQueueDelay(time.Second, time.Second),
-			mockpodio.WithDeliveryTimeout(3 * time.Second)}, func(t *testing.T, s *mockpodio.Server) {
-			if s.FaultSeed != 9 || s.QueueDelay != time.Second || s.QueueJitter != time.Second || s.DeliveryTimeout != 3*time.Second {
-				t.Errorf("fields = %d %s %s %s", s.FaultSeed, s.QueueDelay, s.QueueJitter, s.DeliveryTimeout)
+		{"fault seed, queue delay, concurrency", []mockpodio.Option{mockpodio.WithFaultSeed(9), mockpodio.WithQueueDelay(time.Second, time.Second),
+			mockpodio.WithDeliveryTimeout(3 * time.Second), mockpodio.WithHookConcurrency(2)}, func(t *testing.T, s *mockpodio.Server) {
+			if s.FaultSeed != 9 || s.QueueDelay != time.Second || s.QueueJitter != time.Second || s.DeliveryTimeout != 3*time.Second || s.HookConcurrency != 2 {
+				t.Errorf("fields = %d %s %s %s %d", s.FaultSeed, s.QueueDelay, s.QueueJitter, s.DeliveryTimeout, s.HookConcurrency)
 			}
 		}},
 		{"any func", []mockpodio.Option{func(s *mockpodio.Server) { s.RateLimit = 1 }}, func(t *testing.T, s *mockpodio.Server) {
@@ -396,9 +397,12 @@ func TestReceiverRecordsTypedEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := awaitEvent(t, s, h.HookID, "item.create")
-	want := mockpodio.Event{Type: "item.create", HookID: h.HookID, Params: d.Params, Body: d.Body}
-	if diff := cmp.Diff(want, ev); diff != "" {
+	want := mockpodio.Event{Type: "item.create", HookID: h.HookID, Params: d.Params, Body: d.Body, Method: "POST", Path: "/"}
+	if diff := cmp.Diff(want, ev, cmpopts.IgnoreFields(mockpodio.Event{}, "Header")); diff != "" {
 		t.Errorf("event (-want +got):\n%s", diff)
+	}
+	if ct := ev.Header.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
+		t.Errorf("Content-Type = %q", ct)
 	}
 	if ev.Params["item_id"] != itoa(id) || ev.Params["external_id"] != "bug-1" {
 		t.Errorf("params = %v, want item_id %d, external_id bug-1", ev.Params, id)
@@ -464,7 +468,7 @@ func TestReceiverSteering(t *testing.T) {
 
 // Steer answers per request: here the second event of three fails.
 func TestReceiverSteerPerRequest(t *testing.T) {
-	s := mockpodio.NewTestServer(t)
+	s := mockpodio.NewTestServer(t, mockpodio.WithHookConcurrency(1))
 	rcv := mockpodio.NewReceiver(t, s)
 	rcv.Steer(func(ev mockpodio.Event) mockpodio.Response {
 		if ev.Params["external_id"] == "b" {
@@ -690,5 +694,32 @@ func TestManualClockAwaitPending(t *testing.T) {
 	cancel()
 	if err := c.AwaitPending(short, 3); !errors.Is(err, context.Canceled) {
 		t.Errorf("AwaitPending(3) with 2 pending and an ended context: %v", err)
+	}
+}
+
+// A receiver told to ignore hook.verify leaves its hooks inactive; one at
+// a path records the path, the hook URL's query moved into the body.
+func TestReceiverIgnoreVerifyAndPaths(t *testing.T) {
+	s := mockpodio.NewTestServer(t)
+	rcv := mockpodio.NewReceiver(t, s)
+	rcv.IgnoreVerify()
+	ctx := awaitCtx(t)
+	tok, err := s.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := createHook(t, s, tok, "app", mockpodio.DefaultAppID, "item.create", rcv.URL+"/hooks/podio?secret=s1")
+	ev, err := rcv.AwaitEvent(ctx, func(ev mockpodio.Event) bool { return ev.Type == fixtures.VerifyEvent })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Path != "/hooks/podio" || ev.Query != "" || ev.Params["secret"] != "s1" || ev.Method != "POST" {
+		t.Errorf("verify request = %s %s?%s %v", ev.Method, ev.Path, ev.Query, ev.Params)
+	}
+	if _, err := s.AwaitDelivery(ctx, func(d mockpodio.Delivery) bool { return d.HookID == id }); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := s.Hook(id); h.Status != "inactive" {
+		t.Errorf("status = %s, want inactive: the code was never validated", h.Status)
 	}
 }

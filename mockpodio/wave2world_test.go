@@ -30,7 +30,11 @@ func (w w2World) expand(s string) string { return expandIDs(s, w.ids) }
 func newW2World(t *testing.T, configure ...mockpodio.Option) w2World {
 	t.Helper()
 	s := newServer(t, append([]mockpodio.Option{withSeed(t, false), withClock(mockpodio.NewManualClock(clockStart))}, configure...)...)
-	w := w2World{s: s, token: seedToken(t, s), ids: map[string]int64{}, freeFileData: "hello, podio"}
+	token, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := w2World{s: s, token: token, ids: map[string]int64{}, freeFileData: "hello, podio"}
 	w.ids["attached"] = uploadFile(t, s, w.token, "/file/", "a.txt", "attached bytes")
 	w.ids["item"] = createItem(t, s, w.token, seedAppID, map[string]any{"fields": map[string]any{"title": "one"},
 		"tags": []string{"a", "b"}, "file_ids": []int64{w.ids["attached"]}})

@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/hookrules"
 	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/internal/relay"
 	"github.com/devhookhq/devhook/internal/session"
@@ -58,6 +59,10 @@ type upOptions struct {
 	mockAddr      string
 	mockAddrSet   bool
 	mockHookConc  int // --hook-concurrency of the embedded mock
+	mockClock     string
+	deliveryTO    time.Duration
+	noBuffer      bool
+	noReverify    bool
 }
 
 func upCommand(e *env) *cli.Command {
@@ -86,6 +91,10 @@ func upCommand(e *env) *cli.Command {
 		inspectFlag(),
 		&cli.DurationFlag{Name: "connect-timeout", Value: session.DefaultConnectTimeout, Usage: "how long the tunnel has to connect and the public URL to answer"},
 		&cli.DurationFlag{Name: "verify-timeout", Value: session.DefaultVerifyTimeout, Usage: "how long each hook has to become active"},
+		&cli.BoolFlag{Name: "buffer", Value: true, Usage: "while your app is down, answer Podio 200 and hold the events for it (--buffer=false: Podio gets 502)"},
+		&cli.BoolFlag{Name: "reverify", Value: true, Usage: "have a hook Podio made inactive verified again once your app answers"},
+		&cli.DurationFlag{Name: "delivery-timeout", Value: hookrules.DeliveryTimeout, Usage: "how long Podio waits for your app (Podio's rule); with --mock the mock's timeout too"},
+		&cli.StringFlag{Name: "mock-clock", Value: "real", Usage: "with --mock: `real` or manual (moved with POST /_mock/clock/advance at --mock-addr)"},
 	}
 	return &cli.Command{
 		Name:  "up",
@@ -119,6 +128,8 @@ With --mock everything runs offline against an embedded mock of Podio.`,
 				connectFor: c.Duration("connect-timeout"), inspect: c.String("inspect"),
 				mockAddr: c.String("mock-addr"), mockAddrSet: c.IsSet("mock-addr"),
 				mockHookConc: c.Int("hook-concurrency"),
+				mockClock:    c.String("mock-clock"), deliveryTO: c.Duration("delivery-timeout"),
+				noBuffer: !c.Bool("buffer"), noReverify: !c.Bool("reverify"),
 			}, e.stdout, e.stderr)
 		},
 	}
@@ -241,17 +252,29 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	tun, err := opts.openTunnel(ctx, stdout)
+	banner := stdout
+	if opts.json {
+		banner = stderr // stdout carries only the JSON stream
+	}
+	tun, err := opts.openTunnel(ctx, banner)
 	if err != nil {
 		return fmt.Errorf("open tunnel: %w", err)
 	}
 	p := &upPrinter{stdout: stdout, stderr: stderr, json: opts.json, mock: mock, client: client}
-	s, err := session.New(session.Config{
+	cfg := session.Config{
 		Client: client, Tunnel: tun, Target: target, Hooks: specs,
 		Secret: opts.secret, ForwardVerify: opts.forwardVerify, Ack: opts.ack, Keep: opts.keep,
 		SkipProbe: opts.skipProbe, ConnectTimeout: opts.connectFor, VerifyTimeout: opts.verifyTimeout,
 		Inspect: opts.inspect, Sink: p.print,
-	})
+		DeliveryTimeout: opts.deliveryTO, NoBuffer: opts.noBuffer, NoReverify: opts.noReverify,
+	}
+	if mock != nil {
+		cfg.OwnAddrs = []string{mock.Listener.Addr().String()}
+		if mc, ok := mock.Clock.(*mockpodio.ManualClock); ok {
+			cfg.Clock = mc
+		}
+	}
+	s, err := session.New(cfg)
 	if err != nil {
 		tun.Close()
 		return err
@@ -264,7 +287,11 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error 
 // quiet, on --mock-addr or, when the default address is taken, a free
 // port.
 func startUpMock(opts upOptions, stderr io.Writer) (*mockpodio.Server, error) {
-	s, err := newMockServer(mockOptions{allowAnyPort: true, quiet: true, hookConcurrency: opts.mockHookConc}, io.Discard)
+	if opts.mockClock != "real" && opts.mockClock != "manual" {
+		return nil, usagef("--mock-clock must be real or manual, not %q", opts.mockClock)
+	}
+	s, err := newMockServer(mockOptions{allowAnyPort: true, quiet: true, hookConcurrency: opts.mockHookConc,
+		clock: opts.mockClock, deliveryTimeout: opts.deliveryTO}, io.Discard)
 	if err != nil {
 		return nil, err
 	}
@@ -335,17 +362,22 @@ type upPrinter struct {
 }
 
 func (p *upPrinter) print(ev session.Event) {
+	if p.json {
+		if line, ok := session.StreamLine(ev); ok {
+			fmt.Fprintf(p.stdout, "%s\n", line)
+			return
+		}
+	}
 	switch ev := ev.(type) {
 	case session.Warning:
 		fmt.Fprintln(p.stderr, ev.Text)
 	case session.Delivery:
-		if p.json {
-			if b, err := readableJSON(ev.Event); err == nil {
-				fmt.Fprintf(p.stdout, "%s\n", b)
-			}
-			return
+		fmt.Fprintln(p.out(), relay.FormatLine(ev.Event))
+	case session.HookState:
+		if ev.State == session.StateQueued && ev.Count > 1 {
+			return // the delivery line says queued; the first one explains
 		}
-		fmt.Fprintln(p.stdout, relay.FormatLine(ev.Event))
+		fmt.Fprintf(p.out(), "devhook: %s\n", ev.Line)
 	case session.Replayed:
 		if p.json {
 			if b, err := readableJSON(ev.Record); err == nil {
@@ -357,16 +389,56 @@ func (p *upPrinter) print(ev session.Event) {
 	case session.Ready:
 		p.ready(ev)
 	case session.Stopping:
-		fmt.Fprintf(p.stdout, "\ndevhook: shutting down\n")
+		fmt.Fprintf(p.out(), "\ndevhook: shutting down\n")
+	case session.Waiting:
+		fmt.Fprintf(p.stderr, "devhook: waiting for %d %s (up to %d s); Ctrl-C again to quit now\n",
+			ev.N, plural(ev.N, "delivery", "deliveries"), int(ev.UpTo/time.Second))
+	case session.Undelivered:
+		p.undelivered(ev)
 	case session.HooksKept:
-		fmt.Fprintf(p.stdout, "Keeping hooks %s (--keep).\n", joinIDs(ev.IDs))
+		fmt.Fprintf(p.out(), "Keeping hooks %s (--keep).\n", joinIDs(ev.IDs))
 	case session.HooksDeleted:
-		fmt.Fprintf(p.stdout, "Deleted hooks %s.\n", joinIDs(ev.IDs))
+		fmt.Fprintf(p.out(), "Deleted hooks %s.\n", joinIDs(ev.IDs))
 	}
 }
 
+// out is where the human-readable lines go: stdout, or stderr when stdout
+// carries the --json stream.
+func (p *upPrinter) out() io.Writer {
+	if p.json {
+		return p.stderr
+	}
+	return p.stdout
+}
+
+// undelivered lists the held events that never reached the app.
+func (p *upPrinter) undelivered(ev session.Undelivered) {
+	w := p.stderr
+	fmt.Fprintf(w, "devhook: %d %s held while your app was down %s not delivered:\n", len(ev.Events),
+		plural(len(ev.Events), "event", "events"), plural(len(ev.Events), "was", "were"))
+	logged := false
+	for i, e := range ev.Events {
+		id := ev.IDs[i]
+		if id != "" {
+			logged = true
+			id = "  " + id
+		}
+		fmt.Fprintf(w, "  %s  %s  hook %d  %s%s\n", e.Time.Format("15:04:05"), e.Type, e.HookID, strings.Join(e.IDs, " "), id)
+	}
+	if logged {
+		fmt.Fprintf(w, "They stay in the delivery log: `%s replay ID` sends one, and the next `%s up` to the same app delivers them.\n", selfCommand(), selfCommand())
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 func (p *upPrinter) ready(ev session.Ready) {
-	w := p.stdout
+	w := p.out()
 	fmt.Fprintf(w, "Forwarding  %s -> %s\n", ev.HookURL, ev.Target)
 	if p.mock != nil {
 		fmt.Fprintf(w, "Podio       embedded mock at %s (offline)\n", p.mock.URL)

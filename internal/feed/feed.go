@@ -171,6 +171,14 @@ func (f *Feed) find(id string) (deliverylog.Record, bool) {
 	return f.recs.find(id)
 }
 
+// LogDir is the delivery log's directory, or "" when the log is off.
+func (f *Feed) LogDir() string {
+	if f == nil {
+		return ""
+	}
+	return f.dlog.dir()
+}
+
 // InspectorURL is where the inspector serves, or "" when it is off.
 func (f *Feed) InspectorURL() string {
 	if f == nil {

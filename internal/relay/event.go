@@ -63,6 +63,9 @@ type Event struct {
 	// Acked is true when the caller got 200 before the local app answered
 	// ([Config.Ack]).
 	Acked bool `json:"acked,omitempty"`
+	// Queued is true when the local app was down: the caller got 200 and
+	// the delivery went to [Config.Buffer], to be forwarded later.
+	Queued bool `json:"queued,omitempty"`
 	// ForwardedTo is the local URL the request was forwarded to, or empty
 	// when it was not forwarded.
 	ForwardedTo string `json:"forwarded_to,omitempty"`
@@ -165,6 +168,11 @@ func FormatLine(e Event) string {
 	}
 	b.WriteString("  -> ")
 	switch {
+	case e.Queued:
+		b.WriteString("queued (app down)")
+		if e.Err != "" {
+			b.WriteString("  " + oneLine(e.Err))
+		}
 	case e.Verified && e.ForwardedTo == "":
 		b.WriteString("verified")
 	default:

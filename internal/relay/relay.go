@@ -92,6 +92,20 @@ type Config struct {
 	// with the monotonic clock, independently of Now. Nil means time.Now.
 	Now func() time.Time
 
+	// Buffer, when set, keeps the deliveries the local app cannot take
+	// (see [Buffer]). Nil means an unreachable app gets Podio a 502.
+	Buffer Buffer
+
+	// Timeout bounds a background forward in Ack mode (Podio's own
+	// timeout bounds the others: it hangs up). Zero means 15 s.
+	Timeout time.Duration
+
+	// Mark is the value of the [MarkHeader] the relay puts on every
+	// request it forwards. A request that arrives carrying it came back
+	// from this devhook: the relay refuses it (508) instead of forwarding
+	// it again. Empty means a random mark.
+	Mark string
+
 	// OnEvent receives one [Event] per request handled, after the answer was
 	// written (for acked deliveries, after the background forward finished).
 	// It may be called from several goroutines at once and should return
@@ -99,18 +113,112 @@ type Config struct {
 	OnEvent func(Event)
 }
 
+// MarkHeader is the header the relay puts on every request it forwards,
+// so that a request which comes back to it (a forward target that is the
+// relay itself, or a proxy in front of it) is refused instead of looping.
+const MarkHeader = "X-Devhook-Forwarded"
+
+// Buffer keeps deliveries while the local app is down, for [Config.Buffer].
+// Its methods are called from request goroutines, concurrently.
+type Buffer interface {
+	// Holding reports whether deliveries are being kept: a new one then
+	// queues behind them, so that the app gets them in arrival order.
+	Holding() bool
+	// Keep keeps ev (a delivery whose Request is complete) for later, and
+	// reports false when the buffer is full.
+	Keep(ev Event) bool
+}
+
+// Down reports whether err, from a round trip to the local app, means the
+// app is not running: the connection was refused, or reset or closed
+// before any answer. A timeout is not: the app is there, and slow.
+func Down(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// InFlight returns how many deliveries are being forwarded to the local
+// app (acked ones included) and when the oldest of them arrived.
+func (h *Handler) InFlight() (n int, oldest time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, t := range h.inflight {
+		if oldest.IsZero() || t.Before(oldest) {
+			oldest = t
+		}
+	}
+	return len(h.inflight), oldest
+}
+
+// track counts ev as in flight until the returned function is called.
+func (h *Handler) track(ev *Event) (done func()) {
+	h.mu.Lock()
+	h.inflight[ev] = time.Now()
+	h.mu.Unlock()
+	return func() {
+		h.mu.Lock()
+		delete(h.inflight, ev)
+		h.mu.Unlock()
+	}
+}
+
+// Redeliver forwards a delivery the relay kept (ev as the Buffer got it)
+// to the local app, now, and returns it completed with the app's answer;
+// ctx bounds the exchange. It returns an error when the app is still down
+// ([Down]) or ctx was cancelled. Any answer, a 5xx included, is a delivery; so is no answer in
+// time (Status 502 and Err say so), since the app did get the event.
+func (h *Handler) Redeliver(ctx context.Context, ev Event) (Event, error) {
+	start := time.Now()
+	rest := ev.Request.Path
+	if rest == "/" {
+		rest = ""
+	}
+	out, err := h.outRequest(http.MethodPost, rest, ev.Request.Query, ev.Request.Header, ev.Request.Body)
+	if err != nil {
+		return ev, err
+	}
+	out = out.WithContext(ctx)
+	resp, err := h.client.Do(out)
+	ev.Time = h.cfg.Now()
+	ev.Queued, ev.Acked, ev.Err = false, false, ""
+	ev.ForwardedTo = out.URL.Redacted()
+	ev.Response = Response{}
+	if err != nil {
+		ev.Latency = time.Since(start)
+		ev.Err = h.unreachable(out.URL, err)
+		if Down(err) || errors.Is(err, context.Canceled) {
+			return ev, errors.New(ev.Err)
+		}
+		ev.Status = http.StatusBadGateway
+		return ev, nil
+	}
+	defer resp.Body.Close()
+	capture := capWriter{limit: maxCapturedBody}
+	_, err = io.Copy(&capture, resp.Body)
+	removeHopByHop(resp.Header)
+	ev.Latency = time.Since(start)
+	ev.Status = resp.StatusCode
+	ev.Response = Response{Status: resp.StatusCode, Header: resp.Header, Body: capture.buf, BodyTruncated: capture.truncated}
+	if err != nil {
+		ev.Err = fmt.Sprintf("read local response body: %v", err)
+	}
+	return ev, nil
+}
+
 // Handler is the relay: an [http.Handler] to mount at the root of the
 // server behind the public tunnel URL. Create it with [New]; its zero value
 // is not usable. It is safe for concurrent use.
 type Handler struct {
 	cfg    Config
+	mark   string
 	target url.URL // copy of cfg.Target
 	client *http.Client
 	slow   time.Duration // effective SlowWarning; <= 0 disables
 
-	mu     sync.Mutex     // guards closed; wg.Add happens under mu
-	closed bool           // set by Close; later requests get 503
-	wg     sync.WaitGroup // counts background (Ack) forwards
+	mu       sync.Mutex     // guards closed, inflight; wg.Add happens under mu
+	closed   bool           // set by Close; later requests get 503
+	wg       sync.WaitGroup // counts background (Ack) forwards
+	inflight map[*Event]time.Time
 }
 
 // New returns a Handler for cfg. It fails when cfg.Secret is empty or not
@@ -136,6 +244,15 @@ func New(cfg Config) (*Handler, error) {
 	if h.slow == 0 {
 		h.slow = DefaultSlowWarning
 	}
+	h.mark = cfg.Mark
+	if h.mark == "" {
+		m, err := NewSecret()
+		if err != nil {
+			return nil, fmt.Errorf("relay: make mark: %w", err)
+		}
+		h.mark = m
+	}
+	h.inflight = map[*Event]time.Time{}
 	if h.cfg.Now == nil {
 		h.cfg.Now = time.Now
 	}
@@ -204,6 +321,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ev.Request.Query = r.URL.RawQuery
 
+	if r.Header.Get(MarkHeader) == h.mark {
+		h.finish(w, &ev, start, http.StatusLoopDetected,
+			"loop: this request was forwarded by this devhook and came back to its relay; check the forward target", "devhook: loop detected\n")
+		return
+	}
 	if h.isClosed() {
 		h.finish(w, &ev, start, http.StatusServiceUnavailable, "relay closed", "devhook: relay is shutting down\n")
 		return
@@ -255,11 +377,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.forward(w, r, &ev, start, out)
 		return
 	}
+	if h.cfg.Buffer != nil && h.cfg.Buffer.Holding() {
+		h.queue(w, &ev, start, out, "earlier events are waiting for the local app")
+		return
+	}
 	if h.cfg.Ack {
 		h.ack(w, &ev, start, out)
 		return
 	}
 	h.forward(w, r, &ev, start, out)
+}
+
+// queue hands ev to the Buffer and answers 200, or answers 502 when the
+// buffer is full.
+func (h *Handler) queue(w http.ResponseWriter, ev *Event, start time.Time, out *http.Request, why string) {
+	ev.ForwardedTo = out.URL.Redacted()
+	ev.Queued = true
+	ev.Err = why
+	ev.Status = http.StatusOK
+	if !h.cfg.Buffer.Keep(*ev) {
+		ev.Queued = false
+		h.finish(w, ev, start, http.StatusBadGateway, why+"; the buffer is full, so Podio gets 502", "devhook: local app not reachable\n")
+		return
+	}
+	h.finish(w, ev, start, http.StatusOK, why, "")
 }
 
 // verify handles the hook.verify part that does not involve the local app.
@@ -297,15 +438,21 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, ev *Event, star
 // the local answer back unchanged.
 func (h *Handler) forward(w http.ResponseWriter, r *http.Request, ev *Event, start time.Time, out *http.Request) {
 	ev.ForwardedTo = out.URL.Redacted()
+	done := h.track(ev)
 	resp, err := h.client.Do(out.WithContext(r.Context()))
 	if err != nil {
+		done()
 		msg := h.unreachable(out.URL, err)
 		if r.Context().Err() != nil {
 			msg = fmt.Sprintf("caller hung up after %s, before the local app answered", formatLatency(time.Since(start)))
+		} else if h.cfg.Buffer != nil && ev.Kind == KindDelivery && Down(err) {
+			h.queue(w, ev, start, out, msg)
+			return
 		}
 		h.finish(w, ev, start, http.StatusBadGateway, msg, "devhook: local app not reachable\n")
 		return
 	}
+	defer done()
 	defer resp.Body.Close()
 	removeHopByHop(resp.Header)
 	dst := w.Header()
@@ -342,14 +489,26 @@ func (h *Handler) ack(w http.ResponseWriter, ev *Event, start time.Time, out *ht
 	w.WriteHeader(http.StatusOK)
 	// The public request's context ends when ServeHTTP returns; the
 	// background forward must outlive it.
-	out = out.WithContext(context.Background())
+	timeout := h.cfg.Timeout
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	out = out.WithContext(ctx)
+	done := h.track(ev)
 	go func() {
 		defer h.wg.Done()
+		defer cancel()
+		defer done()
 		resp, err := h.client.Do(out)
 		if err != nil {
 			ev.Latency = time.Since(start)
 			ev.Status = http.StatusBadGateway
 			ev.Err = h.unreachable(out.URL, err)
+			if h.cfg.Buffer != nil && Down(err) && h.cfg.Buffer.Keep(*ev) {
+				ev.Queued = true
+				ev.Status = http.StatusOK
+			}
 			h.emit(nil, ev)
 			return
 		}
@@ -437,6 +596,11 @@ func (h *Handler) matchSecret(escPath string) (rest string, ok bool) {
 // end-to-end headers, the target path with rest appended, the public query
 // kept. Its context is set by the caller.
 func (h *Handler) newOutRequest(r *http.Request, rest string, body []byte) (*http.Request, error) {
+	return h.outRequest(r.Method, rest, r.URL.RawQuery, r.Header, body)
+}
+
+// outRequest builds a request to the local app from its parts.
+func (h *Handler) outRequest(method, rest, rawQuery string, header http.Header, body []byte) (*http.Request, error) {
 	u := h.target
 	if rest != "" {
 		decoded, err := url.PathUnescape(rest)
@@ -446,25 +610,30 @@ func (h *Handler) newOutRequest(r *http.Request, rest string, body []byte) (*htt
 		u.RawPath = joinPath(h.target.EscapedPath(), rest)
 		u.Path = joinPath(h.target.Path, decoded)
 	}
-	if q := r.URL.RawQuery; q != "" {
+	if q := rawQuery; q != "" {
 		if u.RawQuery == "" {
 			u.RawQuery = q
 		} else {
 			u.RawQuery += "&" + q
 		}
 	}
-	out, err := http.NewRequestWithContext(context.Background(), r.Method, u.String(), bytes.NewReader(body))
+	out, err := http.NewRequestWithContext(context.Background(), method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("new request: %w", err)
 	}
-	out.Header = r.Header.Clone()
+	out.Header = header.Clone()
+	if out.Header == nil {
+		out.Header = http.Header{}
+	}
 	removeHopByHop(out.Header)
+	out.Header.Del("Content-Length")
 	for k, vs := range out.Header {
 		if err := checkHeader(k, vs); err != nil {
 			return nil, err
 		}
 	}
 	out.Header.Del("Expect") // the body has been read already
+	out.Header.Set(MarkHeader, h.mark)
 	if _, ok := out.Header["User-Agent"]; !ok {
 		// An empty value stops net/http from adding its own User-Agent.
 		out.Header["User-Agent"] = []string{""}

@@ -18,6 +18,7 @@ import (
 
 const (
 	testSecret = "s3cret-Path_1"
+	testMark   = "mark-1"
 	formType   = "application/x-www-form-urlencoded"
 	itemCreate = "type=item.create&hook_id=12&item_id=42&item_revision_id=7&external_id="
 	// waitLimit bounds every wait on a channel so a broken relay fails the
@@ -80,6 +81,9 @@ func startRelay(t *testing.T, cfg Config) (*Handler, *httptest.Server, <-chan Ev
 		cfg.Secret = testSecret
 	}
 	cfg.Now = func() time.Time { return testTime }
+	if cfg.Mark == "" {
+		cfg.Mark = testMark
+	}
 	events := make(chan Event, 16)
 	cfg.OnEvent = func(e Event) { events <- e }
 	h, err := New(cfg)
@@ -514,6 +518,7 @@ func TestForwardByteExact(t *testing.T) {
 					"Cookie":         {"c=1"},
 					"Content-Type":   {tt.contentType},
 					"Content-Length": {strconv.Itoa(len(tt.body))},
+					MarkHeader:       {testMark},
 				},
 			}
 			if diff := cmp.Diff(wantApp, ar, cmpopts.IgnoreMapEntries(func(k string, _ []string) bool {

@@ -42,6 +42,8 @@ func recordOf(ev relay.Event) deliverylog.Record {
 		r.Status = http.StatusOK
 	}
 	switch {
+	case ev.Queued:
+		r.Outcome = OutcomeQueued
 	case ev.Kind == relay.KindRejected:
 		r.Outcome = deliverylog.OutcomeRejected
 	case ev.Kind == relay.KindVerify && ev.Verified:

@@ -38,6 +38,7 @@ type hookState struct {
 	reused  bool
 	active  bool
 	problem string // why validation failed
+	live    liveState
 }
 
 func (h *hookState) public() Hook {

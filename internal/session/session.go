@@ -88,6 +88,25 @@ type Config struct {
 	// the network, so on the wall clock). It is the mock's clock type, so
 	// one mockpodio.ManualClock can move both. Nil means the wall clock.
 	Clock clock.Clock
+	// DeliveryTimeout is how long Podio waits for an answer (its rules
+	// count a slower one as a failure); it also bounds background
+	// forwards with Ack. Zero means Podio's 15 s.
+	DeliveryTimeout time.Duration
+	// NoBuffer turns off holding events while the app is down: Podio then
+	// gets 502 for them.
+	NoBuffer bool
+	// BufferEvents and BufferBytes bound the events held while the app is
+	// down; zero means DefaultBufferEvents and DefaultBufferBytes.
+	BufferEvents, BufferBytes int
+	// NoReverify turns off asking Podio to verify a hook it made inactive
+	// once the app answers again.
+	NoReverify bool
+	// CheckEvery is how often each reference's hooks are listed to check
+	// them against Podio's view; zero means DefaultCheckEvery.
+	CheckEvery time.Duration
+	// OwnAddrs are other listeners of this devhook (the embedded mock's
+	// address): a forward target among them is refused.
+	OwnAddrs []string
 	// Sink receives the session's events, one call at a time. Nil drops
 	// them.
 	Sink Sink
@@ -111,9 +130,23 @@ type Session struct {
 	verified map[int64]string // hook id -> "" when validated, else the error
 	verifyCh chan struct{}    // signalled on every verify event
 
-	hooksMu sync.Mutex // guards hooks, created
+	hooksMu sync.Mutex // guards hooks, created, and each hook's live state
 	hooks   []*hookState
 	created []int64 // hooks this run created (deleted on exit)
+
+	runCtx context.Context // Run's context, for background work
+	bg     sync.WaitGroup  // background work (monitor, flush, re-verify)
+	mark   string          // the relay's forwarding mark
+	buffer *buffer         // nil with NoBuffer
+
+	monMu   sync.Mutex        // guards urgent
+	urgent  map[ref]time.Time // references to check soon, and when
+	monKick chan struct{}     // wakes the monitor
+
+	loopMu      sync.Mutex // guards loops, loopWarned, loopObjects
+	loops       map[string]*loopTrack
+	loopWarned  bool
+	loopObjects map[string]bool
 }
 
 // New checks cfg and returns a session ready to run.
@@ -128,7 +161,7 @@ func New(cfg Config) (*Session, error) {
 	case len(cfg.Hooks) == 0:
 		return nil, errors.New("session: no hooks to register")
 	}
-	s := &Session{cfg: cfg, clock: cfg.Clock, verified: map[int64]string{}, verifyCh: make(chan struct{}, 1)}
+	s := &Session{cfg: cfg, clock: cfg.Clock, verified: map[int64]string{}, verifyCh: make(chan struct{}, 1), monKick: make(chan struct{}, 1)}
 	if s.clock == nil {
 		s.clock = clock.Real()
 	}
@@ -149,9 +182,17 @@ func (s *Session) Run(ctx context.Context) (err error) {
 			err = cerr
 		}
 	}()
+	// Background work ends with the run, also when the start fails.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.runCtx = ctx
+	if err := checkTarget(s.cfg.Target, s.ownListeners()); err != nil {
+		return err
+	}
 	if err := s.startRelay(); err != nil {
 		return err
 	}
+	s.startBuffer(ctx)
 	if !s.cfg.SkipProbe {
 		if err := s.probePublicURL(ctx); err != nil {
 			return err
@@ -164,9 +205,16 @@ func (s *Session) Run(ctx context.Context) (err error) {
 	if err := s.awaitActive(ctx, hooks); err != nil {
 		return err
 	}
+	s.goLive()
 	s.emit(Ready{HookURL: s.hookURL, Target: s.cfg.Target.String(), InspectorURL: s.feed.InspectorURL(), Hooks: s.Hooks()})
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		s.monitor(ctx)
+	}()
 	<-ctx.Done()
 	s.emit(Stopping{})
+	s.reportInFlight()
 	return nil
 }
 
@@ -192,16 +240,21 @@ func (s *Session) Hooks() []Hook {
 // InspectorState is what the inspector shows of the run.
 func (s *Session) InspectorState() inspector.State {
 	st := inspector.State{Title: "devhook up", PublicURL: s.HookURL(), Target: s.cfg.Target.String()}
-	for _, h := range s.Hooks() {
-		st.Hooks = append(st.Hooks, inspector.Hook{HookID: h.ID, RefType: h.RefType, RefID: h.RefID,
-			Type: h.Event, URL: st.PublicURL, Status: h.Status})
-	}
+	st.Hooks = s.liveHooks(st.PublicURL)
+	// The clock the suspensions are measured on: the page counts down to
+	// a suspension's end against it.
+	now := s.clock.Now()
+	st.MockClock = &now
 	return st
 }
 
 func (s *Session) emit(ev Event) {
 	if s.cfg.Sink == nil {
 		return
+	}
+	if hs, ok := ev.(HookState); ok && hs.Time.IsZero() {
+		hs.Time = s.clock.Now()
+		ev = hs
 	}
 	s.sinkMu.Lock()
 	defer s.sinkMu.Unlock()
@@ -222,18 +275,28 @@ var _ io.Writer = warnWriter{}
 
 func (s *Session) startRelay() error {
 	secret := s.cfg.Secret
+	var err error
 	if secret == "" {
-		var err error
 		if secret, err = relay.NewSecret(); err != nil {
 			return fmt.Errorf("make secret: %w", err)
 		}
 	}
-	h, err := relay.New(relay.Config{
+	if s.mark, err = relay.NewSecret(); err != nil {
+		return fmt.Errorf("make mark: %w", err)
+	}
+	rc := relay.Config{
 		Secret: secret, Target: s.cfg.Target, ForwardVerify: s.cfg.ForwardVerify, Ack: s.cfg.Ack,
 		Validate: s.cfg.Client.ValidateHook,
 		Now:      s.clock.Now,
 		OnEvent:  s.onRelayEvent,
-	})
+		Timeout:  s.deliveryTimeout(),
+		Mark:     s.mark,
+	}
+	if !s.cfg.NoBuffer {
+		s.buffer = newBuffer(s)
+		rc.Buffer = s.buffer
+	}
+	h, err := relay.New(rc)
 	if err != nil {
 		return fmt.Errorf("relay: %w", err)
 	}
@@ -258,6 +321,15 @@ func (s *Session) startRelay() error {
 // notes the outcome of each hook.verify.
 func (s *Session) onRelayEvent(ev relay.Event) {
 	rec := s.feed.Add(recordOf(ev))
+	s.emit(Delivery{Event: ev, Record: rec})
+	if ev.Queued && s.buffer != nil {
+		s.emit(queuedState(ev.HookID, s.buffer.logged(ev, rec)))
+	}
+	s.observe(ev)
+	s.watchLoop(ev)
+	if ev.Kind == relay.KindVerify && ev.Verified {
+		s.verifiedAgain(ev.HookID)
+	}
 	if ev.Kind == relay.KindVerify && ev.HookID != 0 {
 		s.verifyMu.Lock()
 		if ev.Verified {
@@ -271,7 +343,6 @@ func (s *Session) onRelayEvent(ev relay.Event) {
 		default:
 		}
 	}
-	s.emit(Delivery{Event: ev, Record: rec})
 }
 
 // shutdown deletes the hooks this run created (unless Keep), then closes
@@ -302,12 +373,20 @@ func (s *Session) shutdown() error {
 		}
 	}
 	if s.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Podio hangs up on a delivery after its timeout, so that bounds
+		// the wait for the deliveries in flight.
+		ctx, cancel := context.WithTimeout(context.Background(), s.deliveryTimeout()+time.Second)
 		s.http.Shutdown(ctx)
 		cancel()
 	}
 	if s.relay != nil {
 		s.relay.Close()
+	}
+	s.bg.Wait()
+	if s.buffer != nil {
+		if left := s.buffer.left(); len(left) > 0 {
+			s.emit(Undelivered{Events: left, IDs: s.buffer.leftIDs()})
+		}
 	}
 	s.feed.Close() // after the relay: Close waits for acked forwards, which log
 	s.cfg.Tunnel.Close()

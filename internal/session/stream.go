@@ -1,0 +1,109 @@
+package session
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"time"
+	"unicode/utf8"
+)
+
+// The --json stream of `devhook up` is one JSON object per line, of two
+// kinds: "delivery", one per delivery Podio makes (hook.verify included)
+// and per held event delivered later; and "hook_state", one per change of
+// a hook's state. Field names are stable.
+
+// StreamDelivery is a "delivery" line.
+type StreamDelivery struct {
+	Kind      string     `json:"kind"` // "delivery"
+	Time      time.Time  `json:"time"`
+	ID        string     `json:"id,omitempty"` // the delivery log's record ID
+	Type      string     `json:"type"`
+	HookID    int64      `json:"hook_id,omitempty"`
+	IDs       []string   `json:"ids,omitempty"`
+	Status    int        `json:"status"`                 // what Podio got (for a held event delivered later, the app's answer)
+	AppStatus int        `json:"app_status,omitempty"`   // what the local app answered, when it answered
+	Outcome   string     `json:"outcome"`                // forwarded, verified, queued, failed
+	Acked     bool       `json:"acked,omitempty"`        // Podio got 200 before the app answered (--ack)
+	Queued    bool       `json:"queued,omitempty"`       // held while the app is down; Podio got 200
+	HeldAs    string     `json:"held_as,omitempty"`      // for a held event delivered later: its queued record's ID
+	LatencyMS float64    `json:"latency_ms"`             // arrival to the app's complete answer
+	Error     string     `json:"error,omitempty"`        // what went wrong
+	Warning   string     `json:"warning,omitempty"`      // e.g. SLOW
+	Target    string     `json:"forwarded_to,omitempty"` // the local URL
+	Request   StreamBody `json:"request"`                // Podio's request as received
+	Response  StreamBody `json:"response"`               // the app's answer (or devhook's own)
+}
+
+// StreamBody is a request or response in a "delivery" line. A body that
+// is valid UTF-8, as Podio's form bodies always are, is text in Body;
+// any other is base64 in BodyBase64.
+type StreamBody struct {
+	Body       string      `json:"body,omitempty"`
+	BodyBase64 string      `json:"body_base64,omitempty"`
+	Method     string      `json:"method,omitempty"`
+	Path       string      `json:"path,omitempty"`
+	Query      string      `json:"query,omitempty"`
+	Status     int         `json:"status,omitempty"`
+	Header     http.Header `json:"header,omitempty"`
+}
+
+func streamBody(b []byte) (text, b64 string) {
+	if utf8.Valid(b) {
+		return string(b), ""
+	}
+	return "", base64.StdEncoding.EncodeToString(b)
+}
+
+// StreamHookState is a "hook_state" line.
+type StreamHookState struct {
+	Kind   string     `json:"kind"` // "hook_state"
+	Time   time.Time  `json:"time"`
+	HookID int64      `json:"hook_id"`
+	State  string     `json:"state"`
+	Until  *time.Time `json:"until,omitempty"`
+	Reason string     `json:"reason,omitempty"`
+	Count  int        `json:"count,omitempty"`
+}
+
+// StreamLine renders ev as one line of the --json stream, without the
+// newline, and reports false for events the stream does not carry
+// (everything but Delivery, for requests Podio made, and HookState).
+func StreamLine(ev Event) ([]byte, bool) {
+	var v any
+	switch ev := ev.(type) {
+	case Delivery:
+		if ev.Event.Type == "" {
+			return nil, false // a rejected request: not a delivery
+		}
+		d := StreamDelivery{Kind: "delivery", Time: ev.Event.Time, ID: ev.Record.ID, Type: ev.Event.Type, HookID: ev.Event.HookID,
+			IDs: ev.Event.IDs, Status: ev.Record.Status, Outcome: ev.Record.Outcome, Acked: ev.Event.Acked, Queued: ev.Event.Queued,
+			HeldAs: ev.Record.ReplayOf, LatencyMS: ev.Record.LatencyMS, Error: ev.Event.Err, Warning: ev.Event.Warning, Target: ev.Event.ForwardedTo}
+		q, r := ev.Event.Request, ev.Event.Response
+		d.Request = StreamBody{Method: q.Method, Path: q.Path, Query: q.Query, Header: q.Header}
+		d.Request.Body, d.Request.BodyBase64 = streamBody(q.Body)
+		d.Response = StreamBody{Status: r.Status, Header: r.Header}
+		d.Response.Body, d.Response.BodyBase64 = streamBody(r.Body)
+		if ev.Event.Response.Status != 0 && ev.Event.ForwardedTo != "" && ev.Event.Err == "" {
+			d.AppStatus = ev.Event.Response.Status
+		}
+		v = d
+	case HookState:
+		h := StreamHookState{Kind: "hook_state", Time: ev.Time, HookID: ev.HookID, State: ev.State, Reason: ev.Reason, Count: ev.Count}
+		if !ev.Until.IsZero() {
+			u := ev.Until
+			h.Until = &u
+		}
+		v = h
+	default:
+		return nil, false
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, false
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), true
+}
