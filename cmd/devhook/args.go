@@ -14,7 +14,8 @@ import (
 // next word, unless the flag is a boolean or is written --name=value). A
 // flag the command does not know stays a flag, for urfave to refuse. After
 // "--" every word is an argument; arguments that look like flags then stay
-// behind a "--". With --help the arguments are left out.
+// behind a "--". With --help the arguments are left out, and so they are
+// when the last flag lacks its value, for urfave to say so.
 func flagsFirst(app *cli.App, args []string) []string {
 	if len(args) < 2 {
 		return args
@@ -35,8 +36,8 @@ func flagsFirst(app *cli.App, args []string) []string {
 		leaf, cmds = c, c.Subcommands
 		i++
 	}
-	if leaf == nil {
-		return args
+	if leaf == nil || len(leaf.Subcommands) > 0 {
+		return args // no command, or an unknown subcommand: urfave says so
 	}
 	out := slices.Clone(args[:i])
 	var positional []string
@@ -56,7 +57,12 @@ func flagsFirst(app *cli.App, args []string) []string {
 			out = append(out, a)
 			name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
 			help = help || slices.Contains(cli.HelpFlag.Names(), name)
-			if !hasValue && takesValue(leaf, name) && j+1 < len(rest) {
+			if !hasValue && takesValue(leaf, name) {
+				if j+1 == len(rest) {
+					// Its value is missing: urfave says so, if it
+					// comes last.
+					return out
+				}
 				j++
 				out = append(out, rest[j])
 			}

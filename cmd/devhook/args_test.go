@@ -167,6 +167,8 @@ func TestFlagsFirst(t *testing.T) {
 		{"devhook --version", "devhook --version"},
 		{"devhook nosuch --x 1", "devhook nosuch --x 1"},
 		{"devhook trigger item.create --unknown 1", "devhook trigger --unknown item.create 1"},
+		{"devhook hooks frob --app 1", "devhook hooks frob --app 1"},
+		{"devhook hooks verify 101 --code", "devhook hooks verify --code"},
 	}
 	for _, tt := range tests {
 		if got := strings.Join(flagsFirst(app, strings.Fields(tt.in)), " "); got != tt.want {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -148,10 +147,7 @@ func hooksPodioFlags() []cli.Flag {
 // Podio options and calls do.
 func hooksAction(name string, takesArgs bool, do func(c *cli.Context, args []string, po podioOptions) error) cli.ActionFunc {
 	return func(c *cli.Context) error {
-		args, help, err := interspersedArgs(c)
-		if help || err != nil {
-			return err
-		}
+		args := c.Args().Slice() // flagsFirst put the flags before them
 		if !takesArgs && len(args) > 0 {
 			return usagef("hooks %s takes no arguments, got %q", name, args[0])
 		}
@@ -171,53 +167,6 @@ func hooksAction(name string, takesArgs bool, do func(c *cli.Context, args []str
 		}
 		return do(c, args, po)
 	}
-}
-
-// interspersedArgs returns the command's arguments and sets the flags
-// found among them: urfave/cli v2 stops reading flags at the first
-// argument, and "hooks verify 101 --code abc" should still work. help
-// reports that --help came after an argument; the help has then been
-// printed.
-func interspersedArgs(c *cli.Context) (args []string, help bool, err error) {
-	raw := c.Args().Slice()
-	for i := 0; i < len(raw); i++ {
-		a := raw[i]
-		if a == "--" {
-			return append(args, raw[i+1:]...), false, nil
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			args = append(args, a)
-			continue
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		var f cli.Flag
-		for _, cand := range c.Command.Flags {
-			if slices.Contains(cand.Names(), name) {
-				f = cand
-				break
-			}
-		}
-		if f == nil {
-			return nil, false, usagef("flag provided but not defined: -%s", name)
-		}
-		if f == cli.HelpFlag {
-			return nil, true, cli.ShowSubcommandHelp(c)
-		}
-		if tv, ok := f.(interface{ TakesValue() bool }); ok && !tv.TakesValue() && !hasValue {
-			value, hasValue = "true", true
-		}
-		if !hasValue {
-			if i+1 == len(raw) {
-				return nil, false, usagef("flag needs an argument: -%s", name)
-			}
-			i++
-			value = raw[i]
-		}
-		if err := c.Set(name, value); err != nil {
-			return nil, false, usagef("invalid value %q for flag -%s: %v", value, name, err)
-		}
-	}
-	return args, false, nil
 }
 
 // hookTarget is a parsed hookRefOptions.

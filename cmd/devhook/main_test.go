@@ -123,7 +123,8 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string, err 
 	var out, errb strings.Builder
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	err = newApp(&env{stdout: &out, stderr: &errb}).RunContext(ctx, append([]string{"devhook"}, args...))
+	app := newApp(&env{stdout: &out, stderr: &errb})
+	err = app.RunContext(ctx, flagsFirst(app, append([]string{"devhook"}, args...)))
 	if err != nil {
 		errb.WriteString("devhook: " + err.Error() + "\n")
 	}

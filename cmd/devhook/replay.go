@@ -36,10 +36,7 @@ than 2xx, or none, makes it exit 1.`,
 			&cli.StringFlag{Name: "to", Usage: "send to this `URL` instead, e.g. http://localhost:3000/podio/hook"},
 		},
 		Action: func(c *cli.Context) error {
-			args, help, err := interspersedArgs(c)
-			if help || err != nil {
-				return err
-			}
+			args := c.Args().Slice() // flagsFirst put the flags before them
 			if len(args) != 1 {
 				return usagef("replay takes one delivery ID (see %s deliveries), got %d arguments", selfCommand(), len(args))
 			}

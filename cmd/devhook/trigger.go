@@ -107,10 +107,7 @@ the PODIO_* variables and flags override them.
 		Flags:        flags,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usageError{err} },
 		Action: func(c *cli.Context) error {
-			args, help, err := interspersedArgs(c)
-			if help || err != nil {
-				return err
-			}
+			args := c.Args().Slice() // flagsFirst put the flags before them
 			po, err := podioOptionsFrom(c)
 			if err != nil {
 				return err

@@ -27,6 +27,7 @@ import (
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/feed"
 	"github.com/devhookhq/devhook/internal/inspector"
+	"github.com/devhookhq/devhook/internal/outbox"
 	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/internal/relay"
 	"github.com/devhookhq/devhook/tunnel"
@@ -119,6 +120,10 @@ type Session struct {
 	clock clock.Clock
 
 	sinkMu sync.Mutex // serialises Sink calls
+	// records runs the feed and the Sink for each relayed request after
+	// the relay has answered, in order, so the next request on the
+	// connection does not wait for the log, the inspector or the terminal.
+	records outbox.Outbox
 
 	feed    *feed.Feed
 	relay   *relay.Handler
@@ -320,16 +325,21 @@ func (s *Session) startRelay() error {
 // onRelayEvent records and reports one request the relay handled, and
 // notes the outcome of each hook.verify.
 func (s *Session) onRelayEvent(ev relay.Event) {
-	rec := s.feed.Add(recordOf(ev))
-	s.emit(Delivery{Event: ev, Record: rec})
-	if ev.Queued && s.buffer != nil {
-		s.emit(queuedState(ev.HookID, s.buffer.logged(ev, rec)))
-	}
-	s.observe(ev)
-	s.watchLoop(ev)
-	if ev.Kind == relay.KindVerify && ev.Verified {
-		s.verifiedAgain(ev.HookID)
-	}
+	// After the relay has answered; in order, so the rules see the
+	// deliveries as they came and the lines follow them.
+	s.records.WaitRoom()
+	s.records.Push(func() {
+		rec := s.feed.Add(recordOf(ev))
+		s.emit(Delivery{Event: ev, Record: rec})
+		if ev.Queued && s.buffer != nil {
+			s.emit(queuedState(ev.HookID, s.buffer.logged(ev, rec)))
+		}
+		s.observe(ev)
+		s.watchLoop(ev)
+		if ev.Kind == relay.KindVerify && ev.Verified {
+			s.verifiedAgain(ev.HookID)
+		}
+	})
 	if ev.Kind == relay.KindVerify && ev.HookID != 0 {
 		s.verifyMu.Lock()
 		if ev.Verified {
@@ -382,6 +392,7 @@ func (s *Session) shutdown() error {
 	if s.relay != nil {
 		s.relay.Close()
 	}
+	s.records.Wait() // every relayed request logged and reported
 	s.bg.Wait()
 	if s.buffer != nil {
 		if left := s.buffer.left(); len(left) > 0 {

@@ -104,6 +104,12 @@ type running struct {
 }
 
 func (e *env) start(t *testing.T, cfg session.Config) *running {
+	return e.startWith(t, cfg, nil)
+}
+
+// startWith is start with also calls after every event's delivery to
+// the test.
+func (e *env) startWith(t *testing.T, cfg session.Config, after func(session.Event)) *running {
 	t.Helper()
 	if cfg.Client == nil {
 		cfg.Client = e.client
@@ -121,7 +127,12 @@ func (e *env) start(t *testing.T, cfg session.Config) *running {
 	cfg.Inspect = "false"
 	cfg.NoLog = true
 	r := &running{events: make(chan session.Event, 100), done: make(chan error, 1)}
-	cfg.Sink = func(ev session.Event) { r.events <- ev }
+	cfg.Sink = func(ev session.Event) {
+		r.events <- ev
+		if after != nil {
+			after(ev)
+		}
+	}
 	s, err := session.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -150,6 +161,17 @@ func await[T session.Event](t *testing.T, r *running) T {
 			}
 		case err := <-r.done:
 			r.done <- err
+			for { // the events it sent before it ended
+				select {
+				case ev := <-r.events:
+					if v, ok := ev.(T); ok {
+						return v
+					}
+					continue
+				default:
+				}
+				break
+			}
 			var zero T
 			t.Fatalf("session ended (%v) before a %T", err, zero)
 		case <-ctx.Done():
@@ -225,6 +247,71 @@ func TestRunForwardsAndCleansUp(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// closeOnce closes ch unless it is closed.
+func closeOnce(ch chan struct{}) {
+	select {
+	case <-ch:
+	default:
+		close(ch)
+	}
+}
+
+// TestRelayAnswersBeforeBookkeeping: with the terminal stuck on the first
+// delivery's line, Podio's next deliveries are still answered and reach
+// the app, one after the other on the same keep-alive connection; the
+// lines follow, in order, once the terminal moves again.
+func TestRelayAnswersBeforeBookkeeping(t *testing.T) {
+	e := newEnv(t)
+	e.mock.HookConcurrency = 1 // each delivery waits for the one before
+	release := make(chan struct{})
+	var once sync.Once
+	r := e.startWith(t, session.Config{Hooks: []session.HookSpec{{RefType: "app", RefID: 42, Event: "item.create"}}}, func(ev session.Event) {
+		if d, ok := ev.(session.Delivery); ok && d.Event.Type == "item.create" {
+			once.Do(func() { <-release }) // a terminal that does not read
+		}
+	})
+	t.Cleanup(func() { once.Do(func() {}); closeOnce(release) }) // before the session's cleanup, if the test fails
+	hook := await[session.Ready](t, r).Hooks[0].ID
+	const events = 5
+	var ids []int64
+	for range events {
+		id, err := e.mock.FireEvent("app", 42, "item.create", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	for _, id := range ids {
+		d, err := e.mock.AwaitDelivery(ctx, func(d mockpodio.Delivery) bool { return d.EventID == id && d.HookID == hook })
+		if err != nil {
+			t.Fatalf("with the terminal stuck: %v", err)
+		}
+		if d.Outcome != mockpodio.OutcomeDelivered {
+			t.Errorf("event %d: %s %s", id, d.Outcome, d.Error)
+		}
+	}
+	closeOnce(release)
+	var got []string
+	for range events {
+		d := await[session.Delivery](t, r)
+		for d.Event.Type != "item.create" {
+			d = await[session.Delivery](t, r)
+		}
+		got = append(got, d.Event.IDs[0])
+	}
+	var want []string
+	for _, d := range e.mock.Deliveries() {
+		if d.Type == "item.create" {
+			want = append(want, "item_id="+d.Params["item_id"])
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("delivery lines (-mock's order +lines):\n%s", diff)
+	}
+}
 
 // TestRunKeep leaves the hooks the run created.
 func TestRunKeep(t *testing.T) {
