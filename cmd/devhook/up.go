@@ -265,7 +265,7 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error 
 		Client: client, Tunnel: tun, Target: target, Hooks: specs,
 		Secret: opts.secret, ForwardVerify: opts.forwardVerify, Ack: opts.ack, Keep: opts.keep,
 		SkipProbe: opts.skipProbe, ConnectTimeout: opts.connectFor, VerifyTimeout: opts.verifyTimeout,
-		Inspect: opts.inspect, Sink: p.print,
+		Inspect: opts.inspect, Sink: p.print, Command: selfCommand(),
 		DeliveryTimeout: opts.deliveryTO, NoBuffer: opts.noBuffer, NoReverify: opts.noReverify,
 	}
 	if mock != nil {

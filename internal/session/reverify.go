@@ -91,7 +91,7 @@ func (s *Session) reverify(ctx context.Context, id int64, episode int) {
 		return
 	}
 	if s.stillInactive(id, episode) {
-		s.emit(Warning{Text: fmt.Sprintf("devhook: hook %d is still inactive after %d requests to verify it; gave up (restarting devhook up asks again)", id, reverifyCap)})
+		s.emit(Warning{Text: fmt.Sprintf("devhook: hook %d is still inactive after %d requests to verify it; gave up (restarting %s up asks again)", id, reverifyCap, cmp.Or(s.cfg.Command, "devhook"))})
 	}
 }
 

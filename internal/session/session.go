@@ -111,6 +111,9 @@ type Config struct {
 	// Sink receives the session's events, one call at a time. Nil drops
 	// them.
 	Sink Sink
+	// Command is how hints name devhook, as the user started it ("go run
+	// ./cmd/devhook", "devhook"); empty means "devhook".
+	Command string
 }
 
 // Session is one run. Create it with [New] and run it once with
