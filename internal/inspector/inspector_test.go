@@ -87,7 +87,7 @@ func TestPage(t *testing.T) {
 		`<button type="button" class="replay" data-id="run1-1">Replay</button>`,
 		`<td class="ids">item_id=1000001 item_revision_id=5000001</td>`,
 		`<span class="outcome ok">forwarded</span>`,
-		`<td class="num">3.2 ms</td>`,
+		`<td class="num">3 ms</td>`, // deliverylog.FormatLatencyMS
 		`<code>POST /</code>`,
 		`<tr><th>item_id</th><td>1000001</td></tr>`,
 		`<tr><th>Content-Type</th><td>application/x-www-form-urlencoded</td></tr>`,
