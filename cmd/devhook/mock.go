@@ -35,6 +35,7 @@ type mockOptions struct {
 	stateFile       string
 	allowHosts      []string
 	hookConcurrency int
+	maxFileBytes    int64
 }
 
 // hookConcurrencyFlag is the --hook-concurrency flag of mock and up --mock.
@@ -75,6 +76,7 @@ events, faults, reset): see the README.`,
 			&cli.DurationFlag{Name: "queue-jitter", Usage: "add a random delay up to this much to every delivery"},
 			&cli.Uint64Flag{Name: "fault-seed", Usage: "seed of the random choices (jitter, faults), for reproducible runs"},
 			&cli.StringFlag{Name: "state", Usage: "keep the mock's state (hooks, items, tokens, rule counters) in `FILE` across restarts"},
+			&cli.Int64Flag{Name: "max-file-bytes", Value: mockpodio.DefaultMaxFileBytes, Usage: "the upload cap of POST /file/ in bytes (`N`); larger files get 413"},
 			hookConcurrencyFlag("deliveries to one hook in flight at once, like Podio's queue workers (`N`; 1 keeps each hook's events in order)"),
 			inspectFlag(),
 			allowHostFlag(),
@@ -87,13 +89,16 @@ events, faults, reset): see the README.`,
 			if err := checkHookConcurrency(c.Int("hook-concurrency")); err != nil {
 				return err
 			}
+			if n := c.Int64("max-file-bytes"); n < 1 {
+				return usagef("--max-file-bytes must be 1 or more, not %d", n)
+			}
 			return runMock(c.Context, mockOptions{
 				addr: c.String("addr"), seedFile: c.String("seed"), allowAnyPort: c.Bool("allow-any-port"),
 				clock: c.String("clock"), deliveryTimeout: c.Duration("delivery-timeout"), rateLimit: c.String("rate-limit"),
 				queueDelay: c.Duration("queue-delay"), queueJitter: c.Duration("queue-jitter"), faultSeed: c.Uint64("fault-seed"),
 				quiet: c.Bool("quiet"), inspect: c.String("inspect"), stateFile: c.String("state"),
 				allowHosts:      c.StringSlice("allow-host"),
-				hookConcurrency: c.Int("hook-concurrency"),
+				hookConcurrency: c.Int("hook-concurrency"), maxFileBytes: c.Int64("max-file-bytes"),
 			}, e.stdout, e.stderr)
 		},
 	}
@@ -110,6 +115,7 @@ func newMockServer(opts mockOptions, log io.Writer) (*mockpodio.Server, error) {
 		StateFile:       opts.stateFile,
 		AllowedHosts:    opts.allowHosts,
 		HookConcurrency: opts.hookConcurrency,
+		MaxFileBytes:    opts.maxFileBytes,
 	}
 	var err error
 	if s.RateLimit, err = parseRateLimit(opts.rateLimit); err != nil {
@@ -175,7 +181,7 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr,
 		AllowedHosts: opts.allowHosts})
 	defer f.Close() // after s.Close, which waits for the deliveries
-	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(recordFromMock(d)) }
+	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(d.Record()) }
 	if err := startMockServer(s, opts.addr, "addr", false, stderr); err != nil {
 		return err
 	}
