@@ -40,7 +40,8 @@ func (s *Server) guard(next http.Handler) http.Handler {
 }
 
 // checkContentType checks the body type of a state-changing request: a
-// control route's must be JSON, and a Podio route's one Podio takes. A
+// control route's must be JSON (labelled as JSON, or as curl -d labels
+// it), and a Podio route's one Podio takes. A
 // request with no Content-Type passes, since Go clients send JSON
 // unlabelled (the body is then parsed as JSON all the same); the types a
 // page can send without a CORS preflight (text/plain, forms, multipart)
@@ -61,7 +62,10 @@ func checkContentType(r *http.Request) *APIError {
 		return errorf(http.StatusUnsupportedMediaType, codeBadRequest, "Invalid Content-Type: %v", err)
 	}
 	if control {
-		if mt != "application/json" {
+		// curl -d labels its JSON as a form; the body is parsed as strict
+		// JSON whatever its label, and a page's form is refused above by
+		// the browser's Origin and Sec-Fetch-Site.
+		if mt != "application/json" && mt != "application/x-www-form-urlencoded" {
 			return errorf(http.StatusUnsupportedMediaType, codeBadRequest,
 				"The mock's control API takes JSON, not %s: send Content-Type: application/json", mt)
 		}

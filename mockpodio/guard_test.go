@@ -70,7 +70,9 @@ func TestCrossSiteRefused(t *testing.T) {
 		{"same-site page on another port", "POST", "/_mock/reset", "", map[string]string{"Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
 		{"text/plain reset, no browser headers", "POST", "/_mock/reset", "x", map[string]string{"Content-Type": "text/plain"}, http.StatusUnsupportedMediaType},
 		{"text/plain fault", "POST", "/_mock/faults", `{"api":[{"status":500}]}`, map[string]string{"Content-Type": "text/plain"}, http.StatusUnsupportedMediaType},
-		{"form to the control API", "POST", "/_mock/clock/advance", `{"duration":"1h"}`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, http.StatusUnsupportedMediaType},
+		{"multipart to the control API", "POST", "/_mock/clock/advance", `{"duration":"1h"}`, map[string]string{"Content-Type": "multipart/form-data; boundary=x"}, http.StatusUnsupportedMediaType},
+		{"form from a page", "POST", "/_mock/reset", `{"x":"="}`, map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": "http://evil.example"}, http.StatusForbidden},
+		{"form that is not JSON", "POST", "/_mock/faults", `api=1`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, http.StatusBadRequest},
 		{"text/plain item", "POST", "/item/app/3001", `{"fields":{"title":"x"}}`, map[string]string{"Content-Type": "text/plain", "Authorization": "OAuth2 " + tok}, http.StatusUnsupportedMediaType},
 		{"delete faults from a page", "DELETE", "/_mock/faults", "", map[string]string{"Origin": "null"}, http.StatusForbidden},
 	}
@@ -100,6 +102,7 @@ func TestCrossSiteRefused(t *testing.T) {
 	// Official clients: no Origin, no Sec-Fetch-Site, JSON or nothing.
 	mustStatus(t, "fault, JSON", rawRequest(t, s, "POST", "/_mock/faults", `{"api":[{"status":503,"count":1,"path":"/nowhere"}]}`, map[string]string{"Content-Type": "application/json; charset=utf-8"}), http.StatusOK)
 	mustStatus(t, "clear faults", rawRequest(t, s, "DELETE", "/_mock/faults", "", nil), http.StatusNoContent)
+	mustStatus(t, "JSON as curl -d labels it", rawRequest(t, s, "POST", "/_mock/events", `{"ref_type":"app","ref_id":3001,"type":"item.create"}`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}), http.StatusOK)
 	mustStatus(t, "item, unlabelled JSON", rawRequest(t, s, "POST", "/item/app/3001", `{"fields":{"title":"y"}}`, map[string]string{"Authorization": "OAuth2 " + tok}), http.StatusOK)
 	mustStatus(t, "same origin", rawRequest(t, s, "POST", "/_mock/reset", "", map[string]string{"Origin": s.URL, "Sec-Fetch-Site": "same-origin"}), http.StatusNoContent)
 }
