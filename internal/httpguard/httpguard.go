@@ -20,8 +20,12 @@ const (
 	// ReadTimeout bounds reading a whole request, body included.
 	ReadTimeout = 60 * time.Second
 	// IdleTimeout closes a keep-alive connection that carries no request
-	// for this long.
-	IdleTimeout = 30 * time.Second
+	// for this long. It is longer than Go clients keep an idle connection
+	// (http.DefaultTransport: 90 s), so such a client always closes first:
+	// a server that closes first races the client's next request on the
+	// connection, which then fails unretried (a POST), as a delivery
+	// failure that never happened (seen with 30 s).
+	IdleTimeout = 2 * time.Minute
 	// MaxHeaderBytes caps a request's headers; larger ones get 431.
 	MaxHeaderBytes = 64 << 10
 )
