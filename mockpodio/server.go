@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/clock"
 	"github.com/devhookhq/devhook/internal/hookrules"
 	"github.com/devhookhq/devhook/internal/outbox"
 )
@@ -405,7 +406,7 @@ func (s *Server) resetLocked() {
 
 func (s *Server) clock() Clock {
 	if s.Clock == nil {
-		return realClock{}
+		return clock.Real()
 	}
 	return s.Clock
 }

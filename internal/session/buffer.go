@@ -26,11 +26,6 @@ const (
 	flushMax   = 30 * time.Second
 )
 
-// OutcomeQueued is the outcome of a delivery the session held because the
-// local app was down: Podio got 200, and the event waits in the buffer.
-// A later record whose ReplayOf names it is its delivery.
-const OutcomeQueued = "queued"
-
 // held is one event in the buffer.
 type held struct {
 	ev    relay.Event
@@ -141,7 +136,7 @@ func (b *buffer) restore(recs []deliverylog.Record, target string) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, r := range recs {
-		if r.Outcome != OutcomeQueued || r.Target != target || delivered[r.ID] {
+		if r.Outcome != deliverylog.OutcomeQueued || r.Target != target || delivered[r.ID] {
 			continue
 		}
 		ev := relay.Event{

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/devhookhq/devhook/internal/clock"
 	"github.com/devhookhq/devhook/internal/relay"
 )
 
@@ -116,7 +117,7 @@ func (s *Session) appAnswers(ctx context.Context) (string, bool) {
 }
 
 // sleep waits d on c, or until ctx is done.
-func sleep(ctx context.Context, c Clock, d time.Duration) error {
+func sleep(ctx context.Context, c clock.Clock, d time.Duration) error {
 	ch, t := after(c, d)
 	defer t.Stop()
 	select {
