@@ -332,10 +332,12 @@ func (s *Session) onRelayEvent(ev relay.Event) {
 	// deliveries as they came and the lines follow them.
 	s.records.WaitRoom()
 	s.records.Push(func() {
-		rec := s.feed.Add(recordOf(ev))
-		s.emit(Delivery{Event: ev, Record: rec})
 		if ev.Queued && s.buffer != nil {
-			s.emit(queuedState(ev.HookID, s.buffer.logged(ev, rec)))
+			rec, count := s.buffer.add(ev, func() deliverylog.Record { return s.feed.Add(recordOf(ev)) })
+			s.emit(Delivery{Event: ev, Record: rec})
+			s.emit(queuedState(ev.HookID, count))
+		} else {
+			s.emit(Delivery{Event: ev, Record: s.feed.Add(recordOf(ev))})
 		}
 		s.observe(ev)
 		s.watchLoop(ev)
