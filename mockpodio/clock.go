@@ -6,36 +6,22 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/devhookhq/devhook/internal/clock"
 )
 
 // Clock is the mock's source of time. Everything about token lifetimes,
 // delivery timeouts, queue delays, suspensions and failure windows reads it,
 // so a test can swap in a [ManualClock] and move through a 15-minute
-// suspension or a 7-day window in milliseconds.
-type Clock interface {
-	// Now returns the current time.
-	Now() time.Time
-	// AfterFunc calls f once d has passed on this clock, unless the
-	// returned timer is stopped first. f may run in a goroutine of its own
-	// or in the one that moves the clock; the mock's never block.
-	AfterFunc(d time.Duration, f func()) Timer
-}
+// suspension or a 7-day window in milliseconds. It is the clock devhook
+// up's session reads too (internal/clock), so one [ManualClock] moves both.
+type Clock = clock.Clock
 
 // Timer is a pending [Clock.AfterFunc] call.
-type Timer interface {
-	// Stop prevents the call if it has not happened yet and reports
-	// whether it did.
-	Stop() bool
-}
+type Timer = clock.Timer
 
 // RealClock returns the wall clock.
-func RealClock() Clock { return realClock{} }
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+func RealClock() Clock { return clock.Real() }
 
 // ManualClock is a [Clock] that moves only when told to. Its zero value is
 // not usable: create one with [NewManualClock].

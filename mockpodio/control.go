@@ -19,8 +19,8 @@ import (
 
 // ClockState is GET /_mock/clock's answer.
 type ClockState struct {
-	Now    time.Time `json:"now"`
-	Manual bool      `json:"manual"`
+	Now    time.Time `json:"now"`    // the clock's reading
+	Manual bool      `json:"manual"` // whether Server.Advance can move it
 }
 
 // ErrClockNotManual is returned when asked to move a clock that cannot

@@ -12,33 +12,36 @@ import (
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/formpost"
 	"github.com/devhookhq/devhook/internal/hookrules"
 )
 
-// Outcome is what became of one delivery.
-type Outcome string
+// Outcome is what became of one delivery: the type devhook's delivery
+// log, inspector and relay share (internal/deliverylog).
+type Outcome = deliverylog.Outcome
 
-// The outcomes a delivery can have. Every event a hook is targeted by gets
-// exactly one of them.
+// The outcomes a mock's delivery can have. Every event a hook is targeted
+// by gets exactly one of them.
 const (
 	// OutcomeDelivered: the receiver answered 2xx within the timeout.
-	OutcomeDelivered Outcome = "delivered"
-	// OutcomeFailed: unreachable, connection broken, non-2xx, or no answer
-	// within the timeout. It counts toward the suspension and disabling
-	// rules.
-	OutcomeFailed Outcome = "failed"
+	OutcomeDelivered = deliverylog.OutcomeDelivered
+	// OutcomeFailed: unreachable, connection broken, non-2xx, or no
+	// complete answer within the timeout. It counts toward the suspension
+	// and disabling rules.
+	OutcomeFailed = deliverylog.OutcomeFailed
 	// OutcomeDroppedSuspended: the hook was suspended, so the event was
 	// ignored, as Podio does.
-	OutcomeDroppedSuspended Outcome = "dropped_suspended"
+	OutcomeDroppedSuspended = deliverylog.OutcomeDroppedSuspended
 	// OutcomeDroppedInactive: the hook was inactive (unverified or
 	// disabled), or deleted before its turn came.
-	OutcomeDroppedInactive Outcome = "dropped_inactive"
+	OutcomeDroppedInactive = deliverylog.OutcomeDroppedInactive
 	// OutcomeDroppedFault: an injected delivery fault dropped it.
-	OutcomeDroppedFault Outcome = "dropped_fault"
+	OutcomeDroppedFault = deliverylog.OutcomeDroppedFault
 )
 
-// outcomes are every [Outcome], in the order they are documented.
+// outcomes are every outcome of the mock, in the order they are
+// documented.
 var outcomes = []Outcome{OutcomeDelivered, OutcomeFailed, OutcomeDroppedSuspended, OutcomeDroppedInactive, OutcomeDroppedFault}
 
 // Delivery is the record of one attempt to deliver an event to a hook, or
@@ -486,4 +489,46 @@ func (s *Server) relayoutLocked(limit int) {
 // held: s.dropped < id <= s.recorded.
 func (s *Server) deliveryLocked(id int64) *Delivery {
 	return &s.deliveries[(id-1)%int64(len(s.deliveries))]
+}
+
+// Record returns d as devhook's delivery log keeps it (package
+// internal/deliverylog): a form POST to the hook URL, whose answer the
+// mock keeps only the status of.
+func (d Delivery) Record() deliverylog.Record {
+	path := "/"
+	if u, err := url.Parse(d.URL); err == nil && u.EscapedPath() != "" {
+		path = u.EscapedPath()
+	}
+	var body []byte // nil, not empty, when there is none: as the log reads it back
+	if d.Body != "" {
+		body = []byte(d.Body)
+	}
+	kind := deliverylog.KindDelivery
+	if d.Type == fixtures.VerifyEvent {
+		kind = deliverylog.KindVerify
+	}
+	var ids []string
+	if form, err := url.ParseQuery(d.Body); err == nil {
+		ids = fixtures.IDParams(form)
+	}
+	return deliverylog.Record{
+		Time:      d.At,
+		Source:    "mock",
+		Kind:      kind,
+		Type:      d.Type,
+		HookID:    d.HookID,
+		IDs:       ids,
+		Outcome:   d.Outcome,
+		Status:    d.StatusCode,
+		LatencyMS: d.DurationMS,
+		Error:     d.Error,
+		Target:    d.URL,
+		Request: deliverylog.Request{
+			Method: http.MethodPost,
+			Path:   path,
+			Header: http.Header{"Content-Type": {formpost.ContentType}},
+			Body:   body,
+		},
+		Response: deliverylog.Response{Status: d.StatusCode},
+	}
 }

@@ -22,6 +22,7 @@ type APIError struct {
 	Parameters map[string]any
 }
 
+// Error returns "mockpodio: status code: description".
 func (e *APIError) Error() string {
 	return fmt.Sprintf("mockpodio: %d %s: %s", e.StatusCode, e.Code, e.Description)
 }

@@ -37,8 +37,8 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // Faults are the misbehaviours injected into a server: API answers and
 // deliveries to receivers.
 type Faults struct {
-	API      []APIFault      `json:"api"`
-	Delivery []DeliveryFault `json:"delivery"`
+	API      []APIFault      `json:"api"`      // faults of API calls
+	Delivery []DeliveryFault `json:"delivery"` // faults of deliveries
 }
 
 // APIFault makes matching API calls misbehave.
@@ -55,7 +55,7 @@ type APIFault struct {
 	// Error and Description override Podio's "error" and
 	// "error_description"; empty means the usual ones for Status.
 	Error       string `json:"error,omitempty"`
-	Description string `json:"error_description,omitempty"`
+	Description string `json:"error_description,omitempty"` // with Error, above
 	// Latency delays the answer by this much on the mock's clock.
 	Latency Duration `json:"latency,omitzero"`
 	// ExpireToken expires the caller's access token, so the call gets 401

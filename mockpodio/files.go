@@ -488,7 +488,8 @@ type replacedFile struct {
 }
 
 // baseURL is the mock's own URL, for links: the started server's, else
-// the request's host; without a request (c nil), http://localhost.
+// the request's host (for a Server used as an http.Handler); without a
+// request (c nil), the last API request's host, else http://localhost.
 func (s *Server) baseURL(c *call) string {
 	switch {
 	case s.URL != "":
@@ -496,7 +497,21 @@ func (s *Server) baseURL(c *call) string {
 	case c != nil && c.r.Host != "":
 		return "http://" + c.r.Host
 	}
+	if h := s.linkHost.Load(); h != nil {
+		return "http://" + *h
+	}
 	return "http://localhost"
+}
+
+// noteHost remembers a request's Host for links, when the server has no
+// URL of its own.
+func (s *Server) noteHost(r *http.Request) {
+	if s.URL == "" && r.Host != "" {
+		if h := s.linkHost.Load(); h == nil || *h != r.Host {
+			host := r.Host
+			s.linkHost.Store(&host)
+		}
+	}
 }
 
 func (s *Server) fileJSONLocked(base string, f *file) fileJSON {

@@ -29,11 +29,11 @@ const (
 // Hook is a snapshot of a hook's state, as [Server.Hooks] and
 // GET /_mock/hooks show it.
 type Hook struct {
-	HookID  int64  `json:"hook_id"`
-	RefType string `json:"ref_type"`
-	RefID   int64  `json:"ref_id"`
-	Type    string `json:"type"`
-	URL     string `json:"url"`
+	HookID  int64  `json:"hook_id"`  // the hook's id
+	RefType string `json:"ref_type"` // what it is registered on: "app", "app_field" or "space"
+	RefID   int64  `json:"ref_id"`   // the id of that object
+	Type    string `json:"type"`     // the event type, e.g. "item.create"
+	URL     string `json:"url"`      // the hook URL, query included
 	// Status is "active" or "inactive", as Podio lists it.
 	Status string `json:"status"`
 	// InactiveReason says why an inactive hook is inactive.
@@ -49,7 +49,7 @@ type Hook struct {
 	ConsecutiveFailures int `json:"consecutive_failures"`
 	// Queued counts deliveries waiting in the hook's queue.
 	Queued    int       `json:"queued"`
-	CreatedOn time.Time `json:"created_on"`
+	CreatedOn time.Time `json:"created_on"` // when it was created, on the mock's clock
 }
 
 func (s *Server) hookSnapshotLocked(h *hook) Hook {

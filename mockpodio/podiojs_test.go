@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -560,6 +561,127 @@ func TestPodioJS(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("Deliveries() (-want +got):\n%s", diff)
+			}
+		}},
+		{"12_tags", func(t *testing.T) {
+			tagPath := "/tag/item/" + strconv.FormatInt(itemID, 10) + "/"
+			res, wire := e.run(t,
+				pjsCall{"POST", tagPath, []string{"a", "b"}},
+				pjsCall{"PUT", tagPath, []string{"b", "c"}},
+				pjsCall{Method: "DELETE", Path: tagPath + "?text=b"},
+				pjsCall{Method: "GET", Path: "/tag/app/42/"},
+				pjsCall{Method: "GET", Path: "/item/" + strconv.FormatInt(itemID, 10)})
+			for i := range 3 {
+				if diff := cmp.Diff(map[string]any{}, pjsResolved[map[string]any](t, res[i])); diff != "" {
+					t.Errorf("%s resolved to (-want +got):\n%s", res[i].Step, diff)
+				}
+			}
+			type count struct {
+				Count int    `json:"count"`
+				Text  string `json:"text"`
+			}
+			if diff := cmp.Diff([]count{{1, "c"}}, pjsResolved[[]count](t, res[3])); diff != "" {
+				t.Errorf("app tags (-want +got):\n%s", diff)
+			}
+			if got := pjsResolved[struct {
+				Tags []string `json:"tags"`
+			}](t, res[4]).Tags; !cmp.Equal(got, []string{"c"}) {
+				t.Errorf("item tags = %q, want [c]", got)
+			}
+			wantWire := []pjsWire{pjsTokenCall,
+				{Method: "POST", URI: tagPath, ContentType: "application/json", Body: pjsJSON(t, []string{"a", "b"}), Status: 204},
+				{Method: "PUT", URI: tagPath, ContentType: "application/json", Body: pjsJSON(t, []string{"b", "c"}), Status: 204},
+				{Method: "DELETE", URI: tagPath + "?text=b", Status: 204},
+				{Method: "GET", URI: "/tag/app/42/", Status: 200},
+				{Method: "GET", URI: "/item/" + strconv.FormatInt(itemID, 10), Status: 200}}
+			if diff := cmp.Diff(wantWire, wire); diff != "" {
+				t.Errorf("requests (-want +got):\n%s", diff)
+			}
+		}},
+		{"13_upload_and_attach", func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "notes.txt")
+			if err := os.WriteFile(path, []byte("hello from podio-js"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			itemPath := "/item/" + strconv.FormatInt(itemID, 10)
+			res, wire := e.run(t, pjsCall{"UPLOAD", path, "notes.txt"})
+			type file struct {
+				FileID   int64  `json:"file_id"`
+				Name     string `json:"name"`
+				Mimetype string `json:"mimetype"`
+				Size     int    `json:"size"`
+				Link     string `json:"link"`
+			}
+			up := pjsResolved[file](t, res[0])
+			want := file{FileID: up.FileID, Name: "notes.txt", Mimetype: "text/plain", Size: len("hello from podio-js"),
+				Link: e.apiURL + "/file/" + strconv.FormatInt(up.FileID, 10) + "/raw"}
+			if diff := cmp.Diff(want, up); diff != "" || up.FileID == 0 {
+				t.Errorf("uploadFile resolved to (-want +got):\n%s", diff)
+			}
+			// The upload client signs in on its own, then posts the
+			// multipart form to /file.
+			if len(wire) != 3 || wire[1] != pjsTokenCall || wire[2].Method != "POST" || wire[2].URI != "/file" ||
+				!strings.HasPrefix(wire[2].ContentType, "multipart/form-data; boundary=") || wire[2].Status != 200 {
+				t.Errorf("upload requests = %+v, want the sign-in and a multipart POST /file", wire)
+			}
+			res, _ = e.run(t,
+				pjsCall{"POST", "/file/" + strconv.FormatInt(up.FileID, 10) + "/attach", map[string]any{"ref_type": "item", "ref_id": itemID}},
+				pjsCall{Method: "GET", Path: itemPath},
+				pjsCall{Method: "GET", Path: "/file/" + strconv.FormatInt(up.FileID, 10)})
+			if diff := cmp.Diff(map[string]any{}, pjsResolved[map[string]any](t, res[0])); diff != "" {
+				t.Errorf("attach resolved to (-want +got):\n%s", diff)
+			}
+			files := pjsResolved[struct {
+				Files []file `json:"files"`
+			}](t, res[1]).Files
+			if diff := cmp.Diff([]file{want}, files); diff != "" {
+				t.Errorf("item files (-want +got):\n%s", diff)
+			}
+			ctx := pjsResolved[struct {
+				Context struct {
+					Type string `json:"type"`
+					ID   int64  `json:"id"`
+				} `json:"context"`
+			}](t, res[2]).Context
+			if ctx.Type != "item" || ctx.ID != itemID {
+				t.Errorf("file context = %+v, want item %d", ctx, itemID)
+			}
+		}},
+		{"14_status", func(t *testing.T) {
+			res, _ := e.run(t, pjsCall{Method: "GET", Path: "/app/42"})
+			spaceID := pjsResolved[struct {
+				SpaceID int64 `json:"space_id"`
+			}](t, res[0]).SpaceID
+			body := map[string]string{"value": "Shipped"}
+			res, wire := e.run(t, pjsCall{"POST", "/status/space/" + strconv.FormatInt(spaceID, 10) + "/", body})
+			created := pjsResolved[struct {
+				StatusID int64  `json:"status_id"`
+				Value    string `json:"value"`
+			}](t, res[0])
+			if created.StatusID == 0 || created.Value != "Shipped" {
+				t.Errorf("status created = %+v, want a status_id and the value", created)
+			}
+			wantWire := []pjsWire{pjsTokenCall, {Method: "POST", URI: "/status/space/" + strconv.FormatInt(spaceID, 10) + "/",
+				ContentType: "application/json", Body: pjsJSON(t, body), Status: 200}}
+			if diff := cmp.Diff(wantWire, wire); diff != "" {
+				t.Errorf("requests (-want +got):\n%s", diff)
+			}
+			statusPath := "/status/" + strconv.FormatInt(created.StatusID, 10)
+			res, _ = e.run(t,
+				pjsCall{"PUT", statusPath, map[string]string{"value": "Shipped twice"}},
+				pjsCall{Method: "GET", Path: statusPath},
+				pjsCall{Method: "DELETE", Path: statusPath},
+				pjsCall{Method: "GET", Path: statusPath})
+			pjsResolved[map[string]any](t, res[0])
+			if got := pjsResolved[struct {
+				Value string `json:"value"`
+			}](t, res[1]).Value; got != "Shipped twice" {
+				t.Errorf("status value = %q, want the update", got)
+			}
+			pjsResolved[map[string]any](t, res[2])
+			want := pjsError{Name: "PodioNotFoundError", Status: 404, Code: "not_found"}
+			if diff := cmp.Diff(want, pjsRejected(t, res[3]), ignoreError); diff != "" {
+				t.Errorf("GET a deleted status rejected with (-want +got):\n%s", diff)
 			}
 		}},
 	}

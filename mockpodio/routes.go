@@ -310,6 +310,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, invalid("Invalid JSON body: nested %d deep, more than the %d allowed", d, MaxJSONDepth))
 		return
 	}
+	s.noteHost(r)
 	c := &call{w: w, r: r, params: params, body: body}
 	if err := s.applyAPIFaults(c); err != nil {
 		writeError(w, r, err)

@@ -12,10 +12,15 @@ import (
 // apps with their tokens and fields. Its JSON form is the one of
 // fixtures.DefaultSeed and of `devhook mock --seed FILE`.
 type Seed struct {
-	Clients   []SeedClient   `json:"clients"`
-	Users     []SeedUser     `json:"users"`
-	Spaces    []SeedSpace    `json:"spaces"`
-	Apps      []SeedApp      `json:"apps"`
+	// Clients are the OAuth clients (API keys) that may sign in.
+	Clients []SeedClient `json:"clients"`
+	// Users are the users, who sign in with the password grant.
+	Users []SeedUser `json:"users"`
+	// Spaces are the workspaces.
+	Spaces []SeedSpace `json:"spaces"`
+	// Apps are the apps, each in one of Spaces.
+	Apps []SeedApp `json:"apps"`
+	// AuthCodes are the codes the authorization_code grant accepts.
 	AuthCodes []SeedAuthCode `json:"auth_codes,omitempty"`
 	// Orgs are the organizations spaces belong to.
 	Orgs []SeedOrg `json:"orgs,omitempty"`
@@ -23,37 +28,37 @@ type Seed struct {
 
 // SeedOrg is an organization.
 type SeedOrg struct {
-	OrgID    int64  `json:"org_id"`
-	Name     string `json:"name"`
-	URLLabel string `json:"url_label"`
+	OrgID    int64  `json:"org_id"`    // its id, positive and unique
+	Name     string `json:"name"`      // its name
+	URLLabel string `json:"url_label"` // its URL label
 }
 
 // SeedMember is a user's membership of a space: role is light, regular
 // or admin.
 type SeedMember struct {
-	UserID int64  `json:"user_id"`
-	Role   string `json:"role"`
+	UserID int64  `json:"user_id"` // the member, one of Seed.Users
+	Role   string `json:"role"`    // "light", "regular" or "admin"
 }
 
 // SeedClient is an OAuth client (API key).
 type SeedClient struct {
-	ClientID     string `json:"client_id"`
-	ClientSecret string `json:"client_secret"`
+	ClientID     string `json:"client_id"`     // the client id, set and unique
+	ClientSecret string `json:"client_secret"` // its secret
 }
 
 // SeedUser is a user for the password grant.
 type SeedUser struct {
-	UserID   int64  `json:"user_id"`
-	Name     string `json:"name"`
-	Username string `json:"username"`
-	Password string `json:"password"`
+	UserID   int64  `json:"user_id"`  // the user's id, positive and unique
+	Name     string `json:"name"`     // the name bylines show
+	Username string `json:"username"` // the password grant's username, set
+	Password string `json:"password"` // the password grant's password
 }
 
 // SeedSpace is a workspace.
 type SeedSpace struct {
-	SpaceID  int64  `json:"space_id"`
-	Name     string `json:"name"`
-	URLLabel string `json:"url_label"`
+	SpaceID  int64  `json:"space_id"`  // its id, positive and unique
+	Name     string `json:"name"`      // its name
+	URLLabel string `json:"url_label"` // its URL label
 	// OrgID is the space's org, one of Orgs; 0 means none.
 	OrgID int64 `json:"org_id,omitempty"`
 	// Members are the space's members, users of Users.
@@ -62,29 +67,36 @@ type SeedSpace struct {
 
 // SeedApp is an app with its app token and fields.
 type SeedApp struct {
-	AppID    int64       `json:"app_id"`
-	SpaceID  int64       `json:"space_id"`
-	AppToken string      `json:"app_token"`
-	Name     string      `json:"name"`
-	ItemName string      `json:"item_name"`
-	Fields   []SeedField `json:"fields"`
+	AppID    int64       `json:"app_id"`    // its id, positive and unique
+	SpaceID  int64       `json:"space_id"`  // its space, one of Seed.Spaces
+	AppToken string      `json:"app_token"` // the app grant's app_token
+	Name     string      `json:"name"`      // its name, e.g. "Bugs"
+	ItemName string      `json:"item_name"` // what one item is called, e.g. "Bug"
+	Fields   []SeedField `json:"fields"`    // its fields
 }
 
 // SeedField is an app field. Type is a Podio field type such as "text",
 // "number" or "category"; Options are a category's choices.
 type SeedField struct {
-	FieldID    int64         `json:"field_id"`
-	ExternalID string        `json:"external_id"`
-	Label      string        `json:"label"`
-	Type       string        `json:"type"`
-	Options    []fieldOption `json:"options,omitempty"`
+	FieldID    int64        `json:"field_id"`          // its id, positive and unique
+	ExternalID string       `json:"external_id"`       // its name in item writes, unique in the app
+	Label      string       `json:"label"`             // its label
+	Type       string       `json:"type"`              // a Podio field type
+	Options    []SeedOption `json:"options,omitempty"` // a category's choices
+}
+
+// SeedOption is one choice of a category field.
+type SeedOption struct {
+	ID    int64  `json:"id"`              // its id, as item writes name it
+	Text  string `json:"text"`            // its text, e.g. "Open"
+	Color string `json:"color,omitempty"` // hex RGB without '#', e.g. "DCEBD8"
 }
 
 // SeedAuthCode is an authorization code the authorization_code grant
 // accepts, for the user UserID.
 type SeedAuthCode struct {
-	Code   string `json:"code"`
-	UserID int64  `json:"user_id"`
+	Code   string `json:"code"`    // the code
+	UserID int64  `json:"user_id"` // the user it signs in, one of Seed.Users
 }
 
 // ErrBadSeed is returned for a seed that does not parse or does not hold

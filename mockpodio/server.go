@@ -2,11 +2,22 @@
 // delivery engine, usable from Go tests like net/http/httptest and as the
 // engine behind `devhook mock`.
 //
-// It speaks Podio's wire format (shared/podio-api.md): OAuth, hooks with
-// the hook.verify handshake, items, comments, tasks and apps whose writes
-// fire form-encoded events to every active hook, Podio's error JSON and
-// rate-limit headers. Time comes from an injectable [Clock], so tests can
-// move through token expiry and the suspension rules without sleeping.
+// It speaks Podio's wire format (https://developers.podio.com/doc): OAuth,
+// hooks with the hook.verify handshake, items, comments, tasks and apps
+// whose writes fire form-encoded events to every active hook, Podio's
+// error JSON and rate-limit headers. Time comes from an injectable
+// [Clock], so tests can move through token expiry and the suspension rules
+// without sleeping.
+//
+// A test starts a mock with [NewTestServer] (closed when the test ends)
+// and a webhook receiver with [NewReceiver]; it arranges state in Go with
+// [Server.Token], [Server.CreateItem], [Server.CreateHook] and their
+// kin, steers deliveries with [Receiver.Respond] or [Server.OnDeliver],
+// moves a [ManualClock] with [Server.Advance], and waits with
+// [Receiver.AwaitEvent], [Server.AwaitDelivery] and [Server.AwaitHook],
+// which fail only when their context ends. [NewServer] and
+// [NewUnstartedServer] serve code without a testing.TB; [ControlClient]
+// drives a mock running as a separate process.
 package mockpodio
 
 import (
@@ -26,6 +37,7 @@ import (
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/clock"
 	"github.com/devhookhq/devhook/internal/hookrules"
 	"github.com/devhookhq/devhook/internal/outbox"
 )
@@ -178,6 +190,7 @@ type Server struct {
 	comments    map[int64]*comment
 	tasks       map[int64]*task
 	files       map[int64]*file
+	linkHost    atomic.Pointer[string] // the last API request's Host, for links when URL is empty
 	statuses    map[int64]*status
 	forms       map[int64]*form
 	orgs        map[int64]*org
@@ -393,7 +406,7 @@ func (s *Server) resetLocked() {
 
 func (s *Server) clock() Clock {
 	if s.Clock == nil {
-		return realClock{}
+		return clock.Real()
 	}
 	return s.Clock
 }

@@ -34,6 +34,7 @@ type StateError struct {
 	Err error
 }
 
+// Error names the file and what is wrong with it.
 func (e *StateError) Error() string { return "mockpodio: state " + e.Path + ": " + e.Err.Error() }
 
 // Unwrap returns [ErrBadState] and e.Err, so errors.Is finds both.

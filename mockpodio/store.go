@@ -21,11 +21,7 @@ type space struct {
 	CreatedBy       ref
 }
 
-type fieldOption struct {
-	ID    int64  `json:"id"`
-	Text  string `json:"text"`
-	Color string `json:"color,omitempty"`
-}
+type fieldOption = SeedOption
 
 type field struct {
 	ID         int64

@@ -31,7 +31,7 @@ const (
 	hintSessionLimit     = "stop the other ngrok agents using this account, or upgrade the ngrok plan"
 	hintEndpointInUse    = "another agent already serves this URL or domain; stop it or choose another domain"
 	hintUnreachable      = "check the network, proxy and firewall, and https://status.ngrok.com"
-	hintUnresolvable     = "is this machine online? check its DNS; devhook up --mock needs no network, and --public-url takes a tunnel of your own"
+	hintUnresolvable     = "is this machine online? check its DNS; up --mock needs no network, and --public-url takes a tunnel of your own"
 )
 
 // resolveTimeout bounds the lookup of the agent ingress's host name.

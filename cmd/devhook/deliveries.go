@@ -113,7 +113,7 @@ func runDeliveries(ctx context.Context, opts deliveriesOptions, stdout, stderr i
 	for _, r := range recs {
 		typ := r.Type
 		if typ == "" {
-			typ = r.Kind
+			typ = string(r.Kind)
 		}
 		hook, status, latency := "-", "-", "-"
 		if r.HookID != 0 {
@@ -123,11 +123,11 @@ func runDeliveries(ctx context.Context, opts deliveriesOptions, stdout, stderr i
 			status = strconv.Itoa(r.Status)
 		}
 		if r.Status != 0 || r.LatencyMS != 0 {
-			latency = formatLatencyMS(r.LatencyMS)
+			latency = deliverylog.FormatLatencyMS(r.LatencyMS)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			logCell(r.ID), r.Time.Local().Format("2006-01-02 15:04:05"), logCell(r.Source), logCell(typ), hook,
-			logCell(strings.Join(r.IDs, ",")), status, latency, logCell(r.Outcome))
+			logCell(strings.Join(r.IDs, ",")), status, latency, logCell(string(r.Outcome)))
 	}
 	return tw.Flush()
 }
@@ -141,19 +141,6 @@ func warnSkippedLines(w io.Writer, skipped []deliverylog.Skipped) {
 	s := skipped[0]
 	fmt.Fprintf(w, "devhook: warning: skipped %d unreadable line(s) of the delivery log, the first at %s line %d (%v)\n",
 		len(skipped), filepath.Base(s.File), s.Line, s.Err)
-}
-
-// formatLatencyMS renders a latency in milliseconds for humans: "0.4 ms",
-// "14 ms", "11.2 s".
-func formatLatencyMS(ms float64) string {
-	switch {
-	case ms < 0.95:
-		return fmt.Sprintf("%.1f ms", ms)
-	case ms < 999.5:
-		return fmt.Sprintf("%.0f ms", ms)
-	default:
-		return fmt.Sprintf("%.1f s", ms/1000)
-	}
 }
 
 // logCell makes s fit one table cell: "-" when empty, quoted when it holds

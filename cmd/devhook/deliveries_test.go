@@ -18,6 +18,9 @@ import (
 )
 
 // runLogCLI runs devhook in-process (see runCLI).
+// logT0 is when the logged deliveries of these tests happen.
+var logT0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
+
 func runLogCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	code, stdout, stderr, _ = runCLI(t, args...)
@@ -155,10 +158,10 @@ func TestDeliveriesJSON(t *testing.T) {
 	dir := stateDir(t)
 	logged := seedLog(t, dir, "j", sampleRecords()...)
 	// A mock delivery as the mock reports it, through the converter.
-	logged = append(logged, seedLog(t, dir, "m", recordFromMock(mockpodio.Delivery{
+	logged = append(logged, seedLog(t, dir, "m", mockpodio.Delivery{
 		HookID: 101, Type: "item.create", URL: "http://127.0.0.1:3000/hook", Body: "type=item.create&hook_id=101&item_id=9",
 		StatusCode: 200, DurationMS: 2, Outcome: mockpodio.OutcomeDelivered, At: logT0,
-	}))...)
+	}.Record())...)
 	tests := []struct {
 		name string
 		args []string
@@ -269,26 +272,6 @@ func TestDeliveriesUsageErrors(t *testing.T) {
 				t.Errorf("stderr = %q, want one devhook: line", stderr)
 			}
 		})
-	}
-}
-
-func TestFormatLatencyMS(t *testing.T) {
-	tests := []struct {
-		ms   float64
-		want string
-	}{
-		{0, "0.0 ms"},
-		{0.44, "0.4 ms"},
-		{0.96, "1 ms"},
-		{12.4, "12 ms"},
-		{999.4, "999 ms"},
-		{999.6, "1.0 s"},
-		{11200, "11.2 s"},
-	}
-	for _, tt := range tests {
-		if got := formatLatencyMS(tt.ms); got != tt.want {
-			t.Errorf("formatLatencyMS(%v) = %q, want %q", tt.ms, got, tt.want)
-		}
 	}
 }
 

@@ -25,21 +25,18 @@ var hooksT0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
 // also remembers every access and refresh token it handed out.
 type hooksMock struct {
 	URL    string
+	s      *mockpodio.Server
 	mu     sync.Mutex // guards tokens
 	tokens []string
 }
 
 func newHooksMock(t *testing.T) *hooksMock {
 	t.Helper()
-	seed, err := mockpodio.ParseSeed(fixtures.DefaultSeed())
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := &mockpodio.Server{
-		Seed: seed, AllowAnyPort: true, Clock: mockpodio.NewManualClock(hooksT0),
+		Seed: mockpodio.DefaultSeed(), AllowAnyPort: true, Clock: mockpodio.NewManualClock(hooksT0),
 		Logf: func(format string, args ...any) { t.Logf("mock: "+format, args...) },
 	}
-	m := &hooksMock{}
+	m := &hooksMock{s: s}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "OAuth2 "); ok {
 			m.addTokens(tok)
@@ -94,28 +91,19 @@ func (m *hooksMock) creds() []string {
 		"--app-id", "3001", "--app-token", "devhook-app-token"}
 }
 
-// hooksReceiver is a loopback hook receiver: it answers 200 and passes on
-// the code of each hook.verify.
+// hooksReceiver is the kit's receiver at path /hook, leaving hook.verify
+// to the command under test: code hands over each code.
 type hooksReceiver struct {
-	URL   string
-	codes chan [2]string // hook id, code
+	URL  string
+	rcv  *mockpodio.Receiver
+	seen int // events code has looked at
 }
 
-func newHooksReceiver(t *testing.T) *hooksReceiver {
+func newHooksReceiver(t *testing.T, m *hooksMock) *hooksReceiver {
 	t.Helper()
-	r := &hooksReceiver{codes: make(chan [2]string, 100)}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		req.ParseForm()
-		if req.PostForm.Get("type") == fixtures.VerifyEvent {
-			select {
-			case r.codes <- [2]string{req.PostForm.Get("hook_id"), req.PostForm.Get("code")}:
-			default:
-			}
-		}
-	}))
-	t.Cleanup(srv.Close)
-	r.URL = srv.URL + "/hook"
-	return r
+	rcv := mockpodio.NewReceiver(t, m.s)
+	rcv.IgnoreVerify()
+	return &hooksReceiver{URL: rcv.URL + "/hook", rcv: rcv}
 }
 
 // code waits for the next hook.verify to hookID and returns its code.
@@ -123,17 +111,16 @@ func (r *hooksReceiver) code(t *testing.T, hookID string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	for {
-		select {
-		case v := <-r.codes:
-			if v[0] == hookID {
-				return v[1]
-			}
-		case <-ctx.Done():
-			t.Fatalf("no hook.verify for hook %s", hookID)
-			return ""
-		}
+	n := 0
+	ev, err := r.rcv.AwaitEvent(ctx, func(ev mockpodio.Event) bool {
+		n++
+		return n > r.seen && ev.Type == fixtures.VerifyEvent && ev.Params["hook_id"] == hookID
+	})
+	if err != nil {
+		t.Fatalf("no hook.verify for hook %s: %v", hookID, err)
 	}
+	r.seen = n
+	return ev.Params["code"]
 }
 
 // runHooksCLI runs devhook in-process (see runCLI).
@@ -167,7 +154,7 @@ func lines(s string) []string {
 func TestHooksLifecycle(t *testing.T) {
 	clearPodioEnv(t)
 	m := newHooksMock(t)
-	recv := newHooksReceiver(t)
+	recv := newHooksReceiver(t, m)
 	created := hooksT0.Format(time.RFC3339)
 	var code string // hook 101's verify code, once received
 	expand := func(s string) string {
@@ -461,7 +448,7 @@ func TestHooksPodioErrors(t *testing.T) {
 func TestHooksNoSecrets(t *testing.T) {
 	clearPodioEnv(t)
 	m := newHooksMock(t)
-	recv := newHooksReceiver(t)
+	recv := newHooksReceiver(t, m)
 	var out strings.Builder
 	runAll := func(prefix []string, cmds [][]string, creds []string) {
 		for _, c := range cmds {
@@ -514,7 +501,7 @@ func TestHooksNoSecrets(t *testing.T) {
 func TestHooksInterspersedFlags(t *testing.T) {
 	clearPodioEnv(t)
 	m := newHooksMock(t)
-	recv := newHooksReceiver(t)
+	recv := newHooksReceiver(t, m)
 	if code, _, _ := runHooksCLI(t, append([]string{"hooks", "create", "--app", "3001", "--event", "item.create", "--url", recv.URL}, m.creds()...)...); code != 0 {
 		t.Fatalf("create: exit code %d", code)
 	}

@@ -24,7 +24,7 @@ func inspectFlag() cli.Flag {
 func replayLine(r deliverylog.Record) string {
 	var b strings.Builder
 	b.WriteString(r.Time.Format("15:04:05"))
-	b.WriteString("  " + quoteControl(orDefault(r.Type, r.Kind)))
+	b.WriteString("  " + quoteControl(orDefault(r.Type, string(r.Kind))))
 	if r.HookID != 0 {
 		fmt.Fprintf(&b, "  hook %d", r.HookID)
 	}
@@ -33,7 +33,7 @@ func replayLine(r deliverylog.Record) string {
 	}
 	fmt.Fprintf(&b, "  replayed from the inspector (of %s) -> ", quoteControl(r.ReplayOf))
 	if r.Response.Status != 0 {
-		fmt.Fprintf(&b, "%d  %s", r.Response.Status, formatLatencyMS(r.LatencyMS))
+		fmt.Fprintf(&b, "%d  %s", r.Response.Status, deliverylog.FormatLatencyMS(r.LatencyMS))
 	} else {
 		b.WriteString("no answer")
 	}

@@ -183,7 +183,7 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 	}
 	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr})
 	defer f.Close() // after s.Close, which waits for the deliveries
-	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(recordFromMock(d)) }
+	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(d.Record()) }
 	if err := startMockServer(s, opts.addr, "addr", false, stderr); err != nil {
 		return err
 	}

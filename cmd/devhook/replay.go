@@ -86,7 +86,7 @@ func runReplay(ctx context.Context, opts replayOptions, stdout, stderr io.Writer
 	if out.Response.Status == 0 {
 		return fmt.Errorf("replay %s to %s: %s", rec.ID, out.Target, out.Error)
 	}
-	fmt.Fprintf(stdout, "-> %d  %s\n", out.Status, formatLatencyMS(out.LatencyMS))
+	fmt.Fprintf(stdout, "-> %d  %s\n", out.Status, deliverylog.FormatLatencyMS(out.LatencyMS))
 	printReplayBody(stdout, out.Response.Body)
 	if out.Outcome != deliverylog.OutcomeReplayed {
 		return fmt.Errorf("replay %s to %s: %s", rec.ID, out.Target, out.Error)

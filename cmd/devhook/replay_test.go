@@ -98,8 +98,8 @@ func TestReplay(t *testing.T) {
 	dir := stateDir(t)
 	seedLog(t, dir, "src",
 		upRecord(app.URL+"/podio/hook?x=1"),
-		recordFromMock(mockpodio.Delivery{HookID: 102, Type: "item.update", URL: mockHook.URL + "/hook",
-			Body: "type=item.update&hook_id=102&item_id=7", StatusCode: 500, Outcome: mockpodio.OutcomeFailed, At: logT0}),
+		mockpodio.Delivery{HookID: 102, Type: "item.update", URL: mockHook.URL + "/hook",
+			Body: "type=item.update&hook_id=102&item_id=7", StatusCode: 500, Outcome: mockpodio.OutcomeFailed, At: logT0}.Record(),
 		upRecord(failing.URL+"/"),
 	)
 	upHeader := http.Header{

@@ -81,6 +81,7 @@ func createItems(base, token string, acked chan<- int64) {
 // while it is writing, over and over: F always parses, holds every write
 // the mock acknowledged, and a restarted mock serves it.
 func TestMockStateSurvivesKill(t *testing.T) {
+	t.Parallel() // a subprocess test: let the others run meanwhile
 	file := filepath.Join(t.TempDir(), "state.json")
 	args := []string{"mock", "--addr", "127.0.0.1:0", "--quiet", "--state", file}
 	p := start(t, nil, args...)

@@ -20,6 +20,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/formpost"
 	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/mockpodio"
@@ -210,7 +211,7 @@ func runTriggerTo(ctx context.Context, opts triggerOptions, ev fixtures.Event, s
 		if r.Err != nil && r.Status == 0 {
 			return fmt.Errorf("POST %s: %w", target, explainSendError(r.Err, opts.timeout))
 		}
-		fmt.Fprintf(stdout, "-> %s  %s\n", r.StatusText, fmtLatency(r.Latency))
+		fmt.Fprintf(stdout, "-> %s  %s\n", r.StatusText, deliverylog.FormatLatency(r.Latency))
 		if len(r.Body) > 0 {
 			stdout.Write(r.Body)
 			if r.Body[len(r.Body)-1] != '\n' {
@@ -237,7 +238,7 @@ func runTriggerTo(ctx context.Context, opts triggerOptions, ev fixtures.Event, s
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "latency  p50 %s  p95 %s  max %s  (%d requests in %s)\n",
-		fmtLatency(sum.p50), fmtLatency(sum.p95), fmtLatency(sum.max), len(results), fmtLatency(elapsed))
+		compactLatency(sum.p50), compactLatency(sum.p95), compactLatency(sum.max), len(results), compactLatency(elapsed))
 	if sum.firstFailure != "" {
 		fmt.Fprintf(stdout, "first failure: %s\n", sum.firstFailure)
 	}
@@ -248,6 +249,12 @@ func runTriggerTo(ctx context.Context, opts triggerOptions, ev fixtures.Event, s
 		return fmt.Errorf("%d of %d requests failed: Podio counts each non-2xx or missing answer as a failed delivery", sum.failed, len(results))
 	}
 	return nil
+}
+
+// compactLatency is deliverylog.FormatLatency without its space ("14ms"),
+// one token per value in the burst's summary line.
+func compactLatency(d time.Duration) string {
+	return strings.ReplaceAll(deliverylog.FormatLatency(d), " ", "")
 }
 
 // explainSendError adds what a developer needs to know to a failed send:
@@ -369,17 +376,6 @@ func describeFailure(r formpost.Result) string {
 		return status
 	}
 	return status + ": " + line
-}
-
-// fmtLatency rounds d for people: 3.2ms, 850µs, 1.5s.
-func fmtLatency(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return d.Round(10 * time.Millisecond).String()
-	case d >= time.Millisecond:
-		return d.Round(100 * time.Microsecond).String()
-	}
-	return d.Round(time.Microsecond).String()
 }
 
 // A triggerAction performs an event's action in the mock.

@@ -265,13 +265,13 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error 
 		Client: client, Tunnel: tun, Target: target, Hooks: specs,
 		Secret: opts.secret, ForwardVerify: opts.forwardVerify, Ack: opts.ack, Keep: opts.keep,
 		SkipProbe: opts.skipProbe, ConnectTimeout: opts.connectFor, VerifyTimeout: opts.verifyTimeout,
-		Inspect: opts.inspect, Sink: p.print,
+		Inspect: opts.inspect, Sink: p.print, Command: selfCommand(),
 		DeliveryTimeout: opts.deliveryTO, NoBuffer: opts.noBuffer, NoReverify: opts.noReverify,
 	}
 	if mock != nil {
 		cfg.OwnAddrs = []string{mock.Listener.Addr().String()}
 		if mc, ok := mock.Clock.(*mockpodio.ManualClock); ok {
-			cfg.Clock = mockClock{mc}
+			cfg.Clock = mc
 		}
 	}
 	s, err := session.New(cfg)
@@ -435,14 +435,6 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// mockClock is the embedded mock's manual clock as the session's clock,
-// so that advancing it moves both.
-type mockClock struct{ *mockpodio.ManualClock }
-
-func (c mockClock) AfterFunc(d time.Duration, f func()) session.Timer {
-	return c.ManualClock.AfterFunc(d, f)
 }
 
 func (p *upPrinter) ready(ev session.Ready) {

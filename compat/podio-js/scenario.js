@@ -8,7 +8,11 @@
 // calls is a JSON array of {"method", "path", "data"} objects. The script
 // authenticates as app 42 with authenticateWithApp, then makes each call in
 // turn with podio.request(method, path, data), waiting for one before the
-// next. It prints one JSON line per step to stdout:
+// next. A call with method "UPLOAD" uploads the local file path as the
+// name data with podio.uploadFile instead; podio-js uploads only under
+// the 'server' or 'password' auth types, so a second client of type
+// 'server', authenticated as the same app on its first upload, makes it.
+// It prints one JSON line per step to stdout:
 //
 //   {"step":"auth","ok":true,"body":{"ref":{...}}}
 //   {"step":"GET /item/7","ok":true,"body":<what the promise resolved to>}
@@ -72,10 +76,33 @@ function main(argv) {
     }
     print({step: 'auth', ok: true, body: {ref: responseData.ref}});
 
+    var uploader = null;
+    function upload(path, name) {
+      if (!uploader) {
+        var client = new PodioJS(
+          {authType: 'server', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET},
+          {apiURL: apiURL}
+        );
+        uploader = new Promise(function(resolve, reject) {
+          client.authenticateWithApp(APP_ID, APP_TOKEN, function(err) {
+            if (err) {
+              reject(err);
+            } else {
+              resolve(client);
+            }
+          });
+        });
+      }
+      return uploader.then(function(client) {
+        return client.uploadFile(path, name);
+      });
+    }
+
     calls.reduce(function(done, c) {
       return done.then(function() {
         var step = c.method + ' ' + c.path;
-        return podio.request(c.method, c.path, c.data).then(function(body) {
+        var call = c.method === 'UPLOAD' ? upload(c.path, c.data) : podio.request(c.method, c.path, c.data);
+        return call.then(function(body) {
           print({step: step, ok: true, body: body});
         }, function(e) {
           print({step: step, ok: false, error: describeError(e)});

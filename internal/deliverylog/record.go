@@ -5,6 +5,7 @@
 package deliverylog
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -22,7 +23,7 @@ type Record struct {
 	// the mock made) or "replay" (a re-send).
 	Source string `json:"source"`
 	// Kind is "delivery", "verify" or "rejected".
-	Kind string `json:"kind"`
+	Kind Kind `json:"kind"`
 	// Type is the event type, e.g. "item.create".
 	Type string `json:"type,omitempty"`
 	// HookID is the hook delivered to.
@@ -30,9 +31,9 @@ type Record struct {
 	// IDs are the event's id parameters, "item_id=42" style, in order.
 	IDs []string `json:"ids,omitempty"`
 	// Outcome is the mock's outcome (delivered, failed, dropped_*), or for
-	// the relay "forwarded", "verified", "rejected", "failed", or for a
-	// replay "replayed" (2xx) or "failed".
-	Outcome string `json:"outcome,omitempty"`
+	// the relay forwarded, verified, rejected or failed, or for a replay
+	// replayed (2xx) or failed.
+	Outcome Outcome `json:"outcome,omitempty"`
 	// Status is the status answered to Podio (for a replay, the
 	// receiver's); 0 if none.
 	Status int `json:"status"`
@@ -69,15 +70,89 @@ type Response struct {
 	BodyTruncated bool        `json:"body_truncated,omitempty"`
 }
 
-// Outcomes of the records devhook up and devhook replay log; the mock's
-// are its own (delivered, failed, dropped_*).
+// Kind says what a record is.
+type Kind string
+
+// The kinds of [Record].
 const (
-	OutcomeForwarded = "forwarded" // the local app answered 2xx
-	OutcomeVerified  = "verified"  // a hook.verify devhook validated
-	OutcomeRejected  = "rejected"  // a request the relay refused
-	OutcomeFailed    = "failed"    // anything else
-	OutcomeReplayed  = "replayed"  // a replay answered 2xx
+	// KindDelivery is an event delivery.
+	KindDelivery Kind = "delivery"
+	// KindVerify is a type=hook.verify request.
+	KindVerify Kind = "verify"
+	// KindRejected is a request the relay refused without forwarding it.
+	KindRejected Kind = "rejected"
 )
+
+// Outcome is what became of one delivery. It is the one vocabulary of
+// the mock's deliveries (package mockpodio), the relay of devhook up and
+// devhook replay, as the log, the inspector and the terminal show them.
+type Outcome string
+
+// The outcomes. Each record has one.
+const (
+	// OutcomeDelivered: the mock's receiver answered 2xx within the
+	// timeout.
+	OutcomeDelivered Outcome = "delivered"
+	// OutcomeFailed: unreachable, connection broken, non-2xx, or no
+	// complete answer within the timeout (mock, relay and replay alike).
+	// For the mock it counts toward the suspension and disabling rules.
+	OutcomeFailed Outcome = "failed"
+	// OutcomeDroppedSuspended: the mock's hook was suspended, so the
+	// event was ignored, as Podio does.
+	OutcomeDroppedSuspended Outcome = "dropped_suspended"
+	// OutcomeDroppedInactive: the mock's hook was inactive (unverified or
+	// disabled), or deleted before its turn came.
+	OutcomeDroppedInactive Outcome = "dropped_inactive"
+	// OutcomeDroppedFault: an injected delivery fault of the mock dropped
+	// it.
+	OutcomeDroppedFault Outcome = "dropped_fault"
+	// OutcomeForwarded: the relay forwarded it and the local app answered
+	// 2xx.
+	OutcomeForwarded Outcome = "forwarded"
+	// OutcomeVerified: a hook.verify the relay validated.
+	OutcomeVerified Outcome = "verified"
+	// OutcomeQueued: a delivery devhook up held because the local app was
+	// down: Podio got 200, and the event waits in the session's buffer. A
+	// later record whose ReplayOf names it is its delivery.
+	OutcomeQueued Outcome = "queued"
+	// OutcomeRejected: a request the relay refused.
+	OutcomeRejected Outcome = "rejected"
+	// OutcomeReplayed: a replay answered 2xx.
+	OutcomeReplayed Outcome = "replayed"
+)
+
+// Class sorts o for display: "ok" (delivered, forwarded, verified),
+// "bad" (failed, rejected) or "muted" (the others). The inspector's script has
+// the same rule.
+func (o Outcome) Class() string {
+	switch o {
+	case OutcomeDelivered, OutcomeForwarded, OutcomeVerified:
+		return "ok"
+	case OutcomeFailed, OutcomeRejected:
+		return "bad"
+	}
+	return "muted"
+}
 
 // MaxBody is how much of a response body a record keeps.
 const MaxBody = 64 << 10
+
+// FormatLatency renders a latency for people, the one way devhook shows
+// them (terminal, inspector): "0.4 ms" below 1 ms, "14 ms" below 1 s,
+// "11.2 s" above. The inspector's script has the same rule.
+func FormatLatency(d time.Duration) string {
+	return FormatLatencyMS(float64(d) / float64(time.Millisecond))
+}
+
+// FormatLatencyMS is [FormatLatency] of a latency in milliseconds, as
+// [Record.LatencyMS] holds it.
+func FormatLatencyMS(ms float64) string {
+	switch {
+	case ms < 0.95:
+		return fmt.Sprintf("%.1f ms", ms)
+	case ms < 999.5:
+		return fmt.Sprintf("%.0f ms", ms)
+	default:
+		return fmt.Sprintf("%.1f s", ms/1000)
+	}
+}

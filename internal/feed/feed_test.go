@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
+	"github.com/devhookhq/devhook/internal/inspector"
 )
 
 var logT0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
@@ -235,5 +236,50 @@ func TestResendRedirectNotFollowed(t *testing.T) {
 	}
 	if n := followed.Load(); n != 0 {
 		t.Errorf("the redirect was followed %d times", n)
+	}
+}
+
+// TestReplayEdited: Feed.Replay sends the edit's headers and body instead of
+// the record's, keeps and logs the replay, and tells OnReplay; no edit
+// sends the record as it was.
+func TestReplayEdited(t *testing.T) {
+	stateDir(t)
+	recv := newReplayReceiver(t, 200, "ok")
+	var told []deliverylog.Record
+	f := Open(Options{InspectAddr: "false", OnReplay: func(r deliverylog.Record) { told = append(told, r) }})
+	defer f.Close()
+	src := f.Add(upRecord(recv.URL + "/hook"))
+
+	body := "type=item.create&item_id=42"
+	edited, err := f.Replay(t.Context(), src.ID, &inspector.Edit{Header: http.Header{"Content-Type": {"text/plain"}, "X-Try": {"2"}}, Body: &body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := f.Replay(t.Context(), src.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := recv.requests()
+	if len(got) != 2 {
+		t.Fatalf("receiver got %d requests, want 2", len(got))
+	}
+	if got[0].Body != body || got[0].ContentType != "text/plain" || got[0].Header.Get("X-Try") != "2" || got[0].Header.Get("X-Podio-Test") != "" {
+		t.Errorf("edited replay sent %+v, want the edit's body and headers only", got[0])
+	}
+	if got[1].Body != podioBody || got[1].Header.Get("X-Podio-Test") != "kept" {
+		t.Errorf("plain replay sent %+v, want the record as it was", got[1])
+	}
+	if string(edited.Request.Body) != body || edited.ReplayOf != src.ID || edited.ID == "" {
+		t.Errorf("edited replay record = %+v", edited)
+	}
+	var toldIDs []string
+	for _, r := range told {
+		toldIDs = append(toldIDs, r.ID)
+	}
+	if diff := cmp.Diff([]string{edited.ID, plain.ID}, toldIDs); diff != "" {
+		t.Errorf("OnReplay told (-want +got):\n%s", diff)
+	}
+	if n := len(f.Records()); n != 3 {
+		t.Errorf("feed keeps %d records, want 3", n)
 	}
 }

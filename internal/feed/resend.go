@@ -24,7 +24,7 @@ var ErrNoTarget = errors.New("not sent anywhere")
 // Target returns where rec is re-sent by default: where it went.
 func Target(rec deliverylog.Record) (*url.URL, error) {
 	if rec.Target == "" {
-		return nil, fmt.Errorf("delivery %s was %w (%s); give --to URL", rec.ID, ErrNoTarget, cmp.Or(rec.Outcome, rec.Kind))
+		return nil, fmt.Errorf("delivery %s was %w (%s); give --to URL", rec.ID, ErrNoTarget, cmp.Or(string(rec.Outcome), string(rec.Kind)))
 	}
 	to, err := ParseURL(rec.Target)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -86,7 +87,7 @@ func TestPage(t *testing.T) {
 		`<button type="button" class="replay" data-id="run1-1">Replay</button>`,
 		`<td class="ids">item_id=1000001 item_revision_id=5000001</td>`,
 		`<span class="outcome ok">forwarded</span>`,
-		`<td class="num">3.2 ms</td>`,
+		`<td class="num">3 ms</td>`, // deliverylog.FormatLatencyMS
 		`<code>POST /</code>`,
 		`<tr><th>item_id</th><td>1000001</td></tr>`,
 		`<tr><th>Content-Type</th><td>application/x-www-form-urlencoded</td></tr>`,
@@ -660,5 +661,53 @@ func TestListenError(t *testing.T) {
 	defer ln.Close()
 	if _, _, err := inspector.Listen(ln.Addr().String()); err == nil {
 		t.Errorf("Listen(%s) on a busy port: no error", ln.Addr())
+	}
+}
+
+// TestOrderByTime: a source appends a record when its delivery ends, so a
+// hook.verify that waited for its validation can come after a later
+// delivery; the page shows them newest first by time, /api/deliveries
+// oldest first by time, and records of one time in the order they came.
+func TestOrderByTime(t *testing.T) {
+	src := &fakeSource{}
+	src.Add(itemCreate("a", t0.Add(2*time.Second), 1))
+	verify := itemCreate("v", t0.Add(time.Second), 0)
+	verify.Kind, verify.Type, verify.Outcome = "verify", "hook.verify", "verified"
+	src.Add(verify)
+	src.Add(itemCreate("b", t0.Add(3*time.Second), 2))
+	src.Add(itemCreate("c", t0.Add(3*time.Second), 3)) // same time as b, came after it
+	failed := itemCreate("d", t0, 4)
+	failed.Outcome, failed.Error = "failed", "local app answered 500"
+	src.Add(failed)
+	_, ts := start(t, src.Source())
+
+	_, page := get(t, ts.URL+"/")
+	var order []string
+	for _, m := range regexp.MustCompile(`<tbody class="record" data-id="(\w+)"`).FindAllStringSubmatch(page, -1) {
+		order = append(order, m[1])
+	}
+	if diff := cmp.Diff([]string{"c", "b", "a", "v", "d"}, order); diff != "" {
+		t.Errorf("page order (-want +got):\n%s", diff)
+	}
+	// A failure's reason shows in its row, not only in its detail.
+	if !strings.Contains(page, `<span class="outcome bad">failed</span> <span class="why" title="local app answered 500">local app answered 500</span></td>`) {
+		t.Errorf("page lacks the failure reason in the row")
+	}
+	// The filters read these.
+	if !strings.Contains(page, `data-kind="verify" data-type="hook.verify" data-hook="101" data-outcome="verified">`) {
+		t.Errorf("page lacks the verify row's filter attributes")
+	}
+
+	var recs []deliverylog.Record
+	_, body := get(t, ts.URL+"/api/deliveries")
+	if err := json.Unmarshal([]byte(body), &recs); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range recs {
+		ids = append(ids, r.ID)
+	}
+	if diff := cmp.Diff([]string{"d", "v", "a", "b", "c"}, ids); diff != "" {
+		t.Errorf("/api/deliveries order (-want +got):\n%s", diff)
 	}
 }

@@ -26,7 +26,7 @@ var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMa
 	"dateTime":     dateTime,
 	"fullTime":     fullTime,
 	"iso":          func(t time.Time) string { return t.Format(time.RFC3339Nano) },
-	"latency":      latency,
+	"latency":      deliverylog.FormatLatencyMS,
 	"outcomeClass": outcomeClass,
 	"hookClass":    hookClass,
 	"hookStatus":   hookStatus,
@@ -108,26 +108,9 @@ func fullTime(t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04:05.000 -07:00")
 }
 
-// latency formats milliseconds like the script's latency().
-func latency(ms float64) string {
-	if ms < 10 {
-		return fmt.Sprintf("%.1f ms", ms)
-	}
-	return fmt.Sprintf("%.0f ms", ms)
-}
-
-// outcomeClass colours an outcome: ok, bad or muted. The script's
-// outcomeClass() matches it.
-func outcomeClass(outcome string) string {
-	switch {
-	case outcome == "delivered" || outcome == "forwarded" || outcome == "verified":
-		return "ok"
-	case outcome == "failed" || outcome == "rejected":
-		return "bad"
-	default:
-		return "muted"
-	}
-}
+// outcomeClass colours an outcome: ok, bad or muted
+// ([deliverylog.Outcome.Class]). The script's outcomeClass() matches it.
+func outcomeClass(outcome deliverylog.Outcome) string { return outcome.Class() }
 
 // suspended reports whether h is suspended at clock (nil: now).
 func suspended(h Hook, clock *time.Time) bool {
@@ -170,7 +153,7 @@ func statusLine(code int) string {
 // delivery (verify, rejected).
 func summary(r deliverylog.Record) string {
 	if r.Type == "" {
-		return r.Kind
+		return string(r.Kind)
 	}
 	return r.Type
 }

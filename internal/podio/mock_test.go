@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"sync"
@@ -117,37 +116,18 @@ func (r *recorder) take() []string {
 
 // receiver is a loopback hook receiver: it answers 200 to every delivery
 // and passes on the code of each hook.verify.
+// receiver is the kit's receiver, leaving hook.verify to the client under
+// test: code hands over each code.
 type receiver struct {
-	URL   string
-	codes chan verifyCode
+	*mockpodio.Receiver
+	seen int // events code has looked at
 }
 
-type verifyCode struct {
-	hookID int64
-	code   string
-}
-
-func newReceiver(t *testing.T) *receiver {
+func newReceiver(t *testing.T, s *mockpodio.Server) *receiver {
 	t.Helper()
-	r := &receiver{codes: make(chan verifyCode, 100)}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if err := req.ParseForm(); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if req.PostForm.Get("type") != fixtures.VerifyEvent {
-			return
-		}
-		id, _ := strconv.ParseInt(req.PostForm.Get("hook_id"), 10, 64)
-		select {
-		case r.codes <- verifyCode{id, req.PostForm.Get("code")}:
-		default:
-			t.Errorf("receiver: hook.verify for hook %d not collected", id)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	r.URL = srv.URL + "/hook"
-	return r
+	r := mockpodio.NewReceiver(t, s)
+	r.IgnoreVerify()
+	return &receiver{Receiver: r}
 }
 
 // code waits for the next hook.verify for hookID and returns its code;
@@ -156,17 +136,16 @@ func (r *receiver) code(t *testing.T, hookID int64) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	for {
-		select {
-		case v := <-r.codes:
-			if v.hookID == hookID {
-				return v.code
-			}
-		case <-ctx.Done():
-			t.Fatalf("no hook.verify for hook %d: %v", hookID, ctx.Err())
-			return ""
-		}
+	n := 0
+	ev, err := r.AwaitEvent(ctx, func(ev mockpodio.Event) bool {
+		n++
+		return n > r.seen && ev.Type == fixtures.VerifyEvent && ev.HookID == hookID
+	})
+	if err != nil {
+		t.Fatalf("no hook.verify for hook %d: %v", hookID, err)
 	}
+	r.seen = n
+	return ev.Params["code"]
 }
 
 func TestMockAuthenticate(t *testing.T) {
@@ -199,7 +178,7 @@ func TestMockAuthenticate(t *testing.T) {
 			name: "permissive: password grant for an unknown user",
 			creds: podio.Credentials{ClientID: "any-client", ClientSecret: podio.NewSecret("any-secret"),
 				Username: "new@example.com", Password: podio.NewSecret("pw")},
-			wantRef: podio.Ref{Type: "user", ID: seedUserID + 2}, // after the seed's two users,
+			wantRef: podio.Ref{Type: "user", ID: seedUserID + 2}, // after the seed's two users
 		},
 		{
 			name: "permissive: wrong app token for the seeded app",
@@ -317,7 +296,7 @@ func TestMockHookLifecycle(t *testing.T) {
 		t.Run("strict="+strconv.FormatBool(strict), func(t *testing.T) {
 			ctx := t.Context()
 			s := startMock(t, strict, func(s *mockpodio.Server) { s.Clock = mockpodio.NewManualClock(t0) })
-			recv := newReceiver(t)
+			recv := newReceiver(t, s)
 			c := signIn(t, s, seedAppCreds, nil)
 
 			id, err := c.CreateHook(ctx, "app", seedAppID, recv.URL, "item.create")
@@ -426,7 +405,7 @@ func TestMockCreateHook(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := startMock(t, true, func(s *mockpodio.Server) { s.Clock = mockpodio.NewManualClock(t0) })
-			recv := newReceiver(t)
+			recv := newReceiver(t, s)
 			c := signIn(t, s, seedAppCreds, nil)
 			u := tt.url
 			if u == "" {
@@ -508,7 +487,7 @@ func TestMockItemWrites(t *testing.T) {
 			// An active hook of the write's type, to see the event arrive.
 			var hookID int64
 			if tt.wantType != "" {
-				recv := newReceiver(t)
+				recv := newReceiver(t, s)
 				if hookID, err = c.CreateHook(ctx, "app", seedAppID, recv.URL, tt.wantType); err != nil {
 					t.Fatalf("CreateHook: %v", err)
 				}

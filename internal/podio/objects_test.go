@@ -45,7 +45,7 @@ func TestObjectCalls(t *testing.T) {
 		return out
 	}
 	// Every hook the calls below may fire, with a receiver that verifies.
-	rcv := newReceiver(t)
+	rcv := newReceiver(t, s)
 	for _, h := range []struct {
 		ref mockpodio.Ref
 		typ string

@@ -5,34 +5,29 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/devhookhq/devhook/internal/deliverylog"
 )
 
-// Kind says what the relay did with a request.
-type Kind string
+// Kind says what the relay did with a request: the delivery log's kind
+// (internal/deliverylog).
+type Kind = deliverylog.Kind
 
 // The kinds of [Event].
 const (
 	// KindDelivery is an event delivery forwarded to the local app.
-	KindDelivery Kind = "delivery"
+	KindDelivery = deliverylog.KindDelivery
 	// KindVerify is a type=hook.verify request.
-	KindVerify Kind = "verify"
+	KindVerify = deliverylog.KindVerify
 	// KindRejected is a request the relay refused without forwarding it:
 	// wrong path or method (404), a body that is not a form or has no type
 	// (400), a body too large (413), or a request after [Handler.Close] (503).
-	KindRejected Kind = "rejected"
+	KindRejected = deliverylog.KindRejected
 )
-
-// idParams are the form parameters that identify what an event is about, in
-// the order [Event.IDs] lists them.
-var idKeys = [...]string{
-	"item_id", "item_revision_id", "comment_id", "task_id", "app_id", "form_id",
-	"space_id", "user_id", "status_id", "profile_id", "file_ids", "external_id",
-}
 
 // Event reports one request handled by a [Handler]. It marshals to JSON
 // with stable snake_case keys.
@@ -48,9 +43,7 @@ type Event struct {
 	// positive number.
 	HookID int64 `json:"hook_id,omitempty"`
 	// IDs lists the event's non-empty id parameters as "key=value", in the
-	// fixed order item_id, item_revision_id, comment_id, task_id, app_id,
-	// form_id, space_id, user_id, status_id, profile_id, file_ids,
-	// external_id.
+	// order of the event catalogue (fixtures.IDParams).
 	IDs []string `json:"ids,omitempty"`
 	// Status is the local app's status code when it answered. Otherwise it
 	// is the status the relay answered itself: 404, 400, 413 or 503 for a
@@ -118,17 +111,6 @@ type Response struct {
 	BodyTruncated bool `json:"body_truncated,omitempty"`
 }
 
-// idParams returns the non-empty id parameters of form as "key=value".
-func idParams(form url.Values) []string {
-	var ids []string
-	for _, k := range idKeys {
-		if v := form.Get(k); v != "" {
-			ids = append(ids, k+"="+v)
-		}
-	}
-	return ids
-}
-
 // FormatLine renders e as one terminal line without a trailing newline:
 //
 //	10:02:03  item.create  hook 12  item_id=42 item_revision_id=7  -> 200  14 ms
@@ -185,7 +167,7 @@ func FormatLine(e Event) string {
 		if e.Err != "" {
 			b.WriteString("  " + oneLine(e.Err))
 		} else if e.ForwardedTo != "" {
-			b.WriteString("  " + formatLatency(e.Latency))
+			b.WriteString("  " + deliverylog.FormatLatency(e.Latency))
 		}
 	}
 	if e.Warning != "" {
@@ -205,18 +187,6 @@ func FormatJSON(e Event) ([]byte, error) {
 		return nil, fmt.Errorf("relay: encode event: %w", err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// formatLatency renders d for humans: "0.4 ms", "14 ms", "11.2 s".
-func formatLatency(d time.Duration) string {
-	switch {
-	case d < time.Millisecond:
-		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
-	case d < time.Second:
-		return fmt.Sprintf("%d ms", d.Round(time.Millisecond)/time.Millisecond)
-	default:
-		return fmt.Sprintf("%.1f s", d.Seconds())
-	}
 }
 
 // oneLine quotes s when it holds control characters such as newlines.

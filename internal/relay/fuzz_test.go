@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/devhookhq/devhook/fixtures"
 )
 
 // hasSecretPath reports whether an escaped path is /<testSecret> or lies
@@ -155,7 +157,7 @@ func FuzzFormEvent(f *testing.F) {
 		if err != nil {
 			return
 		}
-		ev := Event{Time: testTime, Kind: KindDelivery, Type: form.Get("type"), IDs: idParams(form), Status: 200,
+		ev := Event{Time: testTime, Kind: KindDelivery, Type: form.Get("type"), IDs: fixtures.IDParams(form), Status: 200,
 			Request: Request{Method: "POST", Path: "/", Body: []byte(body)}}
 		if line := FormatLine(ev); strings.ContainsAny(line, "\r\n") {
 			t.Errorf("FormatLine = %q, want one line", line)

@@ -25,6 +25,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/deliverylog"
 )
 
 // DefaultSlowWarning is the local response time above which an event gets a
@@ -355,7 +358,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev.Kind = KindDelivery
-	ev.IDs = idParams(form)
+	ev.IDs = fixtures.IDParams(form)
 	if id, err := strconv.ParseInt(form.Get("hook_id"), 10, 64); err == nil && id > 0 {
 		ev.HookID = id
 	}
@@ -444,7 +447,7 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, ev *Event, sta
 		done()
 		msg := h.unreachable(out.URL, err)
 		if r.Context().Err() != nil {
-			msg = fmt.Sprintf("caller hung up after %s, before the local app answered", formatLatency(time.Since(start)))
+			msg = fmt.Sprintf("caller hung up after %s, before the local app answered", deliverylog.FormatLatency(time.Since(start)))
 		} else if h.cfg.Buffer != nil && ev.Kind == KindDelivery && Down(err) {
 			h.queue(w, ev, start, out, msg)
 			return
@@ -564,7 +567,7 @@ func (h *Handler) emit(w http.ResponseWriter, ev *Event) {
 
 func (h *Handler) checkSlow(ev *Event) {
 	if h.slow > 0 && ev.Latency > h.slow {
-		ev.Warning = fmt.Sprintf("SLOW: %s (Podio gives up at %s)", formatLatency(ev.Latency), podioTimeout)
+		ev.Warning = fmt.Sprintf("SLOW: %s (Podio gives up at %s)", deliverylog.FormatLatency(ev.Latency), podioTimeout)
 	}
 }
 

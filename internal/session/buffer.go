@@ -26,17 +26,11 @@ const (
 	flushMax   = 30 * time.Second
 )
 
-// OutcomeQueued is the outcome of a delivery the session held because the
-// local app was down: Podio got 200, and the event waits in the buffer.
-// A later record whose ReplayOf names it is its delivery.
-const OutcomeQueued = "queued"
-
 // held is one event in the buffer.
 type held struct {
-	ev    relay.Event
-	id    string // its record's ID in the delivery log; "" until logged or when not logged
-	ready bool   // its record was made (and logged when the log is on)
-	size  int
+	ev   relay.Event
+	id   string // its record's ID in the delivery log; "" when not logged
+	size int
 }
 
 // buffer holds deliveries while the local app is down. It implements
@@ -46,10 +40,11 @@ type buffer struct {
 	max      int
 	maxBytes int
 
-	mu      sync.Mutex // guards the fields below
-	items   []*held
-	bytes   int
-	full    bool // warned that the buffer is full
+	mu       sync.Mutex // guards the fields below
+	items    []*held
+	reserved int // events kept by the relay and not yet logged
+	bytes    int
+	full     bool // warned that the buffer is full
 	pending map[int64]int
 	kick    chan struct{}
 }
@@ -79,14 +74,14 @@ func eventSize(ev relay.Event) int {
 func (b *buffer) Holding() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.items) > 0
+	return len(b.items)+b.reserved > 0
 }
 
 // Keep implements relay.Buffer.
 func (b *buffer) Keep(ev relay.Event) bool {
 	size := eventSize(ev)
 	b.mu.Lock()
-	if len(b.items) >= b.max || b.bytes+size > b.maxBytes {
+	if len(b.items)+b.reserved >= b.max || b.bytes+size > b.maxBytes {
 		warn := !b.full
 		b.full = true
 		b.mu.Unlock()
@@ -96,28 +91,28 @@ func (b *buffer) Keep(ev relay.Event) bool {
 		return false
 	}
 	b.full = false
-	b.items = append(b.items, &held{ev: ev, size: size})
+	b.reserved++
 	b.bytes += size
 	b.mu.Unlock()
 	return true
 }
 
-// logged notes the record of a held event. The relay reports a held
-// event after Keep, so the newest held event without a record that
-// matches is the one.
-func (b *buffer) logged(ev relay.Event, rec deliverylog.Record) (count int) {
+// add holds ev, which Keep accepted and the relay now reports, once log
+// has logged it: under the buffer's lock, so that the held events are in
+// the order of their records in the delivery log. It returns the record
+// and how many events the hook now has held.
+func (b *buffer) add(ev relay.Event, log func() deliverylog.Record) (deliverylog.Record, int) {
 	b.mu.Lock()
-	for _, h := range b.items {
-		if !h.ready && h.ev.Time.Equal(ev.Time) && h.ev.HookID == ev.HookID && string(h.ev.Request.Body) == string(ev.Request.Body) {
-			h.ready, h.id = true, rec.ID
-			break
-		}
+	rec := log()
+	if b.reserved > 0 {
+		b.reserved--
 	}
+	b.items = append(b.items, &held{ev: ev, id: rec.ID, size: eventSize(ev)})
 	b.pending[ev.HookID]++
-	count = b.pending[ev.HookID]
+	count := b.pending[ev.HookID]
 	b.mu.Unlock()
 	b.wake()
-	return count
+	return rec, count
 }
 
 func (b *buffer) wake() {
@@ -141,7 +136,7 @@ func (b *buffer) restore(recs []deliverylog.Record, target string) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, r := range recs {
-		if r.Outcome != OutcomeQueued || r.Target != target || delivered[r.ID] {
+		if r.Outcome != deliverylog.OutcomeQueued || r.Target != target || delivered[r.ID] {
 			continue
 		}
 		ev := relay.Event{
@@ -153,7 +148,7 @@ func (b *buffer) restore(recs []deliverylog.Record, target string) int {
 		if len(b.items) >= b.max || b.bytes+size > b.maxBytes {
 			break
 		}
-		b.items = append(b.items, &held{ev: ev, id: r.ID, ready: true, size: size})
+		b.items = append(b.items, &held{ev: ev, id: r.ID, size: size})
 		b.bytes += size
 		b.pending[r.HookID]++
 		n++
@@ -161,11 +156,11 @@ func (b *buffer) restore(recs []deliverylog.Record, target string) int {
 	return n
 }
 
-// head returns the oldest held event whose record is made, or nil.
+// head returns the oldest held event, or nil.
 func (b *buffer) head() *held {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.items) == 0 || !b.items[0].ready {
+	if len(b.items) == 0 {
 		return nil
 	}
 	return b.items[0]

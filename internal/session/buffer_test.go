@@ -85,7 +85,7 @@ func TestBufferWhileAppDown(t *testing.T) {
 	var queuedIDs []string
 	for i := range 20 {
 		d, next := l.fire(t, int64(100+i), at)
-		if !d.Event.Queued || d.Event.Status != 200 || d.Record.Outcome != session.OutcomeQueued || d.Record.ID == "" {
+		if !d.Event.Queued || d.Event.Status != 200 || d.Record.Outcome != deliverylog.OutcomeQueued || d.Record.ID == "" {
 			t.Fatalf("delivery %d = %+v, record %+v", i, d.Event, d.Record)
 		}
 		queuedIDs = append(queuedIDs, d.Record.ID)
@@ -99,8 +99,8 @@ func TestBufferWhileAppDown(t *testing.T) {
 	if mh.Failures15m != 0 || mh.SuspendedUntil != nil || mh.Status != "active" {
 		t.Errorf("Podio saw failures: %+v", mh)
 	}
-	if recs, err := deliverylog.Read(mustDir(t)); err != nil || countOutcome(recs, session.OutcomeQueued) != 20 {
-		t.Errorf("log holds %d queued records (%v), want 20", countOutcome(recs, session.OutcomeQueued), err)
+	if recs, err := deliverylog.Read(mustDir(t)); err != nil || countOutcome(recs, deliverylog.OutcomeQueued) != 20 {
+		t.Errorf("log holds %d queued records (%v), want 20", countOutcome(recs, deliverylog.OutcomeQueued), err)
 	}
 
 	got := make(chan string, 100)
@@ -147,7 +147,7 @@ func mustDir(t *testing.T) string {
 	return dir
 }
 
-func countOutcome(recs []deliverylog.Record, outcome string) int {
+func countOutcome(recs []deliverylog.Record, outcome deliverylog.Outcome) int {
 	n := 0
 	for _, r := range recs {
 		if r.Outcome == outcome {

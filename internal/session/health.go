@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/devhookhq/devhook/internal/clock"
 	"github.com/devhookhq/devhook/internal/hookrules"
 	"github.com/devhookhq/devhook/internal/inspector"
 	"github.com/devhookhq/devhook/internal/relay"
@@ -57,10 +58,10 @@ type liveState struct {
 	until    time.Time
 	reason   string
 	hist     hookrules.History
-	causes   []string // the cause of each failure in hist.Failures, same order
-	timer    Timer    // ends a suspension
-	episode  int      // counts inactive episodes, so a stale re-verify stops
-	reverify bool     // a re-verification is running
+	causes   []string    // the cause of each failure in hist.Failures, same order
+	timer    clock.Timer // ends a suspension
+	episode  int         // counts inactive episodes, so a stale re-verify stops
+	reverify bool        // a re-verification is running
 }
 
 // maxCauses bounds the failure causes kept per hook; the rules never need

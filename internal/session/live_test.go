@@ -29,7 +29,7 @@ var t0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 // it reports collected.
 type live struct {
 	mock   *mockpodio.Server
-	clock  manualClock
+	clock  *mockpodio.ManualClock
 	client *podio.Client
 	calls  *calls
 	app    *switchApp
@@ -68,7 +68,7 @@ func (a *switchApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // without a session yet.
 func newLive(t *testing.T, status int) *live {
 	t.Helper()
-	l := &live{clock: manualClock{mockpodio.NewManualClock(t0)}, added: make(chan struct{}, 1), done: make(chan error, 1)}
+	l := &live{clock: mockpodio.NewManualClock(t0), added: make(chan struct{}, 1), done: make(chan error, 1)}
 	mock, err := mockpodio.NewUnstartedServer()
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func newLive(t *testing.T, status int) *live {
 	if mock.Seed, err = mockpodio.ParseSeed(fixtures.DefaultSeed()); err != nil {
 		t.Fatal(err)
 	}
-	mock.Clock = l.clock.ManualClock
+	mock.Clock = l.clock
 	if err := mock.Start(); err != nil {
 		t.Fatal(err)
 	}

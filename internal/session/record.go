@@ -15,7 +15,7 @@ func recordOf(ev relay.Event) deliverylog.Record {
 	r := deliverylog.Record{
 		Time:      ev.Time,
 		Source:    "up",
-		Kind:      string(ev.Kind),
+		Kind:      ev.Kind,
 		Type:      ev.Type,
 		HookID:    ev.HookID,
 		IDs:       ev.IDs,
@@ -43,7 +43,7 @@ func recordOf(ev relay.Event) deliverylog.Record {
 	}
 	switch {
 	case ev.Queued:
-		r.Outcome = OutcomeQueued
+		r.Outcome = deliverylog.OutcomeQueued
 	case ev.Kind == relay.KindRejected:
 		r.Outcome = deliverylog.OutcomeRejected
 	case ev.Kind == relay.KindVerify && ev.Verified:

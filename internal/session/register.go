@@ -91,7 +91,7 @@ func (s *Session) register(ctx context.Context) ([]*hookState, error) {
 		id, err := s.cfg.Client.CreateHook(ctx, sp.RefType, sp.RefID, s.hookURL, sp.Event)
 		if err != nil {
 			if errors.Is(err, podio.ErrBadRequest) && countType(list, sp.Event) >= fixtures.MaxHooksPerType {
-				return out, fmt.Errorf("create %s hook on %s: it already has %d, Podio's limit; delete some with `devhook hooks delete`: %w", sp.Event, r, fixtures.MaxHooksPerType, err)
+				return out, fmt.Errorf("create %s hook on %s: it already has %d, Podio's limit; delete some with `%s hooks delete`: %w", sp.Event, r, fixtures.MaxHooksPerType, cmp.Or(s.cfg.Command, "devhook"), err)
 			}
 			return out, fmt.Errorf("create %s hook on %s: %w", sp.Event, r, err)
 		}

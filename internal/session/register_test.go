@@ -14,16 +14,9 @@ import (
 	"github.com/devhookhq/devhook/tunnel"
 )
 
-// manualClock is the mock's manual clock as a session.Clock.
-type manualClock struct{ *mockpodio.ManualClock }
-
-func (c manualClock) AfterFunc(d time.Duration, f func()) session.Timer {
-	return c.ManualClock.AfterFunc(d, f)
-}
-
 // awaitPending waits until n timers are pending on c: the session is
 // parked in its wait.
-func awaitPending(t *testing.T, c manualClock, n int) {
+func awaitPending(t *testing.T, c *mockpodio.ManualClock, n int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
@@ -70,7 +63,7 @@ func TestRegistrationAPICalls(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			r := e.start(t, session.Config{Hooks: tt.hooks, Clock: manualClock{mockpodio.NewManualClock(time.Now())}})
+			r := e.start(t, session.Config{Hooks: tt.hooks, Clock: mockpodio.NewManualClock(time.Now())})
 			await[session.Ready](t, r)
 			got := map[string]int{}
 			for _, c := range e.calls.take() {
@@ -114,7 +107,7 @@ func deadTunnel(t *testing.T) tunnel.Tunnel {
 // after 2, 6 and 14 s, and at the deadline says the verify never arrived.
 func TestVerificationPolls(t *testing.T) {
 	e := newEnv(t)
-	clk := manualClock{mockpodio.NewManualClock(time.Now())}
+	clk := mockpodio.NewManualClock(time.Now())
 	hooks := append(hooksOn([]int64{42}, "item.create", "item.update"), hooksOn([]int64{43}, "item.create")...)
 	r := e.start(t, session.Config{Hooks: hooks, Tunnel: deadTunnel(t), SkipProbe: true, Clock: clk, VerifyTimeout: 20 * time.Second})
 
@@ -161,7 +154,7 @@ func TestVerificationAPIErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
 			e := newEnv(t)
-			clk := manualClock{mockpodio.NewManualClock(time.Now())}
+			clk := mockpodio.NewManualClock(time.Now())
 			r := e.start(t, session.Config{Hooks: hooksOn([]int64{42}, "item.create"), Tunnel: deadTunnel(t), SkipProbe: true, Clock: clk})
 			awaitPending(t, clk, 2)
 			if err := e.mock.AddFaults(mockpodio.Faults{API: []mockpodio.APIFault{{Method: "GET", Path: "/hook/app/*", Status: tt.status}}}); err != nil {
@@ -197,7 +190,7 @@ func TestValidationRefused(t *testing.T) {
 	if err := e.mock.AddFaults(mockpodio.Faults{API: []mockpodio.APIFault{{Path: "/hook/*/verify/validate", Status: 400}}}); err != nil {
 		t.Fatal(err)
 	}
-	clk := manualClock{mockpodio.NewManualClock(time.Now())}
+	clk := mockpodio.NewManualClock(time.Now())
 	r := e.start(t, session.Config{Hooks: hooksOn([]int64{42}, "item.create", "item.update"), Clock: clk})
 	err := r.wait(t)
 	if err == nil || strings.Count(err.Error(), "hook.verify arrived but validation failed") != 2 || !strings.Contains(err.Error(), "400") {

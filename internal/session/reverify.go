@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/devhookhq/devhook/internal/clock"
 	"github.com/devhookhq/devhook/internal/relay"
 )
 
@@ -90,7 +91,7 @@ func (s *Session) reverify(ctx context.Context, id int64, episode int) {
 		return
 	}
 	if s.stillInactive(id, episode) {
-		s.emit(Warning{Text: fmt.Sprintf("devhook: hook %d is still inactive after %d requests to verify it; gave up (restarting devhook up asks again)", id, reverifyCap)})
+		s.emit(Warning{Text: fmt.Sprintf("devhook: hook %d is still inactive after %d requests to verify it; gave up (restarting %s up asks again)", id, reverifyCap, cmp.Or(s.cfg.Command, "devhook"))})
 	}
 }
 
@@ -116,7 +117,7 @@ func (s *Session) appAnswers(ctx context.Context) (string, bool) {
 }
 
 // sleep waits d on c, or until ctx is done.
-func sleep(ctx context.Context, c Clock, d time.Duration) error {
+func sleep(ctx context.Context, c clock.Clock, d time.Duration) error {
 	ch, t := after(c, d)
 	defer t.Stop()
 	select {

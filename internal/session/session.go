@@ -22,6 +22,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/devhookhq/devhook/internal/clock"
+
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/feed"
 	"github.com/devhookhq/devhook/internal/inspector"
@@ -82,8 +84,11 @@ type Config struct {
 	Inspect string
 	// NoLog turns the delivery log off.
 	NoLog bool
-	// Clock is the session's time; nil means the wall clock.
-	Clock Clock
+	// Clock is the session's time: the wait for verification and the time
+	// stamped on deliveries read it (the probe of the public URL waits on
+	// the network, so on the wall clock). It is the mock's clock type, so
+	// one mockpodio.ManualClock can move both. Nil means the wall clock.
+	Clock clock.Clock
 	// DeliveryTimeout is how long Podio waits for an answer (its rules
 	// count a slower one as a failure); it also bounds background
 	// forwards with Ack. Zero means Podio's 15 s.
@@ -106,13 +111,16 @@ type Config struct {
 	// Sink receives the session's events, one call at a time. Nil drops
 	// them.
 	Sink Sink
+	// Command is how hints name devhook, as the user started it ("go run
+	// ./cmd/devhook", "devhook"); empty means "devhook".
+	Command string
 }
 
 // Session is one run. Create it with [New] and run it once with
 // [Session.Run].
 type Session struct {
 	cfg   Config
-	clock Clock
+	clock clock.Clock
 
 	sinkMu sync.Mutex // serialises Sink calls
 	// records runs the feed and the Sink for each relayed request after
@@ -163,7 +171,7 @@ func New(cfg Config) (*Session, error) {
 	}
 	s := &Session{cfg: cfg, clock: cfg.Clock, verified: map[int64]string{}, verifyCh: make(chan struct{}, 1), monKick: make(chan struct{}, 1)}
 	if s.clock == nil {
-		s.clock = RealClock()
+		s.clock = clock.Real()
 	}
 	return s, nil
 }
@@ -324,10 +332,12 @@ func (s *Session) onRelayEvent(ev relay.Event) {
 	// deliveries as they came and the lines follow them.
 	s.records.WaitRoom()
 	s.records.Push(func() {
-		rec := s.feed.Add(recordOf(ev))
-		s.emit(Delivery{Event: ev, Record: rec})
 		if ev.Queued && s.buffer != nil {
-			s.emit(queuedState(ev.HookID, s.buffer.logged(ev, rec)))
+			rec, count := s.buffer.add(ev, func() deliverylog.Record { return s.feed.Add(recordOf(ev)) })
+			s.emit(Delivery{Event: ev, Record: rec})
+			s.emit(queuedState(ev.HookID, count))
+		} else {
+			s.emit(Delivery{Event: ev, Record: s.feed.Add(recordOf(ev))})
 		}
 		s.observe(ev)
 		s.watchLoop(ev)

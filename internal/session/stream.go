@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 	"unicode/utf8"
+
+	"github.com/devhookhq/devhook/internal/deliverylog"
 )
 
 // The --json stream of `devhook up` is one JSON object per line, of two
@@ -16,24 +18,24 @@ import (
 
 // StreamDelivery is a "delivery" line.
 type StreamDelivery struct {
-	Kind      string     `json:"kind"` // "delivery"
-	Time      time.Time  `json:"time"`
-	ID        string     `json:"id,omitempty"` // the delivery log's record ID
-	Type      string     `json:"type"`
-	HookID    int64      `json:"hook_id,omitempty"`
-	IDs       []string   `json:"ids,omitempty"`
-	Status    int        `json:"status"`                 // what Podio got (for a held event delivered later, the app's answer)
-	AppStatus int        `json:"app_status,omitempty"`   // what the local app answered, when it answered
-	Outcome   string     `json:"outcome"`                // forwarded, verified, queued, failed
-	Acked     bool       `json:"acked,omitempty"`        // Podio got 200 before the app answered (--ack)
-	Queued    bool       `json:"queued,omitempty"`       // held while the app is down; Podio got 200
-	HeldAs    string     `json:"held_as,omitempty"`      // for a held event delivered later: its queued record's ID
-	LatencyMS float64    `json:"latency_ms"`             // arrival to the app's complete answer
-	Error     string     `json:"error,omitempty"`        // what went wrong
-	Warning   string     `json:"warning,omitempty"`      // e.g. SLOW
-	Target    string     `json:"forwarded_to,omitempty"` // the local URL
-	Request   StreamBody `json:"request"`                // Podio's request as received
-	Response  StreamBody `json:"response"`               // the app's answer (or devhook's own)
+	Kind      string              `json:"kind"` // "delivery"
+	Time      time.Time           `json:"time"`
+	ID        string              `json:"id,omitempty"` // the delivery log's record ID
+	Type      string              `json:"type"`
+	HookID    int64               `json:"hook_id,omitempty"`
+	IDs       []string            `json:"ids,omitempty"`
+	Status    int                 `json:"status"`                 // what Podio got (for a held event delivered later, the app's answer)
+	AppStatus int                 `json:"app_status,omitempty"`   // what the local app answered, when it answered
+	Outcome   deliverylog.Outcome `json:"outcome"`                // forwarded, verified, queued, failed
+	Acked     bool                `json:"acked,omitempty"`        // Podio got 200 before the app answered (--ack)
+	Queued    bool                `json:"queued,omitempty"`       // held while the app is down; Podio got 200
+	HeldAs    string              `json:"held_as,omitempty"`      // for a held event delivered later: its queued record's ID
+	LatencyMS float64             `json:"latency_ms"`             // arrival to the app's complete answer
+	Error     string              `json:"error,omitempty"`        // what went wrong
+	Warning   string              `json:"warning,omitempty"`      // e.g. SLOW
+	Target    string              `json:"forwarded_to,omitempty"` // the local URL
+	Request   StreamBody          `json:"request"`                // Podio's request as received
+	Response  StreamBody          `json:"response"`               // the app's answer (or devhook's own)
 }
 
 // StreamBody is a request or response in a "delivery" line. A body that

@@ -30,8 +30,9 @@
 
   const pad = (n, w) => String(n).padStart(w || 2, "0");
 
-  // clock, dateTime, fullTime, latency, outcomeClass, hookStatus and
-  // formRows match page.go's functions of the same names.
+  // clock, dateTime, fullTime, outcomeClass, hookStatus and formRows
+  // match page.go's functions of the same names; latency matches
+  // deliverylog.FormatLatencyMS.
   function clock(iso) {
     if (!iso) return "";
     const d = new Date(iso);
@@ -53,7 +54,9 @@
     return `${dateTime(iso)}.${pad(d.getMilliseconds(), 3)} ${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
   }
   function latency(ms) {
-    return ms < 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(0)} ms`;
+    if (ms < 0.95) return `${ms.toFixed(1)} ms`;
+    if (ms < 999.5) return `${ms.toFixed(0)} ms`;
+    return `${(ms / 1000).toFixed(1)} s`;
   }
   function outcomeClass(o) {
     if (o === "delivered" || o === "forwarded" || o === "verified") return "ok";
