@@ -115,5 +115,3 @@ func num(t *testing.T, v any) int64 {
 }
 
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -16,7 +16,7 @@ import (
 	"github.com/devhookhq/devhook/internal/hookrules"
 )
 
-// Hook choices the reference leaves open (shared/podio-api.md §3, §10).
+// Hook choices the reference leaves open (https://developers.podio.com/doc/hooks).
 const (
 	// statusNoContent answers the operations with no body (delete hook,
 	// verify/request, verify/validate, deletes): 204, INFERRED.

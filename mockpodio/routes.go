@@ -29,7 +29,7 @@ type route struct {
 }
 
 // routes are Podio's paths the mock serves. Trailing slashes are ignored
-// when matching, so both forms work everywhere (shared/podio-api.md §9).
+// when matching, so both forms work everywhere (https://github.com/podio).
 var routes = []route{
 	{method: "POST", pattern: seg("oauth/token"), handle: (*Server).handleToken, public: true},
 	{method: "POST", pattern: seg("oauth/token/v2"), handle: (*Server).handleToken, public: true},

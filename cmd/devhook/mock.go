@@ -35,6 +35,7 @@ type mockOptions struct {
 	inspect         string
 	stateFile       string
 	hookConcurrency int
+	maxFileBytes    int64
 }
 
 // hookConcurrencyFlag is the --hook-concurrency flag of mock and up --mock.
@@ -75,6 +76,7 @@ events, faults, reset): see the README.`,
 			&cli.DurationFlag{Name: "queue-jitter", Usage: "add a random delay up to this much to every delivery"},
 			&cli.Uint64Flag{Name: "fault-seed", Usage: "seed of the random choices (jitter, faults), for reproducible runs"},
 			&cli.StringFlag{Name: "state", Usage: "keep the mock's state (hooks, items, tokens, rule counters) in `FILE` across restarts"},
+			&cli.Int64Flag{Name: "max-file-bytes", Value: mockpodio.DefaultMaxFileBytes, Usage: "the upload cap of POST /file/ in bytes (`N`); larger files get 413"},
 			hookConcurrencyFlag("deliveries to one hook in flight at once, like Podio's queue workers (`N`; 1 keeps each hook's events in order)"),
 			inspectFlag(),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no line per API call and delivery"},
@@ -86,12 +88,15 @@ events, faults, reset): see the README.`,
 			if err := checkHookConcurrency(c.Int("hook-concurrency")); err != nil {
 				return err
 			}
+			if n := c.Int64("max-file-bytes"); n < 1 {
+				return usagef("--max-file-bytes must be 1 or more, not %d", n)
+			}
 			return runMock(c.Context, mockOptions{
 				addr: c.String("addr"), seedFile: c.String("seed"), allowAnyPort: c.Bool("allow-any-port"),
 				clock: c.String("clock"), deliveryTimeout: c.Duration("delivery-timeout"), rateLimit: c.String("rate-limit"),
 				queueDelay: c.Duration("queue-delay"), queueJitter: c.Duration("queue-jitter"), faultSeed: c.Uint64("fault-seed"),
 				quiet: c.Bool("quiet"), inspect: c.String("inspect"), stateFile: c.String("state"),
-				hookConcurrency: c.Int("hook-concurrency"),
+				hookConcurrency: c.Int("hook-concurrency"), maxFileBytes: c.Int64("max-file-bytes"),
 			}, e.stdout, e.stderr)
 		},
 	}
@@ -107,6 +112,7 @@ func newMockServer(opts mockOptions, log io.Writer) (*mockpodio.Server, error) {
 		FaultSeed:       opts.faultSeed,
 		StateFile:       opts.stateFile,
 		HookConcurrency: opts.hookConcurrency,
+		MaxFileBytes:    opts.maxFileBytes,
 	}
 	var err error
 	if s.RateLimit, err = parseRateLimit(opts.rateLimit); err != nil {

@@ -123,6 +123,8 @@ func TestMockBadFlags(t *testing.T) {
 		{"unknown flag", []string{"mock", "--nope"}, "flag provided but not defined", exitUsage},
 		{"stray argument", []string{"mock", "extra"}, "mock takes no arguments", exitUsage},
 		{"no deliveries in flight", []string{"mock", "--hook-concurrency", "0"}, "--hook-concurrency must be 1 or more", exitUsage},
+		{"no upload cap", []string{"mock", "--max-file-bytes", "0"}, "--max-file-bytes must be 1 or more", exitUsage},
+		{"upload cap not a number", []string{"mock", "--max-file-bytes", "ten"}, "max-file-bytes", exitUsage},
 		{"up: negative deliveries in flight", []string{"up", "--mock", "--hook-concurrency", "-2"}, "--hook-concurrency must be 1 or more", exitUsage},
 		{"address in use", []string{"mock", "--addr", "256.0.0.1:1"}, "listen on 256.0.0.1:1", exitError},
 	}
@@ -167,6 +169,27 @@ func TestMockHookConcurrency(t *testing.T) {
 	}
 	if f == nil || f.Value != mockpodio.DefaultHookConcurrency {
 		t.Errorf("--hook-concurrency flag = %+v, want default %d", f, mockpodio.DefaultHookConcurrency)
+	}
+}
+
+// TestMockMaxFileBytes: --max-file-bytes reaches the mock; its default is
+// the mock's.
+func TestMockMaxFileBytes(t *testing.T) {
+	s, err := newMockServer(mockOptions{maxFileBytes: 12345, quiet: true}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.MaxFileBytes != 12345 {
+		t.Errorf("--max-file-bytes 12345: MaxFileBytes = %d", s.MaxFileBytes)
+	}
+	var f *cli.Int64Flag
+	for _, fl := range mockCommand(&env{}).Flags {
+		if x, ok := fl.(*cli.Int64Flag); ok && x.Name == "max-file-bytes" {
+			f = x
+		}
+	}
+	if f == nil || f.Value != mockpodio.DefaultMaxFileBytes {
+		t.Errorf("--max-file-bytes flag = %+v, want default %d", f, mockpodio.DefaultMaxFileBytes)
 	}
 }
 

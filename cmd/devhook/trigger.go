@@ -95,16 +95,19 @@ latency and the first 4 KiB of the answer; a non-2xx answer exits 1.
 parameters of --to move into the body, as Podio does with hook URLs.
 
 With --mock, performs the real action in a running mock (devhook mock): an
-item is created, updated or deleted, a comment, task or app created or
-deleted, so the event reaches the mock's hooks, rules and tunnels like a
-real one. Events the mock has no action for (file.change, form.*, tag.*,
-member.*, status.*, contact.*) are fired through its control API.
+item is created, updated or deleted, a comment, task, app, webform or
+status message made, changed or deleted, a file attached, replaced or
+deleted (--set action_type), a tag added or removed, a space member added
+or removed, so the event reaches the mock's hooks, rules and tunnels like
+a real one. The deprecated contact.* events have no action and are fired
+through its control API.
 Credentials default to the mock's seed (client devhook, app 3001);
 the PODIO_* variables and flags override them.
 
 --set KEY=VALUE changes a parameter: any of the event's with --to or
 --control; with an action, the ids of existing objects to act on
-(item_id, comment_id, task_id, app_id) and an item's external_id.`,
+(item_id, comment_id, task_id, app_id, form_id, status_id, user_id), an
+item's external_id and file.change's action_type.`,
 		Flags:        flags,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return usageError{err} },
 		Action: func(c *cli.Context) error {
@@ -384,11 +387,14 @@ type triggerAction struct {
 	settable []string
 	// exclusive are two of them that cannot be set together.
 	exclusive [2]string
-	run       func(r *triggerRun, ctx context.Context) error
+	// check, if set, refuses bad --set values before any request.
+	check func(set map[string]string) error
+	run   func(r *triggerRun, ctx context.Context) error
 }
 
-// triggerActions are the events trigger --mock performs for real; the others
-// go through the control API.
+// triggerActions are the events trigger --mock performs for real (with
+// those of trigger_objects.go); the others (contact.*) go through the
+// control API.
 var triggerActions = map[string]triggerAction{
 	"item.create":    {settable: []string{"external_id"}, run: (*triggerRun).itemCreate},
 	"item.update":    {settable: []string{"item_id", "external_id"}, run: (*triggerRun).itemUpdate},
@@ -438,6 +444,11 @@ func runTriggerMock(ctx context.Context, opts triggerOptions, ev fixtures.Event,
 		if _, okA := set[a]; okA && a != "" {
 			if _, okB := set[b]; okB {
 				return usagef("--set %s and --set %s cannot go together for %s", a, b, ev.Type)
+			}
+		}
+		if action.check != nil {
+			if err := action.check(set); err != nil {
+				return err
 			}
 		}
 	}

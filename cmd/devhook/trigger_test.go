@@ -291,6 +291,10 @@ func TestTriggerUsageErrors(t *testing.T) {
 		{"revision the mock assigns", []string{"item.update", "--mock", down, "--set", "item_revision_id=5"}, nil},
 		{"two targets", []string{"comment.delete", "--mock", down, "--set", "item_id=5", "--set", "comment_id=6"}, nil},
 		{"id not a number", []string{"item.update", "--mock", down, "--set", "item_id=abc"}, nil},
+		{"unknown file action", []string{"file.change", "--mock", down, "--set", "action_type=file_moved"}, nil},
+		{"form id not a number", []string{"form.update", "--mock", down, "--set", "form_id=x"}, nil},
+		{"file_ids the mock assigns", []string{"file.change", "--mock", down, "--set", "file_ids=1,2"}, nil},
+		{"status id the mock assigns", []string{"status.create", "--mock", down, "--set", "status_id=5"}, nil},
 		{"--app not a number", []string{"item.create", "--mock", down, "--app", "bugs"}, nil},
 		{"--space not a number", []string{"member.add", "--mock", down, "--space", "-1"}, nil},
 		{"half the app credentials", []string{"item.create", "--mock", down, "--app-id", "3001"}, nil},
@@ -593,10 +597,11 @@ func TestTriggerMock(t *testing.T) {
 	const app, space = 3001, 2001
 	hooks := map[string]int64{}
 	for _, ev := range []string{"item.create", "item.update", "item.delete", "comment.create", "comment.delete",
-		"app.update", "file.change", "tag.add"} {
+		"app.update", "file.change", "tag.add", "tag.delete", "form.create", "form.update", "form.delete"} {
 		hooks[ev] = triggerAddHook(t, s, api, "app", app, ev, hookURL)
 	}
-	for _, ev := range []string{"task.create", "task.update", "task.delete", "app.create", "member.add", "status.create"} {
+	for _, ev := range []string{"task.create", "task.update", "task.delete", "app.create", "member.add", "member.remove",
+		"status.create", "status.update", "status.delete", "contact.create"} {
 		hooks[ev] = triggerAddHook(t, s, api, "space", space, ev, hookURL)
 	}
 	// Objects that exist before the commands run, made without events.
@@ -699,24 +704,104 @@ func TestTriggerMock(t *testing.T) {
 			want:    map[string]string{"app_id": strconv.FormatInt(doomed, 10)},
 		},
 		{
-			name: "member.add through the control API", args: []string{"member.add", "--set", "user_id=7"}, event: "member.add",
+			name: "contact.create through the control API", args: []string{"contact.create", "--set", "profile_id=7"}, event: "contact.create",
+			wantOut: `(?m)\Afired contact.create on space 2001 through the mock's control API \(event (\d+)\), 1 hook targeted \(1 active\)$`,
+			want:    map[string]string{"profile_id": "7"},
+		},
+		{
+			name: "member.add through the control API", args: []string{"member.add", "--control", "--set", "user_id=7"}, event: "member.add",
 			wantOut: `(?m)\Afired member.add on space 2001 through the mock's control API \(event (\d+)\), 1 hook targeted \(1 active\)$`,
 			want:    map[string]string{"space_id": "2001", "user_id": "7"},
 		},
 		{
-			name: "status.create on --space", args: []string{"status.create", "--space", "2001", "--set", "status_id=55"}, event: "status.create",
+			name: "status.create on --space through the control API", args: []string{"status.create", "--control", "--space", "2001", "--set", "status_id=55"}, event: "status.create",
 			wantOut: `(?m)\Afired status.create on space 2001 through the mock's control API`,
 			want:    map[string]string{"status_id": "55"},
 		},
 		{
-			name: "file.change keeps the comma", args: []string{"file.change", "--app", "3001", "--set", "file_ids=1203,1204", "--set", "action_type=file_deleted"}, event: "file.change",
+			name: "file.change keeps the comma", args: []string{"file.change", "--control", "--app", "3001", "--set", "file_ids=1203,1204", "--set", "action_type=file_deleted"}, event: "file.change",
 			wantOut: `(?m)\Afired file.change on app 3001 through the mock's control API \(event (\d+)\), 1 hook targeted \(1 active\)$`,
 			want:    map[string]string{"item_id": "2361442135", "action_type": "file_deleted", "file_ids": "1203,1204"},
 		},
 		{
-			name: "tag.add with fixture params", args: []string{"tag.add"}, event: "tag.add",
+			name: "tag.add with fixture params", args: []string{"tag.add", "--control"}, event: "tag.add",
 			wantOut: `(?m)\Afired tag.add on app 3001 through the mock's control API`,
 			want:    map[string]string{"item_id": "2361442135", "target_type": "item"},
+		},
+		{
+			name: "file.change: a file attached", args: []string{"file.change", "--set", fmt.Sprintf("item_id=%d", item)}, event: "file.change",
+			wantOut: fmt.Sprintf(`(?m)\Aattached file (\d+) to item %d in app 3001: file.change \(file_created\) fired, 1 hook targeted \(1 active\)$`, item),
+			want:    map[string]string{"item_id": strconv.FormatInt(item, 10), "action_type": "file_created", "file_ids": "{1}"},
+		},
+		{
+			name: "file.change: a file replaced", args: []string{"file.change", "--set", "action_type=file_replaced"}, event: "file.change",
+			wantOut: `(?m)^created item (\d+) in app 3001 with hook=false \(it fires nothing\)\nattached file (\d+) to item \d+ with hook=false \(it fires nothing\)\nreplaced file \d+ of item \d+ in app 3001 with file (\d+): file.change \(file_replaced\) fired, 1 hook targeted \(1 active\)$`,
+			want:    map[string]string{"item_id": "{1}", "action_type": "file_replaced", "file_ids": "{3}"},
+		},
+		{
+			name: "file.change: a file deleted", args: []string{"file.change", "--set", "action_type=file_deleted"}, event: "file.change",
+			wantOut: `(?m)^created item (\d+) in app 3001 with hook=false \(it fires nothing\)\nattached file (\d+) to item \d+ with hook=false \(it fires nothing\)\ndeleted file \d+ of item \d+ in app 3001: file.change \(file_deleted\) fired, 1 hook targeted \(1 active\)$`,
+			want:    map[string]string{"item_id": "{1}", "action_type": "file_deleted", "file_ids": "{2}"},
+		},
+		{
+			name: "tag.add", args: []string{"tag.add", "--set", fmt.Sprintf("item_id=%d", item)}, event: "tag.add",
+			wantOut: fmt.Sprintf(`(?m)\Atagged item %d in app 3001 "devhook-trigger [^"]+": tag.add fired, 1 hook targeted \(1 active\)$`, item),
+			want:    map[string]string{"item_id": strconv.FormatInt(item, 10), "target_type": "item"},
+		},
+		{
+			name: "tag.delete", args: []string{"tag.delete"}, event: "tag.delete",
+			wantOut: `(?m)^created item (\d+) in app 3001 with hook=false \(it fires nothing\)\ntagged item \d+ "[^"]+" with hook=false \(it fires nothing\)\nremoved tag "[^"]+" from item \d+ in app 3001: tag.delete fired, 1 hook targeted \(1 active\)$`,
+			want:    map[string]string{"item_id": "{1}", "target_type": "item"},
+		},
+		{
+			name: "form.create", args: []string{"form.create"}, event: "form.create",
+			wantOut: `(?m)\Acreated form (\d+) on app 3001: form.create fired, 1 hook targeted \(1 active\)$`,
+			want:    map[string]string{"form_id": "{1}", "app_id": "3001"},
+		},
+		{
+			name: "form.update", args: []string{"form.update"}, event: "form.update",
+			wantOut: `(?m)\Acreated form (\d+) on app 3001 with hook=false \(it fires nothing\)\nupdated form \d+ on app 3001: form.update fired, 1 hook targeted \(1 active\)$`,
+			want:    map[string]string{"form_id": "{1}", "app_id": "3001"},
+		},
+		{
+			name: "form.delete", args: []string{"form.delete"}, event: "form.delete",
+			wantOut: `(?m)\Acreated form (\d+) on app 3001 with hook=false \(it fires nothing\)\ndeleted form \d+ on app 3001: form.delete fired, 1 hook targeted \(1 active\)$`,
+			want:    map[string]string{"form_id": "{1}", "app_id": "3001"},
+		},
+		{
+			name: "member.add", args: []string{"member.add"}, event: "member.add",
+			wantOut: `(?m)^added user 1002 to space 2001: member.add fired, 1 hook targeted \(1 active\)$`,
+			want:    map[string]string{"space_id": "2001", "user_id": "1002"},
+		},
+		{
+			name: "member.add of a member", args: []string{"member.add", "--set", "user_id=1002"}, event: "member.add",
+			wantOut: `(?m)\Aended user 1002's membership of space 2001 with hook=false \(it fires nothing\)\nadded user 1002 to space 2001: member.add fired`,
+			want:    map[string]string{"space_id": "2001", "user_id": "1002"},
+		},
+		{
+			name: "member.remove", args: []string{"member.remove", "--set", "user_id=1002"}, event: "member.remove",
+			wantOut: `(?m)\Aended user 1002's membership of space 2001: member.remove fired, 1 hook targeted \(1 active\)$`,
+			want:    map[string]string{"space_id": "2001", "user_id": "1002"},
+		},
+		{
+			name: "member.remove of a non-member", args: []string{"member.remove"}, event: "member.remove",
+			wantOut: `(?m)\Aadded user 1002 to space 2001 with hook=false \(it fires nothing\)\nended user 1002's membership of space 2001: member.remove fired`,
+			want:    map[string]string{"space_id": "2001", "user_id": "1002"},
+		},
+		{
+			name: "status.create", args: []string{"status.create"}, event: "status.create",
+			wantOut: `(?m)\Aposted status (\d+) in space 2001: status.create fired, 1 hook targeted \(1 active\)$`,
+			want:    map[string]string{"status_id": "{1}"},
+		},
+		{
+			name: "status.update", args: []string{"status.update", "--space", "2001"}, event: "status.update",
+			wantOut: `(?m)\Aposted status (\d+) in space 2001 with hook=false \(it fires nothing\)\nupdated status \d+ in space 2001: status.update fired, 1 hook targeted \(1 active\)$`,
+			want:    map[string]string{"status_id": "{1}"},
+		},
+		{
+			name: "status.delete", args: []string{"status.delete"}, event: "status.delete",
+			wantOut: `(?m)\Aposted status (\d+) in space 2001 with hook=false \(it fires nothing\)\ndeleted status \d+ in space 2001: status.delete fired, 1 hook targeted \(1 active\)$`,
+			want:    map[string]string{"status_id": "{1}"},
 		},
 		{
 			name: "item.create forced through the control API", args: []string{"item.create", "--control", "--set", "item_id=42"}, event: "item.create",
@@ -813,6 +898,10 @@ func TestTriggerMockErrors(t *testing.T) {
 		{name: "unknown item", args: []string{"item.update", "--mock", s.URL, "--set", "item_id=999999"}, wantStatus: http.StatusNotFound},
 		{name: "unknown task", args: []string{"task.delete", "--mock", s.URL, "--set", "task_id=999999"}, wantStatus: http.StatusNotFound},
 		{name: "unknown app without --space", args: []string{"member.add", "--mock", s.URL, "--app", "999999"}},
+		{name: "unknown status", args: []string{"status.update", "--mock", s.URL, "--set", "status_id=999999"}, wantStatus: http.StatusNotFound},
+		{name: "unknown form", args: []string{"form.delete", "--mock", s.URL, "--set", "form_id=999999"}, wantStatus: http.StatusNotFound},
+		{name: "tag on an unknown item", args: []string{"tag.add", "--mock", s.URL, "--set", "item_id=999999"}, wantStatus: http.StatusNotFound},
+		{name: "file on an unknown item", args: []string{"file.change", "--mock", s.URL, "--set", "item_id=999999"}, wantStatus: http.StatusNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

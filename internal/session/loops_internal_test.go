@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/devhookhq/devhook/internal/clock"
 	"github.com/devhookhq/devhook/internal/relay"
 )
 
@@ -68,7 +69,7 @@ func TestWatchLoop(t *testing.T) {
 				if w, ok := ev.(Warning); ok {
 					warnings = append(warnings, w.Text)
 				}
-			}}, clock: RealClock()}
+			}}, clock: clock.Real()}
 			for _, ev := range tt.events {
 				s.watchLoop(ev)
 			}

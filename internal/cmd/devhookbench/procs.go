@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -160,7 +161,7 @@ func loadCmd(args []string) error {
 		return err
 	}
 	if !strings.HasPrefix(*url, "http://127.0.0.1:") {
-		return fmt.Errorf("-url must be http://127.0.0.1:PORT/...")
+		return errors.New("-url must be http://127.0.0.1:PORT/ and a path")
 	}
 	d, err := hammer(newClient(*workers), *workers, *n, func(int) (*http.Request, error) {
 		return http.NewRequest(*method, *url, strings.NewReader(*body))
