@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/feed"
 	"github.com/devhookhq/devhook/internal/inspector"
 	"github.com/devhookhq/devhook/mockpodio"
@@ -174,7 +175,12 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr})
+	onReplay := func(r deliverylog.Record) {
+		if s.Logf != nil { // not --quiet: the log shows replays made from the inspector
+			s.Logf("%s", replaySummary(r))
+		}
+	}
+	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr, OnReplay: onReplay})
 	defer f.Close() // after s.Close, which waits for the deliveries
 	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(d.Record()) }
 	if err := startMockServer(s, opts.addr, "addr", false, stderr); err != nil {
