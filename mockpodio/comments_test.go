@@ -10,7 +10,7 @@ import (
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
-// commentJSON is the comment shape of shared/podio-api.md §5.2.
+// commentJSON is the comment shape of https://developers.podio.com/doc/comments.
 type commentJSON struct {
 	CommentID  int64   `json:"comment_id"`
 	Value      string  `json:"value"`

@@ -429,17 +429,20 @@ func (s *Server) recordLocked(p *pending, d Delivery) {
 	if logf, on := s.Logf, s.OnDelivery; logf != nil || on != nil {
 		// Outside the lock, in record order. d.Params is shared with the
 		// record, which never writes to it: cloning it there is safe.
+		// OnDelivery runs before the log line, so a reader who sees the
+		// line finds the record wherever OnDelivery put it.
 		s.callbacks.Push(func() {
+			if on != nil {
+				od := d
+				od.Params = maps.Clone(d.Params)
+				on(od)
+			}
 			if logf != nil {
 				msg := ""
 				if d.Error != "" {
 					msg = "  " + d.Error
 				}
 				logf("hook %d  %s  -> %s %d  %.1f ms%s", d.HookID, d.Type, d.Outcome, d.StatusCode, d.DurationMS, msg)
-			}
-			if on != nil {
-				d.Params = maps.Clone(d.Params)
-				on(d)
 			}
 		})
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 // APIError is an error the mock answers in Podio's JSON error shape
-// (shared/podio-api.md section 6.1).
+// (https://developers.podio.com/index/api).
 type APIError struct {
 	// StatusCode is the HTTP status, e.g. 400.
 	StatusCode int
@@ -36,7 +36,7 @@ const (
 	codeUnauthorized = "unauthorized"
 	// codeExpiredToken is the "error" of an expired token's 401: the
 	// body observed from Podio is "unauthorized" with error_description
-	// "expired_token" (shared/podio-api.md §2.5, §11.9a).
+	// "expired_token" (https://developers.podio.com/authentication).
 	codeExpiredToken = codeUnauthorized
 	codeForbidden    = "forbidden"
 	codeConflict     = "conflict"     // UNVERIFIED string

@@ -17,7 +17,7 @@ import (
 )
 
 // hookReference is the event table of Podio's hooks reference
-// (shared/podio-api.md §4.3): for each event, the ref types a hook for it
+// (https://developers.podio.com/doc/hooks): for each event, the ref types a hook for it
 // may be registered on and the parameters it carries besides type and
 // hook_id. It is written out here, not read from the fixtures, so the
 // tests below check the catalogue against the reference.

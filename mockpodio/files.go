@@ -17,7 +17,7 @@ import (
 	"github.com/devhookhq/devhook/fixtures"
 )
 
-// Files (shared/podio-api.md §11.2): a multipart upload makes a file that
+// Files (https://developers.podio.com/doc/files): a multipart upload makes a file that
 // is attached to an item, a status, a comment, a space or a task, then
 // can be replaced or deleted. A file's link points at the mock itself and
 // serves the bytes. Changes to an item's files fire file.change.

@@ -8,7 +8,7 @@ import (
 	"github.com/devhookhq/devhook/fixtures"
 )
 
-// Webforms (shared/podio-api.md §11.6): made on an app, they fire
+// Webforms (https://developers.podio.com/doc/forms): made on an app, they fire
 // form.create, form.update (activate and deactivate included) and
 // form.delete on the app's hooks.
 

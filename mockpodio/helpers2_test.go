@@ -77,7 +77,7 @@ func doHeader(t *testing.T, s *mockpodio.Server, authorization, method, path, bo
 	return send(t, s, req)
 }
 
-// apiError is Podio's error JSON (shared/podio-api.md §6.1).
+// apiError is Podio's error JSON (https://developers.podio.com/index/api).
 type apiError struct {
 	Error           string         `json:"error"`
 	Description     string         `json:"error_description"`
@@ -249,7 +249,7 @@ type byline struct {
 }
 
 // bylineKeys and viaKeys are the keys of Podio's ByLine and Via
-// (shared/podio-api.md §3).
+// (https://developers.podio.com/doc/hooks).
 var (
 	bylineKeys = []string{"avatar_id", "avatar_type", "id", "image", "last_seen_on", "name", "type", "url"}
 	viaKeys    = []string{"display", "id", "name", "url"}

@@ -80,7 +80,7 @@ func TestCreateHook(t *testing.T) {
 }
 
 // hookRefTable is the reference's table of event types and the ref types
-// each may be registered on (shared/podio-api.md §4.3).
+// each may be registered on (https://developers.podio.com/doc/hooks).
 var hookRefTable = map[string][]string{
 	"item.create":    {"app", "app_field"},
 	"item.update":    {"app", "app_field"},
@@ -255,7 +255,7 @@ func TestHookLimitPerTypePerRef(t *testing.T) {
 }
 
 // hookJSON is a hook as GET /hook/{ref_type}/{ref_id}/ lists it
-// (shared/podio-api.md §3).
+// (https://developers.podio.com/doc/hooks).
 type hookJSON struct {
 	HookID     int64   `json:"hook_id"`
 	Status     string  `json:"status"`

@@ -14,7 +14,7 @@ import (
 	"github.com/devhookhq/devhook/fixtures"
 )
 
-// Item choices the reference leaves open (shared/podio-api.md §4.3, §5.1).
+// Item choices the reference leaves open (https://developers.podio.com/doc/hooks, https://developers.podio.com/doc/items).
 const (
 	// noExternalID is the external_id sent in item events for an item
 	// without one. UNVERIFIED: an empty string.

@@ -11,7 +11,7 @@ import (
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
-// itemJSON is the item shape of shared/podio-api.md §5.1.
+// itemJSON is the item shape of https://developers.podio.com/doc/items.
 type itemJSON struct {
 	ItemID             int64           `json:"item_id"`
 	AppItemID          int64           `json:"app_item_id"`

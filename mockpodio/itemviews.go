@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Item reads beyond GET /item/{id} (shared/podio-api.md §11.1): the basic
+// Item reads beyond GET /item/{id} (https://developers.podio.com/doc/items): the basic
 // item, its values, one field's values, and the app's items as a list.
 
 // Item-list choices the reference leaves open.

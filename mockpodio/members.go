@@ -10,7 +10,7 @@ import (
 	"github.com/devhookhq/devhook/fixtures"
 )
 
-// Space members (shared/podio-api.md §11.5): users (from the seed) are
+// Space members (https://developers.podio.com/doc/space-members): users (from the seed) are
 // added to a space and their membership ended; member.add and
 // member.remove fire on the space's hooks.
 

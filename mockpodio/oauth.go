@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// OAuth choices the reference leaves open (shared/podio-api.md §2).
+// OAuth choices the reference leaves open (https://developers.podio.com/authentication).
 const (
 	codeInvalidClient        = "invalid_client"         // UNVERIFIED string
 	codeUnsupportedGrantType = "unsupported_grant_type" // UNVERIFIED string

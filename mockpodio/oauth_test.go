@@ -13,7 +13,7 @@ import (
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
-// tokenJSON is Podio's token response (shared/podio-api.md §2.3).
+// tokenJSON is Podio's token response (https://developers.podio.com/authentication).
 type tokenJSON struct {
 	AccessToken  string `json:"access_token"`
 	TokenType    string `json:"token_type"`

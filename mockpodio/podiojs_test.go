@@ -27,7 +27,7 @@ import (
 // The podio-js compatibility test runs Podio's official JavaScript client,
 // podio-js 1.6.1 (compat/podio-js), unchanged against the mock: the mock is
 // faithful where that client works against it as it would against Podio
-// (shared/podio-api.md section 8).
+// (https://github.com/podio/podio-js).
 //
 // Every node run authenticates with authenticateWithApp and then makes the
 // calls it is given with podio.request; compat/podio-js/scenario.js prints

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Item revisions (shared/podio-api.md §11.1): every write that changes an
+// Item revisions (https://developers.podio.com/doc/items): every write that changes an
 // item's fields or external_id appends a revision. The creation revision
 // has number 0; each one gets a new global item_revision_id, the id item
 // events carry.

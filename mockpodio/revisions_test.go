@@ -9,7 +9,7 @@ import (
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
-// revisionEntry is Podio's ItemRevision (shared/podio-api.md §11.1).
+// revisionEntry is Podio's ItemRevision (https://developers.podio.com/doc/items).
 type revisionEntry struct {
 	ItemRevisionID int64   `json:"item_revision_id"`
 	Revision       int     `json:"revision"`

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Spaces and orgs (shared/podio-api.md §11.7). A space created here takes
+// Spaces and orgs (https://developers.podio.com/doc/spaces). A space created here takes
 // hooks at once, and an app created in it fires app.create on them.
 
 // Space choices the reference leaves open.

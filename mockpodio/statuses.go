@@ -11,7 +11,7 @@ import (
 	"github.com/devhookhq/devhook/fixtures"
 )
 
-// Status messages (shared/podio-api.md §11.4): posted in a space, they fire
+// Status messages (https://developers.podio.com/doc/status): posted in a space, they fire
 // status.create, status.update and status.delete on the space's hooks.
 
 // status is a status message.

@@ -10,7 +10,7 @@ import (
 	"github.com/devhookhq/devhook/fixtures"
 )
 
-// Tags on items and statuses (shared/podio-api.md §11.3): POST adds, PUT
+// Tags on items and statuses (https://developers.podio.com/doc/tags): POST adds, PUT
 // replaces, DELETE ?text= removes one, GET /tag/app/{id}/ counts them.
 // Tags on items fire tag.add and tag.delete on the item's app.
 

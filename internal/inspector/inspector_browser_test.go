@@ -435,6 +435,11 @@ func TestBrowser(t *testing.T) {
 	// A replay the source refuses shows its error.
 	do("replay an unknown record",
 		chromedp.Evaluate[chromedp.Void](`(() => {
+			// An earlier step's notice may still show: clear it, so the
+			// wait below sees this replay's answer and not the old one.
+			const n = document.getElementById("notice");
+			n.textContent = "";
+			n.hidden = true;
 			const b = document.querySelector('button.replay[data-id="run1-2"]');
 			b.dataset.id = "gone";
 			b.click();

@@ -45,8 +45,8 @@ type buffer struct {
 	reserved int // events kept by the relay and not yet logged
 	bytes    int
 	full     bool // warned that the buffer is full
-	pending map[int64]int
-	kick    chan struct{}
+	pending  map[int64]int
+	kick     chan struct{}
 }
 
 func newBuffer(s *Session) *buffer {

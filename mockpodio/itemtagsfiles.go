@@ -2,7 +2,7 @@ package mockpodio
 
 import "slices"
 
-// An item write's tags and file_ids (shared/podio-api.md §11.2, §11.3).
+// An item write's tags and file_ids (https://developers.podio.com/doc/files, https://developers.podio.com/doc/tags).
 //
 // Choices the reference leaves open (INFERRED):
 //   - tags and file_ids replace the item's set on update, as the docs
