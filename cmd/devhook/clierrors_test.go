@@ -72,3 +72,35 @@ func TestCommandsFailInOneLine(t *testing.T) {
 		})
 	}
 }
+
+// TestPodioURLWithSecretsRefused: a --podio-url carrying user info, a
+// query or a fragment, or one that does not parse, is refused before any
+// call, and the error does not echo it.
+func TestPodioURLWithSecretsRefused(t *testing.T) {
+	clearPodioEnv(t)
+	stateDir(t)
+	dead := deadURL(t)
+	creds := []string{"--client-id", "c", "--client-secret", "s", "--app-id", "3001", "--app-token", "t"}
+	const secret = "s3cr3t-t0ken"
+	for _, bad := range []string{
+		dead + "/?access_token=" + secret,
+		"http://me:" + secret + "@127.0.0.1:1/",
+		dead + "/#" + secret,
+		"http://127.0.0.1:1/\x7f" + secret,
+		"ftp://127.0.0.1/" + secret,
+	} {
+		for _, args := range [][]string{
+			append([]string{"hooks", "list", "--app", "3001", "--podio-url", bad}, creds...),
+			append([]string{"up", "--podio-url", bad, "--app", "3001"}, creds...),
+		} {
+			var stdout, stderr strings.Builder
+			code := run(t.Context(), append([]string{"devhook"}, args...), &stdout, &stderr)
+			if code != exitUsage {
+				t.Errorf("devhook %s %q: exit code %d, want %d", args[0], bad, code, exitUsage)
+			}
+			if out := stdout.String() + stderr.String(); strings.Contains(out, secret) || !strings.Contains(out, "--podio-url") {
+				t.Errorf("devhook %s %q: output %q echoes the secret or does not name the flag", args[0], bad, out)
+			}
+		}
+	}
+}

@@ -48,6 +48,11 @@ func podioOptionsFrom(c *cli.Context) (podioOptions, error) {
 		username:     c.String("username"),
 		password:     podio.NewSecret(c.String("password")),
 	}
+	if o.url != "" { // commands without --podio-url leave it empty
+		if err := checkPodioURL(o.url); err != nil {
+			return o, err
+		}
+	}
 	if v := c.String("app-id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
@@ -117,11 +122,27 @@ func (o podioOptions) signIn(ctx context.Context) (*podio.Client, error) {
 	return cl, nil
 }
 
-// redactURL hides a password in a URL's user info.
+// checkPodioURL refuses a --podio-url that is not a plain http(s) base
+// URL: one with user info, a query or a fragment is refused, and so is one
+// that does not parse, without echoing it, since such parts are where a
+// secret would be (a token in the query, a password in the user info).
+func checkPodioURL(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil, u.Scheme != "http" && u.Scheme != "https", u.Host == "":
+		return usagef("--podio-url must be an http(s) base URL such as %s (the value given is not shown: it may hold a secret)", podio.DefaultBaseURL)
+	case u.User != nil, u.RawQuery != "", u.ForceQuery, u.Fragment != "":
+		return usagef("--podio-url must not carry user info, a query or a fragment (the value given is not shown: it may hold a secret); give credentials with --client-id and the PODIO_* variables")
+	}
+	return nil
+}
+
+// redactURL hides a password in a URL's user info, and the whole URL
+// when it does not parse.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return raw
+		return "(an unparseable URL)"
 	}
 	return u.Redacted()
 }
