@@ -20,7 +20,7 @@ import (
 var (
 	controlHookKeys     = sortedKeys("hook_id, ref_type, ref_id, type, url, status, inactive_reason, suspended_until, failures_15m, failures_7d, consecutive_failures, queued, created_on")
 	controlDeliveryKeys = sortedKeys("id, event_id, hook_id, type, url, params, body, status_code, location, error, duration_ms, outcome, at, duplicate")
-	controlStatsKeys    = sortedKeys("events, deliveries, outcomes, dropped_from_record")
+	controlStatsKeys    = sortedKeys("events, deliveries, outcomes, dropped_from_record, verify_events, targeted, event_outcomes, verify_outcomes, duplicate_outcomes")
 	controlOutcomeKeys  = sortedKeys("delivered, failed, dropped_suspended, dropped_inactive, dropped_fault")
 	controlClockKeys    = sortedKeys("now, manual")
 	controlFaultsKeys   = sortedKeys("api, delivery")
@@ -175,10 +175,16 @@ func TestControlStats(t *testing.T) {
 	mustStatus(t, "GET stats", res, http.StatusOK)
 	var got mockpodio.Stats
 	decodeJSON(t, res.Raw, &got)
-	want := mockpodio.Stats{Events: 4, Deliveries: 6, Outcomes: map[mockpodio.Outcome]int{
-		mockpodio.OutcomeDelivered: 4, mockpodio.OutcomeFailed: 0, mockpodio.OutcomeDroppedSuspended: 0,
-		mockpodio.OutcomeDroppedInactive: 2, mockpodio.OutcomeDroppedFault: 0,
-	}}
+	outcomes := func(delivered, inactive int) map[mockpodio.Outcome]int {
+		return map[mockpodio.Outcome]int{
+			mockpodio.OutcomeDelivered: delivered, mockpodio.OutcomeFailed: 0, mockpodio.OutcomeDroppedSuspended: 0,
+			mockpodio.OutcomeDroppedInactive: inactive, mockpodio.OutcomeDroppedFault: 0,
+		}
+	}
+	// Two hooks verified, two events each targeting both, one hook
+	// inactive by then.
+	want := mockpodio.Stats{Events: 4, Deliveries: 6, Outcomes: outcomes(4, 2),
+		VerifyEvents: 2, Targeted: 4, EventOutcomes: outcomes(2, 2), VerifyOutcomes: outcomes(2, 0), DuplicateOutcomes: outcomes(0, 0)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("GET /_mock/stats (-want +got):\n%s", diff)
 	}

@@ -139,7 +139,9 @@ type target struct {
 func (s *Server) fireLocked(typ string, params []param, targets ...target) int64 {
 	eventID := s.nextEventIDLocked()
 	now := s.now()
-	for _, h := range s.hooksForLocked(typ, targets) {
+	hooks := s.hooksForLocked(typ, targets)
+	s.targeted += int64(len(hooks))
+	for _, h := range hooks {
 		p := s.newPendingLocked(eventID, h, typ, params)
 		switch {
 		case !h.Active:
@@ -425,6 +427,14 @@ func (s *Server) recordLocked(p *pending, d Delivery) {
 	d.Duplicate = p.duplicate
 	d.DurationMS = float64(d.Duration) / float64(time.Millisecond)
 	s.counts[d.Outcome]++
+	switch {
+	case p.duplicate:
+		s.dupCounts[d.Outcome]++
+	case p.verify:
+		s.verifyCounts[d.Outcome]++
+	default:
+		s.eventCounts[d.Outcome]++
+	}
 	s.storeLocked(d)
 	if logf, on := s.Logf, s.OnDelivery; logf != nil || on != nil {
 		// Outside the lock, in record order. d.Params is shared with the

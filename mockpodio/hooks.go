@@ -279,6 +279,7 @@ func (s *Server) sendVerifyLocked(h *hook) {
 	h.Code = randomHex(verifyCodeBytes)
 	s.touchLocked(kindHooks, h.ID)
 	p := s.newPendingLocked(s.nextEventIDLocked(), h, fixtures.VerifyEvent, []param{{"code", h.Code}})
+	s.verifyEvents++
 	p.verify = true
 	s.enqueueLocked(h, p)
 }

@@ -78,3 +78,57 @@ func TestClockAdvanceBound(t *testing.T) {
 		t.Errorf("SaveState at the bound: %v", err)
 	}
 }
+
+// TestStatsAddUp: from /_mock/stats alone, events × hooks targeted equals
+// the outcomes of event deliveries, with hook.verify and the copies of a
+// duplicate fault counted apart.
+func TestStatsAddUp(t *testing.T) {
+	s := newServer(t, withSeed(t, false))
+	ctx := awaitCtx(t)
+	rcv := mockpodio.NewReceiver(t, s)
+	var hooks []int64
+	for _, path := range []string{"/a", "/b"} {
+		h, err := s.CreateHook(ctx, mockpodio.Ref{Type: "app", ID: seedAppID}, "item.create", mockpodio.HookURL(rcv.URL+path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hooks = append(hooks, h.HookID)
+	}
+	if err := s.AddFaults(mockpodio.Faults{Delivery: []mockpodio.DeliveryFault{{HookID: hooks[1], DuplicateRate: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	const events = 5
+	for range events {
+		if _, err := s.FireEvent("app", seedAppID, "item.create", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 2 verifications, 2 × 5 deliveries, 5 duplicates.
+	if err := s.AwaitDeliveries(ctx, 2+2*events+events); err != nil {
+		t.Fatal(err)
+	}
+	res := do(t, s, "", "GET", "/_mock/stats", nil)
+	var st mockpodio.Stats
+	decodeJSON(t, res.Raw, &st)
+	sum := func(m map[mockpodio.Outcome]int) (n int) {
+		for _, v := range m {
+			n += v
+		}
+		return n
+	}
+	if st.Events-st.VerifyEvents != events || st.Targeted != events*2 {
+		t.Errorf("events %d (verify %d), targeted %d; want %d events on 2 hooks", st.Events, st.VerifyEvents, st.Targeted, events)
+	}
+	if got := sum(st.EventOutcomes); int64(got) != st.Targeted {
+		t.Errorf("event outcomes add up to %d, want targeted %d: %+v", got, st.Targeted, st)
+	}
+	if got := sum(st.VerifyOutcomes); int64(got) != st.VerifyEvents || got != 2 {
+		t.Errorf("verify outcomes add up to %d, want %d", got, st.VerifyEvents)
+	}
+	if got := sum(st.DuplicateOutcomes); got != events {
+		t.Errorf("duplicate outcomes add up to %d, want %d", got, events)
+	}
+	if got := sum(st.Outcomes); got != sum(st.EventOutcomes)+sum(st.VerifyOutcomes)+sum(st.DuplicateOutcomes) {
+		t.Errorf("outcomes %d are not the sum of the three kinds", got)
+	}
+}

@@ -34,6 +34,19 @@ type Stats struct {
 	// DroppedFromRecord counts deliveries dropped from the record by the
 	// MaxDeliveries cap.
 	DroppedFromRecord int `json:"dropped_from_record"`
+	// VerifyEvents counts the hook.verify events among Events.
+	VerifyEvents int64 `json:"verify_events"`
+	// Targeted counts the (event, hook) pairs of the events other than
+	// hook.verify: each hook an event targeted, once per event.
+	Targeted int64 `json:"targeted"`
+	// EventOutcomes counts by outcome the deliveries of those pairs, one
+	// per pair: once every delivery has finished, they add up to Targeted.
+	EventOutcomes map[Outcome]int `json:"event_outcomes"`
+	// VerifyOutcomes counts hook.verify deliveries by outcome.
+	VerifyOutcomes map[Outcome]int `json:"verify_outcomes"`
+	// DuplicateOutcomes counts by outcome the extra copies an injected
+	// duplicate fault sent. Outcomes is the sum of the three.
+	DuplicateOutcomes map[Outcome]int `json:"duplicate_outcomes"`
 }
 
 // Stats returns the server's counters.
@@ -41,11 +54,16 @@ func (s *Server) Stats() Stats {
 	s.init()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	byOutcome := make(map[Outcome]int, len(outcomes))
-	for _, o := range outcomes {
-		byOutcome[o] = s.counts[o]
+	all := func(counts map[Outcome]int) map[Outcome]int {
+		m := make(map[Outcome]int, len(outcomes))
+		for _, o := range outcomes {
+			m[o] = counts[o]
+		}
+		return m
 	}
-	return Stats{Events: s.events, Deliveries: s.recorded, Outcomes: byOutcome, DroppedFromRecord: s.dropped}
+	return Stats{Events: s.events, Deliveries: s.recorded, Outcomes: all(s.counts), DroppedFromRecord: s.dropped,
+		VerifyEvents: s.verifyEvents, Targeted: s.targeted, EventOutcomes: all(s.eventCounts),
+		VerifyOutcomes: all(s.verifyCounts), DuplicateOutcomes: all(s.dupCounts)}
 }
 
 // AwaitDeliveries blocks until at least n deliveries have been recorded

@@ -213,6 +213,11 @@ type Server struct {
 	events      int64 // events fired
 	recorded    int64 // deliveries recorded, including those since dropped
 	counts      map[Outcome]int
+	// The counts split: first copies of events other than hook.verify,
+	// hook.verify deliveries, duplicate copies.
+	eventCounts, verifyCounts, dupCounts map[Outcome]int
+	verifyEvents                         int64 // hook.verify events sent
+	targeted                             int64 // (event, hook) pairs of the other events
 	deliveries  []Delivery
 	dropped     int // deliveries dropped from the record by MaxDeliveries
 	changed     chan struct{}
@@ -403,6 +408,8 @@ func (s *Server) resetLocked() {
 	s.events = 0
 	s.recorded = 0
 	s.counts = map[Outcome]int{}
+	s.eventCounts, s.verifyCounts, s.dupCounts = map[Outcome]int{}, map[Outcome]int{}, map[Outcome]int{}
+	s.verifyEvents, s.targeted = 0, 0
 	s.deliveries = nil
 	s.dropped = 0
 	s.faults = faultSet{}
