@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -207,7 +208,15 @@ func (s *Server) ClockState() ClockState {
 }
 
 // deliveryFilters are the query parameters of GET /_mock/deliveries.
-var deliveryFilters = []string{"hook_id", "type", "outcome", "after"}
+var deliveryFilters = []string{"hook_id", "type", "outcome", "after", "limit"}
+
+// Pages of GET /_mock/deliveries: at most limit deliveries (default
+// DefaultDeliveriesPage, at most MaxDeliveriesPage); when more match, the
+// X-Next-After header holds the id to pass as after for the next page.
+const (
+	DefaultDeliveriesPage = 1000
+	MaxDeliveriesPage     = 10000
+)
 
 // serveDeliveries answers GET /_mock/deliveries, filtered by hook_id,
 // type, outcome and after (an id: only later deliveries).
@@ -220,7 +229,8 @@ func (s *Server) serveDeliveries(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var hookID, after int64
-	for name, dst := range map[string]*int64{"hook_id": &hookID, "after": &after} {
+	limit := int64(DefaultDeliveriesPage)
+	for name, dst := range map[string]*int64{"hook_id": &hookID, "after": &after, "limit": &limit} {
 		if v := q.Get(name); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n < 0 {
@@ -239,12 +249,29 @@ func (s *Server) serveDeliveries(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, invalid("Invalid outcome %q: use one of %v", outcome, outcomes))
 		return
 	}
+	if limit < 1 || limit > MaxDeliveriesPage {
+		writeError(w, r, invalid("Invalid limit %d: must be 1 to %d", limit, MaxDeliveriesPage))
+		return
+	}
 	out := []Delivery{}
-	for _, d := range s.Deliveries() {
-		if (hookID == 0 || d.HookID == hookID) && (typ == "" || d.Type == typ) &&
-			(outcome == "" || string(d.Outcome) == outcome) && d.ID > after {
-			out = append(out, d)
+	more := false
+	s.init()
+	s.mu.Lock()
+	for id := max(after, int64(s.dropped)) + 1; id <= s.recorded; id++ {
+		d := s.deliveryLocked(id)
+		if (hookID == 0 || d.HookID == hookID) && (typ == "" || d.Type == typ) && (outcome == "" || string(d.Outcome) == outcome) {
+			if int64(len(out)) == limit {
+				more = true
+				break
+			}
+			c := *d
+			c.Params = maps.Clone(c.Params)
+			out = append(out, c)
 		}
+	}
+	s.mu.Unlock()
+	if more {
+		w.Header().Set("X-Next-After", strconv.FormatInt(out[len(out)-1].ID, 10))
 	}
 	writeJSON(w, http.StatusOK, out)
 }

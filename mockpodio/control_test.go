@@ -160,7 +160,7 @@ func TestControlDeliveries(t *testing.T) {
 
 	bad := []string{
 		"?hook_id=x", "?hook_id=-1", "?hook_id=1.5", "?after=-1", "?after=x",
-		"?outcome=deliverd", "?type=item.created", "?hookid=1", "?limit=10",
+		"?outcome=deliverd", "?type=item.created", "?hookid=1", "?limit=0", "?limit=10001", "?limit=x",
 	}
 	for _, q := range bad {
 		t.Run("bad "+q, func(t *testing.T) {

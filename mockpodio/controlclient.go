@@ -64,16 +64,21 @@ func (c *ControlClient) Deliveries(ctx context.Context, f DeliveryFilter) ([]Del
 	if f.Outcome != "" {
 		q.Set("outcome", string(f.Outcome))
 	}
-	if f.After != 0 {
-		q.Set("after", strconv.FormatInt(f.After, 10))
-	}
-	path := "deliveries"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
+	// Page by page: a page shorter than the limit is the last.
+	q.Set("limit", strconv.Itoa(MaxDeliveriesPage))
+	after := f.After
 	var out []Delivery
-	if err := c.do(ctx, http.MethodGet, path, nil, &out); err != nil {
-		return nil, err
+	for {
+		q.Set("after", strconv.FormatInt(after, 10))
+		var page []Delivery
+		if err := c.do(ctx, http.MethodGet, "deliveries?"+q.Encode(), nil, &page); err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < MaxDeliveriesPage {
+			break
+		}
+		after = page[len(page)-1].ID
 	}
 	for i := range out {
 		out[i].Duration = time.Duration(out[i].DurationMS * float64(time.Millisecond))

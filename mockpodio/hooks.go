@@ -149,9 +149,17 @@ func (s *Server) hookRefLocked(c *call) (target, error) {
 
 // checkHookURL applies Podio's rules to a hook URL: http or https, a
 // host, no user info, and port 80 or 443 unless AllowAnyPort.
+// MaxHookURLBytes caps a hook URL's length; a longer one is refused at
+// create. Podio documents no cap; every delivery record repeats the URL,
+// so one without a cap could make GET /_mock/deliveries huge.
+const MaxHookURLBytes = 2048
+
 func (s *Server) checkHookURL(raw string) error {
 	if strings.TrimSpace(raw) == "" {
 		return invalid("url is required")
+	}
+	if len(raw) > MaxHookURLBytes {
+		return invalid("Invalid url: %d bytes long, more than the %d allowed", len(raw), MaxHookURLBytes)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {

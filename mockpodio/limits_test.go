@@ -132,3 +132,73 @@ func TestStatsAddUp(t *testing.T) {
 		t.Errorf("outcomes %d are not the sum of the three kinds", got)
 	}
 }
+
+// TestDeliveriesPaged: GET /_mock/deliveries answers at most
+// DefaultDeliveriesPage deliveries (or limit) and says where the next
+// page starts; the ControlClient follows the pages.
+func TestDeliveriesPaged(t *testing.T) {
+	s := newServer(t, withSeed(t, false))
+	ctx := awaitCtx(t)
+	quiet := mockpodio.NewReceiver(t, s)
+	quiet.IgnoreVerify()
+	tok, err := s.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	createHook(t, s, tok, "app", seedAppID, "item.create", quiet.URL)
+	if err := s.AwaitDeliveries(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	const n = mockpodio.DefaultDeliveriesPage + 5 // every one dropped_inactive at once
+	for range n {
+		if _, err := s.FireEvent("app", seedAppID, "item.create", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := n + 1 // and the hook.verify
+	page := func(query string) ([]mockpodio.Delivery, string) {
+		t.Helper()
+		res := do(t, s, "", "GET", "/_mock/deliveries"+query, nil)
+		mustStatus(t, "GET deliveries"+query, res, http.StatusOK)
+		var ds []mockpodio.Delivery
+		decodeJSON(t, res.Raw, &ds)
+		return ds, res.Header.Get("X-Next-After")
+	}
+	first, next := page("")
+	if len(first) != mockpodio.DefaultDeliveriesPage || next != itoa(first[len(first)-1].ID) {
+		t.Fatalf("first page: %d deliveries, X-Next-After %q; want %d and the last id", len(first), next, mockpodio.DefaultDeliveriesPage)
+	}
+	rest, next := page("?after=" + next)
+	if len(rest) != total-mockpodio.DefaultDeliveriesPage || next != "" {
+		t.Errorf("second page: %d deliveries, X-Next-After %q; want %d and none", len(rest), next, total-mockpodio.DefaultDeliveriesPage)
+	}
+	small, next := page("?limit=2&type=item.create")
+	if len(small) != 2 || small[0].Type != "item.create" || next != itoa(small[1].ID) {
+		t.Errorf("limit=2: %d deliveries, X-Next-After %q", len(small), next)
+	}
+	all, err := (&mockpodio.ControlClient{URL: s.URL}).Deliveries(ctx, mockpodio.DeliveryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != total {
+		t.Errorf("ControlClient.Deliveries: %d, want %d", len(all), total)
+	}
+}
+
+// TestHookURLCapped: a hook URL longer than MaxHookURLBytes is refused at
+// create, without echoing it.
+func TestHookURLCapped(t *testing.T) {
+	s := newServer(t, withSeed(t, false))
+	tok, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := "http://127.0.0.1:9/h?q=" + strings.Repeat("x", mockpodio.MaxHookURLBytes)
+	res := do(t, s, tok, "POST", "/hook/app/"+itoa(seedAppID), map[string]string{"url": long, "type": "item.create"})
+	mustStatus(t, "create with a long url", res, http.StatusBadRequest)
+	if strings.Contains(res.Raw, strings.Repeat("x", 100)) {
+		t.Errorf("the error echoes the url: %.200s", res.Raw)
+	}
+	ok := long[:mockpodio.MaxHookURLBytes]
+	mustStatus(t, "create at the cap", do(t, s, tok, "POST", "/hook/app/"+itoa(seedAppID), map[string]string{"url": ok, "type": "item.create"}), http.StatusOK)
+}
