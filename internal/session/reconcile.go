@@ -73,6 +73,7 @@ func (s *Session) monitor(ctx context.Context) {
 	}
 	last := start
 	for {
+		s.followTunnel(ctx)
 		now := s.clock.Now()
 		if gap := now.Round(0).Sub(last.Round(0)); gap > jumpAfter {
 			s.emit(Warning{Text: fmt.Sprintf("devhook: the clock jumped %s (did the machine sleep?); checking the hooks with Podio", gap.Round(time.Second))})
@@ -171,7 +172,13 @@ func (s *Session) checkRef(ctx context.Context, r ref) error {
 			out = append(out, s.setStateLocked(h, StateInactive, time.Time{}, reason,
 				fmt.Sprintf("hook %d is inactive: %s; it gets no events until it is verified again", h.id, reason)))
 			inactive = append(inactive, h)
-		case listed && st == podio.HookActive && h.live.state == StateInactive:
+		case listed && st == podio.HookActive && h.live.state == StateInactive && !s.clock.Now().Before(h.live.since.Add(settleDelay)):
+			// (A prediction younger than settleDelay waits for the check
+			// that confirms it: Podio may not have applied its rule yet.)
+			if h.live.reverify {
+				out = append(out, s.reactivatedLocked(h)) // before its hook.verify is reported
+				continue
+			}
 			out = append(out, s.setStateLocked(h, StateActive, time.Time{}, "Podio lists it as active",
 				fmt.Sprintf("hook %d active again: Podio lists it as active", h.id)))
 		}

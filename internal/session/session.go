@@ -145,6 +145,7 @@ type Session struct {
 	runCtx context.Context // Run's context, for background work
 	bg     sync.WaitGroup  // background work (monitor, flush, re-verify)
 	mark   string          // the relay's forwarding mark
+	secret string          // the relay's secret path segment
 	buffer *buffer         // nil with NoBuffer
 
 	monMu   sync.Mutex        // guards urgent
@@ -315,6 +316,7 @@ func (s *Session) startRelay() error {
 	s.relay = h
 	s.hooksMu.Lock()
 	s.hookURL = strings.TrimSuffix(s.cfg.Tunnel.URL(), "/") + "/" + secret
+	s.secret = secret
 	s.hooksMu.Unlock()
 	s.probe = "/.devhook-probe/" + nonce
 	mux := http.NewServeMux()
