@@ -285,13 +285,13 @@ func (s *Server) sendVerifyLocked(h *hook) {
 
 // hookJSON is a hook as GET /hook/{ref_type}/{ref_id}/ lists it.
 type hookJSON struct {
-	HookID     int64          `json:"hook_id"`
-	Status     string         `json:"status"`
-	Type       string         `json:"type"`
-	URL        string         `json:"url"`
-	CreatedOn  string         `json:"created_on"`
-	CreatedBy  map[string]any `json:"created_by"`
-	CreatedVia map[string]any `json:"created_via"`
+	HookID     int64   `json:"hook_id"`
+	Status     string  `json:"status"`
+	Type       string  `json:"type"`
+	URL        string  `json:"url"`
+	CreatedOn  string  `json:"created_on"`
+	CreatedBy  byline  `json:"created_by"`
+	CreatedVia viaJSON `json:"created_via"`
 }
 
 func (s *Server) handleListHooks(c *call) (int, any, error) {
@@ -386,8 +386,30 @@ func (s *Server) handleVerifyValidate(c *call) (int, any, error) {
 	return statusNoContent, nil, nil
 }
 
+// byline is Podio's ByLine object. Its fields are in alphabetical order,
+// the order the mock sent them in when they were a map; the null ones are
+// always null.
+type byline struct {
+	AvatarID   *int64  `json:"avatar_id"`
+	AvatarType string  `json:"avatar_type"`
+	ID         int64   `json:"id"`
+	Image      *string `json:"image"`
+	LastSeenOn *string `json:"last_seen_on"`
+	Name       string  `json:"name"`
+	Type       string  `json:"type"`
+	URL        *string `json:"url"`
+}
+
+// viaJSON is Podio's Via object, fields in alphabetical order.
+type viaJSON struct {
+	Display bool    `json:"display"`
+	ID      int     `json:"id"`
+	Name    string  `json:"name"`
+	URL     *string `json:"url"`
+}
+
 // bylineLocked renders who made something as Podio's ByLine.
-func (s *Server) bylineLocked(r ref) map[string]any {
+func (s *Server) bylineLocked(r ref) byline {
 	name := ""
 	switch r.Type {
 	case "app":
@@ -399,13 +421,10 @@ func (s *Server) bylineLocked(r ref) map[string]any {
 			name = u.Name
 		}
 	}
-	return map[string]any{
-		"type": r.Type, "id": r.ID, "name": name, "url": nil,
-		"avatar_type": "file", "avatar_id": nil, "image": nil, "last_seen_on": nil,
-	}
+	return byline{Type: r.Type, ID: r.ID, Name: name, AvatarType: "file"}
 }
 
 // via renders the API client something was made through as Podio's Via.
-func via() map[string]any {
-	return map[string]any{"id": 1, "name": "devhook mockpodio", "url": nil, "display": false}
+func via() viaJSON {
+	return viaJSON{ID: 1, Name: "devhook mockpodio"}
 }

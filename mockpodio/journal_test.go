@@ -70,7 +70,7 @@ func TestJournalMatchesSnapshot(t *testing.T) {
 	hit["POST hook/{ref_type}/{ref_id}"] = true
 	_, code := awaitVerify(t, s, hook, 0)
 	call("POST hook/{hook_id}/verify/validate", do(t, s, access, "POST", "/hook/"+itoa(hook)+"/verify/validate", map[string]string{"code": code}), http.StatusNoContent)
-	hk, err := s.CreateHook(awaitCtx(t), mockpodio.Ref{Type: "app", ID: seedAppID}, "item.update", mockpodio.HookURL(failingReceiver(t, s, access).URL))
+	hk, err := s.CreateHook(awaitCtx(t), mockpodio.Ref{Type: "app", ID: seedAppID}, "item.update", failingReceiver(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -139,21 +139,30 @@ func match(method string, parts []string) (r *route, params map[string]string) {
 		if rt.method != method || len(rt.pattern) != len(parts) {
 			continue
 		}
-		p := map[string]string{}
 		literals := 0
 		ok := true
 		for j, want := range rt.pattern {
 			if strings.HasPrefix(want, "{") {
-				p[want[1:len(want)-1]] = parts[j]
-			} else if want != parts[j] {
+				continue
+			}
+			if want != parts[j] {
 				ok = false
 				break
-			} else {
-				literals++
 			}
+			literals++
 		}
 		if ok && literals > best {
-			r, params, best = rt, p, literals
+			r, best = rt, literals
+		}
+	}
+	if r == nil {
+		return nil, nil
+	}
+	// The parameters of the winner only: one map per call.
+	params = make(map[string]string, len(r.pattern)-best)
+	for j, want := range r.pattern {
+		if strings.HasPrefix(want, "{") {
+			params[want[1:len(want)-1]] = parts[j]
 		}
 	}
 	return r, params
@@ -370,25 +379,22 @@ func (s *Server) countCall(w http.ResponseWriter, t *token) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	key := t.Ref.Type + ":" + strconv.FormatInt(t.Ref.ID, 10) + ":" + t.ClientID
-	calls := s.calls[key]
-	start := now.Add(-time.Hour)
-	i := 0
-	for i < len(calls) && !calls[i].After(start) {
-		i++
+	key := rateKey{t.Ref.Type, t.Ref.ID, t.ClientID}
+	win := s.calls[key]
+	if win == nil {
+		win = &rateWindow{}
+		s.calls[key] = win
 	}
-	calls = calls[i:]
+	win.advance(now)
 	limit := s.RateLimit
 	ceiling := s.rateCeiling()
-	if limit > 0 && len(calls) >= limit {
-		s.calls[key] = calls
+	if limit > 0 && win.total >= limit {
 		w.Header().Set("X-Rate-Limit-Limit", strconv.Itoa(ceiling))
 		w.Header().Set("X-Rate-Limit-Remaining", "0")
 		return errorf(420, codeRateLimit, "You have hit the rate limit. Please wait 3600 seconds before trying again")
 	}
-	calls = append(calls, now)
-	s.calls[key] = calls
-	remaining := ceiling - len(calls)
+	win.add()
+	remaining := ceiling - win.total
 	if remaining < 0 {
 		remaining = 0
 	}

@@ -196,10 +196,10 @@ type Server struct {
 	orgs        map[int64]*org
 	members     map[int64]map[int64]*member // space id -> user id -> membership
 	hooks       map[int64]*hook
-	tokens      map[string]*token // by access token
-	refreshes   map[string]*token // by refresh token
-	authCodes   map[string]int64  // authorization code -> user id
-	calls       map[string][]time.Time
+	tokens      map[string]*token       // by access token
+	refreshes   map[string]*token       // by refresh token
+	authCodes   map[string]int64        // authorization code -> user id
+	calls       map[rateKey]*rateWindow // API calls in the last hour, per token holder
 	hooksByRef  map[target][]int64
 	events      int64 // events fired
 	recorded    int64 // deliveries recorded, including those since dropped
@@ -388,7 +388,7 @@ func (s *Server) resetLocked() {
 	s.tokens = map[string]*token{}
 	s.refreshes = map[string]*token{}
 	s.authCodes = map[string]int64{}
-	s.calls = map[string][]time.Time{}
+	s.calls = map[rateKey]*rateWindow{}
 	s.hooksByRef = map[target][]int64{}
 	s.events = 0
 	s.recorded = 0

@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -29,29 +27,17 @@ func withState(file string) func(*mockpodio.Server) {
 	return func(s *mockpodio.Server) { s.StateFile = file }
 }
 
-// failingReceiver validates its hooks with token and answers every event
-// with 500.
-func failingReceiver(t *testing.T, s *mockpodio.Server, token string) *httptest.Server {
+// failingReceiver validates its hooks and answers every event 500.
+func failingReceiver(t *testing.T, s *mockpodio.Server) *mockpodio.Receiver {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.ParseForm()
-		if r.PostForm.Get("type") != fixtures.VerifyEvent {
-			w.WriteHeader(http.StatusInternalServerError)
-			return
+	rcv := mockpodio.NewReceiver(t, s)
+	rcv.Steer(func(ev mockpodio.Event) mockpodio.Response {
+		if ev.Type == fixtures.VerifyEvent {
+			return mockpodio.Response{}
 		}
-		body := fmt.Sprintf(`{"code":%q}`, r.PostForm.Get("code"))
-		req, _ := http.NewRequestWithContext(r.Context(), "POST", s.URL+"/hook/"+r.PostForm.Get("hook_id")+"/verify/validate", strings.NewReader(body))
-		req.Header.Set("Authorization", "OAuth2 "+token)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Errorf("validate: %v", err)
-			return
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-	}))
-	t.Cleanup(srv.Close)
-	return srv
+		return mockpodio.Response{Status: http.StatusInternalServerError}
+	})
+	return rcv
 }
 
 // TestStateRoundTrip: everything a client made, and the rules' counters,
@@ -75,7 +61,7 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	verified := hk.HookID
-	hk, err = s1.CreateHook(awaitCtx(t), mockpodio.Ref{Type: "app", ID: seedAppID}, "item.update", mockpodio.HookURL(failingReceiver(t, s1, access).URL+"/fail"))
+	hk, err = s1.CreateHook(awaitCtx(t), mockpodio.Ref{Type: "app", ID: seedAppID}, "item.update", mockpodio.HookURL(failingReceiver(t, s1).URL+"/fail"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,9 +22,14 @@ func inspectFlag() cli.Flag {
 // in the style of the relay's lines: time, event, hook, ids, then what the
 // replay got.
 func replayLine(r deliverylog.Record) string {
+	return r.Time.Format("15:04:05") + "  " + replaySummary(r)
+}
+
+// replaySummary is replayLine without the time, for logs that add their
+// own.
+func replaySummary(r deliverylog.Record) string {
 	var b strings.Builder
-	b.WriteString(r.Time.Format("15:04:05"))
-	b.WriteString("  " + quoteControl(orDefault(r.Type, string(r.Kind))))
+	b.WriteString(quoteControl(orDefault(r.Type, string(r.Kind))))
 	if r.HookID != 0 {
 		fmt.Fprintf(&b, "  hook %d", r.HookID)
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/asyncwriter"
+	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/feed"
 	"github.com/devhookhq/devhook/internal/inspector"
 	"github.com/devhookhq/devhook/mockpodio"
@@ -135,11 +137,17 @@ func newMockServer(opts mockOptions, log io.Writer) (*mockpodio.Server, error) {
 		return nil, fmt.Errorf("seed %s: %w", orDefault(opts.seedFile, "(default)"), err)
 	}
 	if !opts.quiet {
-		var mu sync.Mutex
+		var (
+			mu   sync.Mutex
+			line []byte
+		)
 		s.Logf = func(format string, args ...any) {
 			mu.Lock()
 			defer mu.Unlock()
-			fmt.Fprintf(log, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+			line = time.Now().AppendFormat(line[:0], "15:04:05")
+			line = append(line, "  "...)
+			line = append(fmt.Appendf(line, format, args...), '\n')
+			log.Write(line)
 		}
 	}
 	return s, nil
@@ -170,11 +178,22 @@ func orDefault(s, def string) string {
 }
 
 func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) error {
+	// One line per API call and delivery: written from a goroutine of its
+	// own, in batches, so a terminal that scrolls slowly holds up neither;
+	// closed last, so every line is printed.
+	out := asyncwriter.New(stdout, 0)
+	defer out.Close()
+	stdout = out
 	s, err := newMockServer(opts, stdout)
 	if err != nil {
 		return err
 	}
-	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr})
+	onReplay := func(r deliverylog.Record) {
+		if s.Logf != nil { // not --quiet: the log shows replays made from the inspector
+			s.Logf("%s", replaySummary(r))
+		}
+	}
+	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr, OnReplay: onReplay})
 	defer f.Close() // after s.Close, which waits for the deliveries
 	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(d.Record()) }
 	if err := startMockServer(s, opts.addr, "addr", false, stderr); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -226,4 +227,54 @@ func TestMockManualClock(t *testing.T) {
 		t.Errorf("bad duration: status %d, want 400", status)
 	}
 	p.interrupt(t)
+}
+
+// TestMockPrintsEveryLineBeforeExit: the mock's log is written from a
+// goroutine of its own, and none of it is lost when the mock stops right
+// after a burst of calls.
+func TestMockPrintsEveryLineBeforeExit(t *testing.T) {
+	stateDir(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"devhook", "mock", "--inspect=false", "--addr", "127.0.0.1:0"}, &stdout, &stderr)
+	}()
+	banner := regexp.MustCompile(`Podio API on (http://127\.0\.0\.1:\d+)`)
+	var base string
+	for base == "" {
+		if m := banner.FindStringSubmatch(stdout.String()); m != nil {
+			base = m[1]
+			break
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("mock exited with %d before its banner; stderr:\n%s", code, stderr.String())
+		case <-ctx.Done():
+			t.Fatalf("no banner; stderr:\n%s", stderr.String())
+		case <-time.After(10 * time.Millisecond): // polling a buffer, not timing the code
+		}
+	}
+	const calls = 300
+	for i := range calls {
+		res, err := http.Get(fmt.Sprintf("%s/_mock/stats?n=%d", base, i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Fatalf("exit code = %d; stderr:\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	for i := range calls {
+		if !strings.Contains(out, fmt.Sprintf("api  GET /_mock/stats?n=%d -> 200", i)) {
+			t.Fatalf("no line for call %d of %d", i, calls)
+		}
+	}
+	if !strings.Contains(out, "devhook mock: shutting down\n") {
+		t.Error("no shutdown line")
+	}
 }

@@ -53,9 +53,16 @@ type Record struct {
 
 // Request is the delivery as received or sent.
 type Request struct {
-	Method string      `json:"method"`
-	Path   string      `json:"path"`
-	Query  string      `json:"query,omitempty"`
+	// Method is the HTTP method.
+	Method string `json:"method"`
+	// Path is the escaped path (for devhook up, below the secret).
+	Path string `json:"path"`
+	// Query is the raw query string, without '?'.
+	Query string `json:"query,omitempty"`
+	// RemoteAddr is the peer address as [http.Request.RemoteAddr] has it,
+	// for a request devhook up received; empty otherwise.
+	RemoteAddr string `json:"remote_addr,omitempty"`
+	// Header holds the request headers as received (Host excluded).
 	Header http.Header `json:"header,omitempty"`
 	// Body is the form body exactly as sent by Podio.
 	Body []byte `json:"body,omitempty"`

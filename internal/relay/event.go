@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -80,36 +79,17 @@ type Event struct {
 	Response Response `json:"response"`
 }
 
-// Request is the public request as the relay received it.
-type Request struct {
-	// Method is the HTTP method.
-	Method string `json:"method"`
-	// Path is the escaped path below the secret ("/" for the bare secret
-	// path). For a request rejected with 404 it is the whole path, with the
-	// secret replaced by "{secret}" wherever it occurs.
-	Path string `json:"path"`
-	// Query is the raw query string, without '?' (secret redacted like Path).
-	Query string `json:"query,omitempty"`
-	// RemoteAddr is the peer address as [http.Request.RemoteAddr] has it.
-	RemoteAddr string `json:"remote_addr"`
-	// Header holds the request headers as received (Host excluded).
-	Header http.Header `json:"header,omitempty"`
-	// Body is the request body; nil for requests rejected with 404, which
-	// the relay does not read.
-	Body []byte `json:"body,omitempty"`
-}
+// Request is the public request as the relay received it: the delivery
+// log's request (internal/deliverylog). Path is the escaped path below
+// the secret ("/" for the bare secret path); for a request rejected with
+// 404 it is the whole path, with the secret replaced by "{secret}"
+// wherever it occurs, and so is Query. Body is nil for requests rejected
+// with 404, which the relay does not read.
+type Request = deliverylog.Request
 
-// Response is an HTTP answer recorded in an [Event].
-type Response struct {
-	// Status is the status code.
-	Status int `json:"status"`
-	// Header holds the end-to-end headers of the answer.
-	Header http.Header `json:"header,omitempty"`
-	// Body holds the first 64 KiB of the body.
-	Body []byte `json:"body,omitempty"`
-	// BodyTruncated is true when the body was longer than 64 KiB.
-	BodyTruncated bool `json:"body_truncated,omitempty"`
-}
+// Response is an HTTP answer recorded in an [Event]: the delivery log's
+// response.
+type Response = deliverylog.Response
 
 // FormatLine renders e as one terminal line without a trailing newline:
 //

@@ -24,20 +24,10 @@ func recordOf(ev relay.Event) deliverylog.Record {
 		Error:     ev.Err,
 		Warning:   ev.Warning,
 		Target:    ev.ForwardedTo,
-		Request: deliverylog.Request{
-			Method: ev.Request.Method,
-			Path:   ev.Request.Path,
-			Query:  ev.Request.Query,
-			Header: ev.Request.Header,
-			Body:   ev.Request.Body,
-		},
-		Response: deliverylog.Response{
-			Status:        ev.Response.Status,
-			Header:        ev.Response.Header,
-			Body:          ev.Response.Body,
-			BodyTruncated: ev.Response.BodyTruncated,
-		},
+		Request:   ev.Request,
+		Response:  ev.Response,
 	}
+	r.Request.RemoteAddr = "" // the log keeps what Podio sent, not who sent it
 	if ev.Acked {
 		r.Status = http.StatusOK
 	}
