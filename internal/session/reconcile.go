@@ -55,15 +55,15 @@ func (s *Session) suspectChange(refType string, refID int64) {
 	}
 }
 
-// monitor checks the hooks against Podio's list until ctx is done.
-func (s *Session) monitor(ctx context.Context) {
+// monitor checks the hooks against Podio's list until ctx is done, from
+// start on.
+func (s *Session) monitor(ctx context.Context, start time.Time) {
 	every := s.cfg.CheckEvery
 	if every <= 0 {
 		every = DefaultCheckEvery
 	}
 	checks := map[ref]*refCheck{}
 	var refs []ref
-	start := s.clock.Now()
 	for _, h := range s.Hooks() {
 		r := ref{h.RefType, h.RefID}
 		if _, ok := checks[r]; !ok {
@@ -75,7 +75,11 @@ func (s *Session) monitor(ctx context.Context) {
 	for {
 		s.followTunnel(ctx)
 		now := s.clock.Now()
-		if gap := now.Round(0).Sub(last.Round(0)); gap > jumpAfter {
+		// The gap since the last look: a heartbeat at most, unless the
+		// clock jumped (the machine slept) meanwhile.
+		gap := now.Round(0).Sub(last.Round(0))
+		last = now
+		if gap > jumpAfter {
 			s.emit(Warning{Text: fmt.Sprintf("devhook: the clock jumped %s (did the machine sleep?); checking the hooks with Podio", gap.Round(time.Second))})
 			for _, c := range checks {
 				c.urgent = true
@@ -126,7 +130,6 @@ func (s *Session) monitor(ctx context.Context) {
 				wait = max(d, time.Millisecond)
 			}
 		}
-		last = s.clock.Now()
 		ch, t := after(s.clock, wait)
 		select {
 		case <-ctx.Done():

@@ -215,11 +215,12 @@ func (s *Session) Run(ctx context.Context) (err error) {
 		return err
 	}
 	s.goLive()
+	readyAt := s.clock.Now()
 	s.emit(Ready{HookURL: s.hookURL, Target: s.cfg.Target.String(), InspectorURL: s.feed.InspectorURL(), Hooks: s.Hooks()})
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
-		s.monitor(ctx)
+		s.monitor(ctx, readyAt)
 	}()
 	<-ctx.Done()
 	s.emit(Stopping{})

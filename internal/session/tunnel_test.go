@@ -56,7 +56,7 @@ func TestTunnelDropResumes(t *testing.T) {
 		t.Fatalf("before the drop: %+v", d.Event)
 	}
 	edge.DropSessions()
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), awaitLimit)
 	defer cancel()
 	if err := edge.AwaitBinds(ctx, 2); err != nil {
 		t.Fatalf("no rebind: %v", err)
