@@ -129,6 +129,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, parts []st
 		s.serveDeliveries(w, r)
 	case "GET stats":
 		writeJSON(w, http.StatusOK, s.Stats())
+	case "GET objects":
+		writeJSON(w, http.StatusOK, s.Objects())
 	case "GET clock":
 		writeJSON(w, http.StatusOK, s.ClockState())
 	case "POST clock/advance":
@@ -186,7 +188,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, parts []st
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		writeError(w, r, errorf(http.StatusNotFound, codeNotFound,
-			"No mock control route %s /_mock/%s: see GET hooks, deliveries, stats, clock, faults; POST clock/advance, events, faults, reset; DELETE faults",
+			"No mock control route %s /_mock/%s: see GET hooks, deliveries, stats, objects, clock, faults; POST clock/advance, events, faults, reset; DELETE faults",
 			r.Method, strings.Join(parts, "/")))
 	}
 }

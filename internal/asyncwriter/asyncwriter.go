@@ -19,15 +19,14 @@ type Writer struct {
 	w     io.Writer
 	limit int
 
-	mu      sync.Mutex
-	cond    sync.Cond // signalled when the goroutine took the buffer or ended
-	buf     []byte    // waiting to be written
-	spare   []byte
-	writing bool  // the goroutine holds a batch
-	closed  bool  // Close was called
-	err     error // the first error of w
-	kick    chan struct{}
-	done    chan struct{}
+	mu     sync.Mutex
+	cond   sync.Cond // signalled when the goroutine took the buffer or ended
+	buf    []byte    // waiting to be written
+	spare  []byte
+	closed bool  // Close was called
+	err    error // the first error of w
+	kick   chan struct{}
+	done   chan struct{}
 }
 
 // New returns a Writer writing to w; limit bounds the bytes waiting (0

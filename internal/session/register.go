@@ -80,6 +80,11 @@ func (s *Session) register(ctx context.Context) ([]*hookState, error) {
 		}
 		if st.reused {
 			if !st.active {
+				// Only the answer to this request counts: forget any
+				// hook.verify of this hook seen before it.
+				s.verifyMu.Lock()
+				delete(s.verified, st.id)
+				s.verifyMu.Unlock()
 				if err := s.cfg.Client.RequestVerification(ctx, st.id); err != nil {
 					return out, fmt.Errorf("verify hook %d: %w", st.id, err)
 				}

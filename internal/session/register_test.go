@@ -3,7 +3,12 @@ package session_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -198,5 +203,100 @@ func TestValidationRefused(t *testing.T) {
 	}
 	if left := e.mock.Hooks(); len(left) != 0 {
 		t.Errorf("hooks left after a failed start: %+v", left)
+	}
+}
+
+// TestRegisterReusesHook: a hook already registered with this URL and
+// event is reused, not created again; an inactive one gets a new
+// hook.verify. The run does not delete it on exit.
+func TestRegisterReusesHook(t *testing.T) {
+	e := newEnv(t)
+	// The public side: a proxy to the tunnel that refuses everything until
+	// the run starts, so the hook's first hook.verify fails and it stays
+	// inactive.
+	var relay atomic.Pointer[httputil.ReverseProxy]
+	refused := make(chan struct{}, 10)
+	public := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := relay.Load()
+		if p == nil {
+			select {
+			case refused <- struct{}{}:
+			default:
+			}
+			http.Error(w, "not yet", http.StatusBadGateway)
+			return
+		}
+		p.ServeHTTP(w, r)
+	}))
+	t.Cleanup(public.Close)
+	tun, err := tunnel.ListenStatic("127.0.0.1:0", public.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := e.client.CreateHook(t.Context(), "app", 42, public.URL+"/fixed-secret", "item.create")
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-refused:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the first hook.verify never came")
+	}
+	if h, ok := e.mock.Hook(id); !ok || h.Status != "inactive" {
+		t.Fatalf("hook before the run: %+v", h)
+	}
+	relay.Store(httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: tun.Addr().String()}))
+	e.calls.take()
+	r := e.start(t, session.Config{Tunnel: tun, Secret: "fixed-secret", Hooks: hooksOn([]int64{42}, "item.create")})
+	ready := await[session.Ready](t, r)
+	want := []session.Hook{{HookSpec: session.HookSpec{RefType: "app", RefID: 42, Event: "item.create"}, ID: id, Reused: true, Status: "active"}}
+	if diff := cmp.Diff(want, ready.Hooks); diff != "" {
+		t.Errorf("hooks (-want +got):\n%s", diff)
+	}
+	wantCalls := []string{"GET /hook/app/42/", fmt.Sprintf("POST /hook/%d/verify/request", id), fmt.Sprintf("POST /hook/%d/verify/validate", id)}
+	if diff := cmp.Diff(wantCalls, e.calls.take()); diff != "" {
+		t.Errorf("API calls (-want +got):\n%s", diff)
+	}
+	r.cancel()
+	if err := r.wait(t); err != nil {
+		t.Errorf("Run = %v", err)
+	}
+	if h, ok := e.mock.Hook(id); !ok || h.Status != "active" {
+		t.Errorf("the reused hook after the run: %+v, want it kept, active", h)
+	}
+}
+
+// TestRegisterAtPodiosLimit: a reference that already has Podio's 10
+// hooks of the event says so, and the run leaves nothing behind.
+func TestRegisterAtPodiosLimit(t *testing.T) {
+	e := newEnv(t)
+	for i := range 10 {
+		if _, err := e.client.CreateHook(t.Context(), "app", 43, fmt.Sprintf("http://127.0.0.1:1/full%d", i), "item.create"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := e.start(t, session.Config{Hooks: append(hooksOn([]int64{42}, "item.create"), hooksOn([]int64{43}, "item.create")...)})
+	err := r.wait(t)
+	if err == nil || !strings.Contains(err.Error(), "create item.create hook on app 43: it already has 10, Podio's limit") {
+		t.Errorf("Run = %v, want Podio's limit named", err)
+	}
+	for _, h := range e.mock.Hooks() {
+		if h.RefID == 42 {
+			t.Errorf("hook left behind after a failed start: %+v", h)
+		}
+	}
+}
+
+// TestProbeFails: a public URL that does not reach the relay fails the
+// start before any hook is created.
+func TestProbeFails(t *testing.T) {
+	e := newEnv(t)
+	r := e.start(t, session.Config{Hooks: hooksOn([]int64{42}, "item.create"), Tunnel: deadTunnel(t), ConnectTimeout: time.Second})
+	err := r.wait(t)
+	if err == nil || !strings.Contains(err.Error(), "public URL http://127.0.0.1:1 does not reach devhook") {
+		t.Errorf("Run = %v, want the probe's failure", err)
+	}
+	if calls := e.calls.take(); len(calls) != 0 {
+		t.Errorf("API calls after a failed probe: %q", calls)
 	}
 }

@@ -1,0 +1,118 @@
+package mockpodio
+
+import "time"
+
+// Objects is GET /_mock/objects's answer: the objects of issue 11 that
+// Podio's API lists only one parent at a time, so a developer can find
+// the ids an event names. Deleted ones are left out; ended memberships
+// are kept, with their end.
+type Objects struct {
+	Orgs     []ObjectOrg     `json:"orgs"`
+	Spaces   []ObjectSpace   `json:"spaces"`
+	Members  []ObjectMember  `json:"members"`
+	Files    []ObjectFile    `json:"files"`
+	Statuses []ObjectStatus  `json:"statuses"`
+	Forms    []ObjectForm    `json:"forms"`
+	Tags     []ObjectItemTag `json:"tags"`
+}
+
+// ObjectOrg is an org of [Objects].
+type ObjectOrg struct {
+	OrgID int64  `json:"org_id"`
+	Name  string `json:"name"`
+}
+
+// ObjectSpace is a space of [Objects]; OrgID is 0 for none.
+type ObjectSpace struct {
+	SpaceID int64  `json:"space_id"`
+	Name    string `json:"name"`
+	OrgID   int64  `json:"org_id"`
+}
+
+// ObjectMember is a space membership of [Objects]; EndedOn is nil while
+// it lasts.
+type ObjectMember struct {
+	SpaceID int64      `json:"space_id"`
+	UserID  int64      `json:"user_id"`
+	Role    string     `json:"role"`
+	EndedOn *time.Time `json:"ended_on"`
+}
+
+// ObjectFile is a file of [Objects]; RefType is "" while it is attached
+// to nothing.
+type ObjectFile struct {
+	FileID   int64  `json:"file_id"`
+	Name     string `json:"name"`
+	Mimetype string `json:"mimetype"`
+	Size     int    `json:"size"`
+	RefType  string `json:"ref_type"`
+	RefID    int64  `json:"ref_id"`
+}
+
+// ObjectStatus is a status message of [Objects].
+type ObjectStatus struct {
+	StatusID int64  `json:"status_id"`
+	SpaceID  int64  `json:"space_id"`
+	Value    string `json:"value"`
+}
+
+// ObjectForm is a webform of [Objects].
+type ObjectForm struct {
+	FormID int64  `json:"form_id"`
+	AppID  int64  `json:"app_id"`
+	Status string `json:"status"`
+}
+
+// ObjectItemTag is a live item's tags, for every item that has some.
+type ObjectItemTag struct {
+	ItemID int64    `json:"item_id"`
+	AppID  int64    `json:"app_id"`
+	Tags   []string `json:"tags"`
+}
+
+// Objects returns the orgs, spaces, memberships, files, statuses, forms
+// and item tags, each list in id order.
+func (s *Server) Objects() Objects {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := Objects{Orgs: []ObjectOrg{}, Spaces: []ObjectSpace{}, Members: []ObjectMember{}, Files: []ObjectFile{},
+		Statuses: []ObjectStatus{}, Forms: []ObjectForm{}, Tags: []ObjectItemTag{}}
+	for _, id := range sortedKeys(s.orgs) {
+		out.Orgs = append(out.Orgs, ObjectOrg{OrgID: id, Name: s.orgs[id].Name})
+	}
+	for _, id := range sortedKeys(s.spaces) {
+		sp := s.spaces[id]
+		out.Spaces = append(out.Spaces, ObjectSpace{SpaceID: id, Name: sp.Name, OrgID: sp.OrgID})
+		for _, uid := range sortedKeys(s.members[id]) {
+			m := s.members[id][uid]
+			om := ObjectMember{SpaceID: id, UserID: uid, Role: m.Role}
+			if !m.active() {
+				t := m.EndedOn
+				om.EndedOn = &t
+			}
+			out.Members = append(out.Members, om)
+		}
+	}
+	for _, id := range sortedKeys(s.files) {
+		if f := s.files[id]; !f.Deleted {
+			out.Files = append(out.Files, ObjectFile{FileID: id, Name: f.Name, Mimetype: f.Mimetype, Size: len(f.Data), RefType: f.RefType, RefID: f.RefID})
+		}
+	}
+	for _, id := range sortedKeys(s.statuses) {
+		if st := s.statuses[id]; !st.Deleted {
+			out.Statuses = append(out.Statuses, ObjectStatus{StatusID: id, SpaceID: st.SpaceID, Value: st.Value})
+		}
+	}
+	for _, id := range sortedKeys(s.forms) {
+		if f := s.forms[id]; !f.Deleted {
+			out.Forms = append(out.Forms, ObjectForm{FormID: id, AppID: f.AppID, Status: f.Status})
+		}
+	}
+	for _, id := range sortedKeys(s.items) {
+		if it := s.items[id]; !it.Deleted && len(it.Tags) > 0 {
+			out.Tags = append(out.Tags, ObjectItemTag{ItemID: id, AppID: it.AppID, Tags: append([]string(nil), it.Tags...)})
+		}
+	}
+	return out
+}
