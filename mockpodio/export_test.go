@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+
+	"github.com/devhookhq/devhook/internal/httpguard"
 )
 
 // Hooks into the server for the tests of package mockpodio_test.
@@ -40,3 +42,6 @@ func WriteRoutes() []string {
 	slices.Sort(out)
 	return out
 }
+
+// SetListenLimits sets s's listener timeouts. Call it before Start.
+func SetListenLimits(s *Server, l httpguard.Limits) { s.limits = l }

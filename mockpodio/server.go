@@ -39,6 +39,7 @@ import (
 	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/clock"
 	"github.com/devhookhq/devhook/internal/hookrules"
+	"github.com/devhookhq/devhook/internal/httpguard"
 	"github.com/devhookhq/devhook/internal/outbox"
 )
 
@@ -144,6 +145,13 @@ type Server struct {
 	// atomically. See [Server.SaveState]. Deliveries queued or in flight
 	// are not saved. Empty means no persistence.
 	StateFile string
+	// AllowedHosts are host names, besides localhost and IP addresses,
+	// that requests through the Listener may be addressed to (the Host
+	// header), such as a container's name. Any other name is refused with
+	// 403, so a web page whose domain is rebound to this machine cannot
+	// reach the mock. Calls through [Server.Transport] or ServeHTTP are
+	// not checked.
+	AllowedHosts []string
 	// OnDeliver steers deliveries in the manner of tailscale's
 	// testcontrol: it is called, outside the server's lock, with each
 	// delivery about to be attempted (a hook.verify too; ID, outcome and
@@ -157,6 +165,7 @@ type Server struct {
 	OnDeliver func(*Delivery) Response
 
 	srv       *http.Server
+	limits    httpguard.Limits // the listener's timeouts; zero means httpguard's defaults (tests set others)
 	initOnce  sync.Once
 	wg        sync.WaitGroup // counts queued and running deliveries
 	closing   chan struct{}  // closed by Close: waits on the clock end early
@@ -265,7 +274,8 @@ func (s *Server) Start() error {
 		return nil
 	}
 	s.URL = "http://" + s.Listener.Addr().String()
-	s.srv = &http.Server{Handler: s.persistingHandler(), ReadHeaderTimeout: 10 * time.Second, ConnState: s.trackConn}
+	s.srv = httpguard.Server(s.guard(s.persistingHandler()), s.limits)
+	s.srv.ConnState = s.trackConn
 	go s.srv.Serve(s.Listener)
 	return nil
 }

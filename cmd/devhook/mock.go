@@ -35,6 +35,7 @@ type mockOptions struct {
 	quiet           bool
 	inspect         string
 	stateFile       string
+	allowHosts      []string
 	hookConcurrency int
 	maxFileBytes    int64
 }
@@ -80,6 +81,7 @@ events, faults, reset): see the README.`,
 			&cli.Int64Flag{Name: "max-file-bytes", Value: mockpodio.DefaultMaxFileBytes, Usage: "the upload cap of POST /file/ in bytes (`N`); larger files get 413"},
 			hookConcurrencyFlag("deliveries to one hook in flight at once, like Podio's queue workers (`N`; 1 keeps each hook's events in order)"),
 			inspectFlag(),
+			allowHostFlag(),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no line per API call and delivery"},
 		},
 		Action: func(c *cli.Context) error {
@@ -97,6 +99,7 @@ events, faults, reset): see the README.`,
 				clock: c.String("clock"), deliveryTimeout: c.Duration("delivery-timeout"), rateLimit: c.String("rate-limit"),
 				queueDelay: c.Duration("queue-delay"), queueJitter: c.Duration("queue-jitter"), faultSeed: c.Uint64("fault-seed"),
 				quiet: c.Bool("quiet"), inspect: c.String("inspect"), stateFile: c.String("state"),
+				allowHosts:      c.StringSlice("allow-host"),
 				hookConcurrency: c.Int("hook-concurrency"), maxFileBytes: c.Int64("max-file-bytes"),
 			}, e.stdout, e.stderr)
 		},
@@ -112,6 +115,7 @@ func newMockServer(opts mockOptions, log io.Writer) (*mockpodio.Server, error) {
 		QueueJitter:     opts.queueJitter,
 		FaultSeed:       opts.faultSeed,
 		StateFile:       opts.stateFile,
+		AllowedHosts:    opts.allowHosts,
 		HookConcurrency: opts.hookConcurrency,
 		MaxFileBytes:    opts.maxFileBytes,
 	}
@@ -193,7 +197,8 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 			s.Logf("%s", replaySummary(r))
 		}
 	}
-	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr, OnReplay: onReplay})
+	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr, OnReplay: onReplay,
+		AllowedHosts: opts.allowHosts})
 	defer f.Close() // after s.Close, which waits for the deliveries
 	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(d.Record()) }
 	if err := startMockServer(s, opts.addr, "addr", false, stderr); err != nil {

@@ -278,3 +278,25 @@ func TestMockPrintsEveryLineBeforeExit(t *testing.T) {
 		t.Error("no shutdown line")
 	}
 }
+
+// TestMockAllowHost: `devhook mock` refuses requests addressed to other
+// names (DNS rebinding) unless --allow-host names them.
+func TestMockAllowHost(t *testing.T) {
+	p := start(t, nil, "mock", "--addr", "127.0.0.1:0", "--quiet", "--inspect=false", "--allow-host", "mock.internal")
+	base := p.await(t, regexp.MustCompile(`Podio API on (http://127\.0\.0\.1:\d+)`))[1]
+	for host, want := range map[string]int{"evil.example": http.StatusForbidden, "mock.internal": http.StatusOK, "localhost": http.StatusOK} {
+		req, err := http.NewRequestWithContext(t.Context(), "GET", base+"/_mock/hooks", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("GET /_mock/hooks with Host %s: status %d, want %d", host, res.StatusCode, want)
+		}
+	}
+}

@@ -58,6 +58,7 @@ type upOptions struct {
 	inspect       string
 	mockAddr      string
 	mockAddrSet   bool
+	allowHosts    []string
 	mockHookConc  int // --hook-concurrency of the embedded mock
 	mockClock     string
 	deliveryTO    time.Duration
@@ -89,6 +90,7 @@ func upCommand(e *env) *cli.Command {
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per delivery instead of a line"},
 		&cli.BoolFlag{Name: "keep", Usage: "leave the hooks registered on exit"},
 		inspectFlag(),
+		allowHostFlag(),
 		&cli.DurationFlag{Name: "connect-timeout", Value: session.DefaultConnectTimeout, Usage: "how long the tunnel has to connect and the public URL to answer"},
 		&cli.DurationFlag{Name: "verify-timeout", Value: session.DefaultVerifyTimeout, Usage: "how long each hook has to become active"},
 		&cli.BoolFlag{Name: "buffer", Value: true, Usage: "while your app is down, answer Podio 200 and hold the events for it (--buffer=false: Podio gets 502)"},
@@ -127,6 +129,7 @@ With --mock everything runs offline against an embedded mock of Podio.`,
 				verifyTimeout: c.Duration("verify-timeout"), skipProbe: !c.Bool("probe"),
 				connectFor: c.Duration("connect-timeout"), inspect: c.String("inspect"),
 				mockAddr: c.String("mock-addr"), mockAddrSet: c.IsSet("mock-addr"),
+				allowHosts:   c.StringSlice("allow-host"),
 				mockHookConc: c.Int("hook-concurrency"),
 				mockClock:    c.String("mock-clock"), deliveryTO: c.Duration("delivery-timeout"),
 				noBuffer: !c.Bool("buffer"), noReverify: !c.Bool("reverify"),
@@ -265,7 +268,7 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error 
 		Client: client, Tunnel: tun, Target: target, Hooks: specs,
 		Secret: opts.secret, ForwardVerify: opts.forwardVerify, Ack: opts.ack, Keep: opts.keep,
 		SkipProbe: opts.skipProbe, ConnectTimeout: opts.connectFor, VerifyTimeout: opts.verifyTimeout,
-		Inspect: opts.inspect, Sink: p.print, Command: selfCommand(),
+		Inspect: opts.inspect, Sink: p.print, Command: selfCommand(), AllowedHosts: opts.allowHosts,
 		DeliveryTimeout: opts.deliveryTO, NoBuffer: opts.noBuffer, NoReverify: opts.noReverify,
 	}
 	if mock != nil {
@@ -291,7 +294,7 @@ func startUpMock(opts upOptions, stderr io.Writer) (*mockpodio.Server, error) {
 		return nil, usagef("--mock-clock must be real or manual, not %q", opts.mockClock)
 	}
 	s, err := newMockServer(mockOptions{allowAnyPort: true, quiet: true, hookConcurrency: opts.mockHookConc,
-		clock: opts.mockClock, deliveryTimeout: opts.deliveryTO}, io.Discard)
+		clock: opts.mockClock, deliveryTimeout: opts.deliveryTO, allowHosts: opts.allowHosts}, io.Discard)
 	if err != nil {
 		return nil, err
 	}

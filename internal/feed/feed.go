@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
+	"github.com/devhookhq/devhook/internal/httpguard"
 	"github.com/devhookhq/devhook/internal/inspector"
 )
 
@@ -39,6 +40,9 @@ type Options struct {
 	// OnReplay, when set, is told of each replay made from the inspector
 	// (after it is logged), so that the run's terminal shows it too.
 	OnReplay func(deliverylog.Record)
+	// AllowedHosts are host names, besides localhost and IP addresses,
+	// the inspector may be addressed to (--allow-host).
+	AllowedHosts []string
 }
 
 // InspectDisabled reports whether an --inspect value turns the inspector
@@ -90,8 +94,8 @@ func Open(opts Options) *Feed {
 	if state == nil {
 		state = func() inspector.State { return inspector.State{} }
 	}
-	f.insp = inspector.New(inspector.Source{State: state, Records: f.Records, Replay: f.Replay})
-	f.server = &http.Server{Handler: f.insp, ReadHeaderTimeout: 10 * time.Second}
+	f.insp = inspector.New(inspector.Source{State: state, Records: f.Records, Replay: f.Replay, AllowedHosts: opts.AllowedHosts})
+	f.server = httpguard.Server(f.insp, httpguard.Limits{})
 	f.url = "http://" + ln.Addr().String()
 	go f.server.Serve(ln)
 	return f

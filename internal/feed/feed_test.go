@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
+	"github.com/devhookhq/devhook/internal/httpguard"
 	"github.com/devhookhq/devhook/internal/inspector"
 )
 
@@ -236,6 +237,39 @@ func TestResendRedirectNotFollowed(t *testing.T) {
 	}
 	if n := followed.Load(); n != 0 {
 		t.Errorf("the redirect was followed %d times", n)
+	}
+}
+
+// TestInspectorListenerLimits: the inspector's listener caps headers and
+// answers only its own hosts (and --allow-host names).
+func TestInspectorListenerLimits(t *testing.T) {
+	f := Open(Options{InspectAddr: "127.0.0.1:0", NoLog: true, AllowedHosts: []string{"box"}})
+	defer f.Close()
+	get := func(host string, header map[string]string) int {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), "GET", f.InspectorURL()+"/api/deliveries", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := get("127.0.0.1", map[string]string{"X-Big": strings.Repeat("a", 2*httpguard.MaxHeaderBytes)}); got != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("large headers: status %d, want 431", got)
+	}
+	if got := get("box:4040", nil); got != http.StatusOK {
+		t.Errorf("allowed host: status %d, want 200", got)
+	}
+	if got := get("evil.example", nil); got != http.StatusForbidden {
+		t.Errorf("other host: status %d, want 403", got)
 	}
 }
 

@@ -34,7 +34,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"path"
 	"strconv"
@@ -43,6 +42,7 @@ import (
 	"time"
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
+	"github.com/devhookhq/devhook/internal/httpguard"
 )
 
 // StateInterval is how often an open stream sends the [State] again.
@@ -136,6 +136,9 @@ type Source struct {
 	// Replay button. The replay route never calls it for a hook.verify
 	// record ([ErrVerifyReplay]).
 	Replay func(ctx context.Context, id string, edit *Edit) (deliverylog.Record, error)
+	// AllowedHosts are host names, besides localhost and IP addresses,
+	// the page may be addressed to (--allow-host, for containers).
+	AllowedHosts []string
 }
 
 // Server is the inspector, an [http.Handler]. Create it with [New]; its zero
@@ -170,7 +173,7 @@ func (s *Server) init() {
 	mux.HandleFunc("GET /api/stream", s.serveStream)
 	mux.HandleFunc("POST /api/replay/{id}", s.serveReplay)
 	mux.Handle("GET /assets/", serveAssets())
-	s.handler = checkHost(http.NewCrossOriginProtection().Handler(mux))
+	s.handler = checkHost(http.NewCrossOriginProtection().Handler(mux), s.src.AllowedHosts)
 }
 
 // Publish announces a new record to every open page. It never blocks: a
@@ -449,24 +452,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // checkHost refuses requests addressed to a domain name other than
 // localhost: a page on such a name that resolves to loopback (DNS
 // rebinding) must not read the deliveries. IP literals are fine.
-func checkHost(next http.Handler) http.Handler {
+func checkHost(next http.Handler, names []string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !allowedHost(r.Host) {
-			writeError(w, http.StatusForbidden, fmt.Errorf("inspector: host %q not allowed: use an IP address or localhost", r.Host))
+		if err := httpguard.CheckHost(r, names); err != nil {
+			writeError(w, http.StatusForbidden, fmt.Errorf("inspector: %w", err))
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-func allowedHost(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	return net.ParseIP(strings.Trim(host, "[]")) != nil
 }

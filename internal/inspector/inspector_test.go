@@ -432,7 +432,7 @@ func TestReplay(t *testing.T) {
 }
 
 func TestRefusesOtherHosts(t *testing.T) {
-	_, ts := start(t, inspector.Source{})
+	_, ts := start(t, inspector.Source{AllowedHosts: []string{"devhook.internal"}})
 	tests := []struct {
 		host string
 		want int
@@ -444,6 +444,7 @@ func TestRefusesOtherHosts(t *testing.T) {
 		{"192.168.1.20:4040", http.StatusOK},
 		{"rebind.example.com:4040", http.StatusForbidden},
 		{"localhost.example.com", http.StatusForbidden},
+		{"devhook.internal:4040", http.StatusOK}, // --allow-host
 	}
 	for _, tt := range tests {
 		req, err := http.NewRequestWithContext(t.Context(), "GET", ts.URL+"/api/deliveries", nil)

@@ -18,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/feed"
+	"github.com/devhookhq/devhook/internal/httpguard"
 	"github.com/devhookhq/devhook/internal/inspector"
 	"github.com/devhookhq/devhook/internal/outbox"
 	"github.com/devhookhq/devhook/internal/podio"
@@ -84,6 +86,11 @@ type Config struct {
 	Inspect string
 	// NoLog turns the delivery log off.
 	NoLog bool
+	// AllowedHosts are host names, besides localhost, IP addresses and
+	// the tunnel's own host, that requests to the relay and the inspector
+	// may be addressed to (--allow-host, for containers and proxies that
+	// rewrite Host).
+	AllowedHosts []string
 	// Clock is the session's time: the wait for verification and the time
 	// stamped on deliveries read it (the probe of the public URL waits on
 	// the network, so on the wall clock). It is the mock's clock type, so
@@ -184,7 +191,8 @@ func New(cfg Config) (*Session, error) {
 // fails or the cleanup does; a run stopped by ctx after Ready returns nil.
 func (s *Session) Run(ctx context.Context) (err error) {
 	s.feed = feed.Open(feed.Options{InspectAddr: s.cfg.Inspect, State: s.InspectorState, NoLog: s.cfg.NoLog, Warn: warnWriter{s},
-		OnReplay: func(r deliverylog.Record) { s.emit(Replayed{Record: r}) }})
+		AllowedHosts: s.cfg.AllowedHosts,
+		OnReplay:     func(r deliverylog.Record) { s.emit(Replayed{Record: r}) }})
 	defer func() {
 		if cerr := s.shutdown(); cerr != nil && err == nil {
 			err = cerr
@@ -320,7 +328,17 @@ func (s *Session) startRelay() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+s.probe, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, nonce) })
 	mux.Handle("/", h)
-	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// The relay answers only requests addressed to the tunnel's host, to
+	// this machine, or to a name allowed: not a page's own domain rebound
+	// to loopback.
+	hosts := append(slices.Clone(s.cfg.AllowedHosts), tunnelHost(s.cfg.Tunnel.URL()))
+	s.http = httpguard.Server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := httpguard.CheckHost(r, hosts); err != nil {
+			http.Error(w, "devhook relay: "+err.Error(), http.StatusForbidden)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}), httpguard.Limits{})
 	go s.http.Serve(s.cfg.Tunnel)
 	return nil
 }
@@ -407,4 +425,13 @@ func (s *Session) shutdown() error {
 	s.feed.Close() // after the relay: Close waits for acked forwards, which log
 	s.cfg.Tunnel.Close()
 	return errors.Join(errs...)
+}
+
+// tunnelHost returns the host of the tunnel's public URL, or "".
+func tunnelHost(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
 }
