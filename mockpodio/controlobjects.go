@@ -7,67 +7,98 @@ import "time"
 // the ids an event names. Deleted ones are left out; ended memberships
 // are kept, with their end.
 type Objects struct {
-	Orgs     []ObjectOrg     `json:"orgs"`
-	Spaces   []ObjectSpace   `json:"spaces"`
-	Members  []ObjectMember  `json:"members"`
-	Files    []ObjectFile    `json:"files"`
-	Statuses []ObjectStatus  `json:"statuses"`
-	Forms    []ObjectForm    `json:"forms"`
-	Tags     []ObjectItemTag `json:"tags"`
+	// Orgs are the organizations.
+	Orgs []ObjectOrg `json:"orgs"`
+	// Spaces are the workspaces.
+	Spaces []ObjectSpace `json:"spaces"`
+	// Members are the space memberships, ended ones included.
+	Members []ObjectMember `json:"members"`
+	// Files are the files not deleted.
+	Files []ObjectFile `json:"files"`
+	// Statuses are the status messages not deleted.
+	Statuses []ObjectStatus `json:"statuses"`
+	// Forms are the webforms not deleted.
+	Forms []ObjectForm `json:"forms"`
+	// Tags are the tags of each live item that has some.
+	Tags []ObjectItemTag `json:"tags"`
 }
 
 // ObjectOrg is an org of [Objects].
 type ObjectOrg struct {
-	OrgID int64  `json:"org_id"`
-	Name  string `json:"name"`
+	// OrgID is the org's id.
+	OrgID int64 `json:"org_id"`
+	// Name is its name.
+	Name string `json:"name"`
 }
 
-// ObjectSpace is a space of [Objects]; OrgID is 0 for none.
+// ObjectSpace is a space of [Objects].
 type ObjectSpace struct {
-	SpaceID int64  `json:"space_id"`
-	Name    string `json:"name"`
-	OrgID   int64  `json:"org_id"`
+	// SpaceID is the space's id.
+	SpaceID int64 `json:"space_id"`
+	// Name is its name.
+	Name string `json:"name"`
+	// OrgID is its org; 0 for none.
+	OrgID int64 `json:"org_id"`
 }
 
-// ObjectMember is a space membership of [Objects]; EndedOn is nil while
-// it lasts.
+// ObjectMember is a space membership of [Objects].
 type ObjectMember struct {
-	SpaceID int64      `json:"space_id"`
-	UserID  int64      `json:"user_id"`
-	Role    string     `json:"role"`
+	// SpaceID is the space.
+	SpaceID int64 `json:"space_id"`
+	// UserID is the member.
+	UserID int64 `json:"user_id"`
+	// Role is light, regular or admin.
+	Role string `json:"role"`
+	// EndedOn is when the membership ended; nil while it lasts.
 	EndedOn *time.Time `json:"ended_on"`
 }
 
-// ObjectFile is a file of [Objects]; RefType is "" while it is attached
-// to nothing.
+// ObjectFile is a file of [Objects].
 type ObjectFile struct {
-	FileID   int64  `json:"file_id"`
-	Name     string `json:"name"`
+	// FileID is the file's id.
+	FileID int64 `json:"file_id"`
+	// Name is its file name.
+	Name string `json:"name"`
+	// Mimetype is its type, e.g. "text/plain".
 	Mimetype string `json:"mimetype"`
-	Size     int    `json:"size"`
-	RefType  string `json:"ref_type"`
-	RefID    int64  `json:"ref_id"`
+	// Size is its length in bytes.
+	Size int `json:"size"`
+	// RefType and RefID are what it is attached to; RefType is "" while it
+	// is attached to nothing.
+	RefType string `json:"ref_type"`
+	// RefID is the id of what it is attached to; 0 while it is attached to
+	// nothing.
+	RefID int64 `json:"ref_id"`
 }
 
 // ObjectStatus is a status message of [Objects].
 type ObjectStatus struct {
-	StatusID int64  `json:"status_id"`
-	SpaceID  int64  `json:"space_id"`
-	Value    string `json:"value"`
+	// StatusID is the status's id.
+	StatusID int64 `json:"status_id"`
+	// SpaceID is the space it was posted in.
+	SpaceID int64 `json:"space_id"`
+	// Value is its text.
+	Value string `json:"value"`
 }
 
 // ObjectForm is a webform of [Objects].
 type ObjectForm struct {
-	FormID int64  `json:"form_id"`
-	AppID  int64  `json:"app_id"`
+	// FormID is the form's id.
+	FormID int64 `json:"form_id"`
+	// AppID is the app it adds items to.
+	AppID int64 `json:"app_id"`
+	// Status is "active" or "disabled".
 	Status string `json:"status"`
 }
 
-// ObjectItemTag is a live item's tags, for every item that has some.
+// ObjectItemTag is a live item's tags.
 type ObjectItemTag struct {
-	ItemID int64    `json:"item_id"`
-	AppID  int64    `json:"app_id"`
-	Tags   []string `json:"tags"`
+	// ItemID is the item.
+	ItemID int64 `json:"item_id"`
+	// AppID is its app.
+	AppID int64 `json:"app_id"`
+	// Tags are its tags, in the order they were added.
+	Tags []string `json:"tags"`
 }
 
 // Objects returns the orgs, spaces, memberships, files, statuses, forms

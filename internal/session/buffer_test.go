@@ -54,7 +54,7 @@ func (a *downApp) up(t *testing.T, h http.Handler) {
 // advanceUntil steps the clock until cond holds, bounded.
 func advanceUntil(t *testing.T, l *live, step time.Duration, cond func() bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), awaitLimit)
 	defer cancel()
 	for !cond() {
 		if ctx.Err() != nil {

@@ -54,7 +54,8 @@ func (HookState) isEvent() {}
 // liveState is what the session knows of a hook's standing with Podio.
 // It is guarded by Session.hooksMu.
 type liveState struct {
-	state    string // StateActive, StateSuspended or StateInactive; "" before Ready
+	state    string    // StateActive, StateSuspended or StateInactive; "" before Ready
+	since    time.Time // when state was set (the session's clock)
 	until    time.Time
 	reason   string
 	hist     hookrules.History
@@ -172,7 +173,7 @@ func (s *Session) setStateLocked(h *hookState, state string, until time.Time, re
 	if state == StateInactive && l.state != StateInactive {
 		l.episode++
 	}
-	l.state, l.until, l.reason = state, until, reason
+	l.state, l.until, l.reason, l.since = state, until, reason, s.clock.Now()
 	if state == StateSuspended {
 		id := h.id
 		l.timer = s.clock.AfterFunc(until.Sub(s.clock.Now()), func() { s.suspensionOver(id, until) })
@@ -204,6 +205,15 @@ func (s *Session) verifiedAgain(id int64) {
 		s.hooksMu.Unlock()
 		return
 	}
+	hs := s.reactivatedLocked(h)
+	s.hooksMu.Unlock()
+	s.emit(hs)
+}
+
+// reactivatedLocked moves h, inactive and now verified again, to active
+// with a clean record (as Podio resets it), and returns the event that
+// says so: reverified when devhook asked for it.
+func (s *Session) reactivatedLocked(h *hookState) HookState {
 	reason := "verified again"
 	if h.live.reverify {
 		reason = "your app answers again, so devhook asked Podio to verify the hook and answered hook.verify itself"
@@ -214,9 +224,8 @@ func (s *Session) verifiedAgain(id int64) {
 	}
 	hs := s.setStateLocked(h, StateActive, time.Time{}, reason, "")
 	hs.State = StateReverified
-	hs.Line = fmt.Sprintf("hook %d re-verified: %s; Podio delivers to it again", id, reason)
-	s.hooksMu.Unlock()
-	s.emit(hs)
+	hs.Line = fmt.Sprintf("hook %d re-verified: %s; Podio delivers to it again", h.id, reason)
+	return hs
 }
 
 // hookLocked returns the hook with id, or nil.

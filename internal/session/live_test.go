@@ -22,6 +22,10 @@ import (
 	"github.com/devhookhq/devhook/tunnel"
 )
 
+// awaitLimit bounds every wait of these tests: generous, since the
+// machine running them may be busy.
+const awaitLimit = 60 * time.Second
+
 // t0 is the manual clock's start in these tests.
 var t0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
@@ -153,7 +157,7 @@ func (l *live) run(t *testing.T, cfg session.Config) session.Ready {
 // matches ok, and returns it and the index after it.
 func awaitEv[T session.Event](t *testing.T, l *live, from int, ok func(T) bool) (T, int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), awaitLimit)
 	defer cancel()
 	for {
 		l.mu.Lock()
@@ -225,7 +229,7 @@ func (l *live) fire(t *testing.T, item int64, from int) (session.Delivery, int) 
 // awaitMock waits until the mock's record of hook id satisfies ok.
 func awaitMock(t *testing.T, l *live, id int64, ok func(mockpodio.Hook) bool) mockpodio.Hook {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), awaitLimit)
 	defer cancel()
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
@@ -295,7 +299,7 @@ func TestSuspensionPredicted(t *testing.T) {
 // awaitMockDelivery waits for a delivery the mock recorded.
 func awaitMockDelivery(t *testing.T, l *live, ok func(mockpodio.Delivery) bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), awaitLimit)
 	defer cancel()
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()

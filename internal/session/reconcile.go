@@ -55,15 +55,15 @@ func (s *Session) suspectChange(refType string, refID int64) {
 	}
 }
 
-// monitor checks the hooks against Podio's list until ctx is done.
-func (s *Session) monitor(ctx context.Context) {
+// monitor checks the hooks against Podio's list until ctx is done, from
+// start on.
+func (s *Session) monitor(ctx context.Context, start time.Time) {
 	every := s.cfg.CheckEvery
 	if every <= 0 {
 		every = DefaultCheckEvery
 	}
 	checks := map[ref]*refCheck{}
 	var refs []ref
-	start := s.clock.Now()
 	for _, h := range s.Hooks() {
 		r := ref{h.RefType, h.RefID}
 		if _, ok := checks[r]; !ok {
@@ -73,8 +73,13 @@ func (s *Session) monitor(ctx context.Context) {
 	}
 	last := start
 	for {
+		s.followTunnel(ctx)
 		now := s.clock.Now()
-		if gap := now.Round(0).Sub(last.Round(0)); gap > jumpAfter {
+		// The gap since the last look: a heartbeat at most, unless the
+		// clock jumped (the machine slept) meanwhile.
+		gap := now.Round(0).Sub(last.Round(0))
+		last = now
+		if gap > jumpAfter {
 			s.emit(Warning{Text: fmt.Sprintf("devhook: the clock jumped %s (did the machine sleep?); checking the hooks with Podio", gap.Round(time.Second))})
 			for _, c := range checks {
 				c.urgent = true
@@ -125,7 +130,6 @@ func (s *Session) monitor(ctx context.Context) {
 				wait = max(d, time.Millisecond)
 			}
 		}
-		last = s.clock.Now()
 		ch, t := after(s.clock, wait)
 		select {
 		case <-ctx.Done():
@@ -171,7 +175,13 @@ func (s *Session) checkRef(ctx context.Context, r ref) error {
 			out = append(out, s.setStateLocked(h, StateInactive, time.Time{}, reason,
 				fmt.Sprintf("hook %d is inactive: %s; it gets no events until it is verified again", h.id, reason)))
 			inactive = append(inactive, h)
-		case listed && st == podio.HookActive && h.live.state == StateInactive:
+		case listed && st == podio.HookActive && h.live.state == StateInactive && !s.clock.Now().Before(h.live.since.Add(settleDelay)):
+			// (A prediction younger than settleDelay waits for the check
+			// that confirms it: Podio may not have applied its rule yet.)
+			if h.live.reverify {
+				out = append(out, s.reactivatedLocked(h)) // before its hook.verify is reported
+				continue
+			}
 			out = append(out, s.setStateLocked(h, StateActive, time.Time{}, "Podio lists it as active",
 				fmt.Sprintf("hook %d active again: Podio lists it as active", h.id)))
 		}

@@ -152,6 +152,7 @@ type Session struct {
 	runCtx context.Context // Run's context, for background work
 	bg     sync.WaitGroup  // background work (monitor, flush, re-verify)
 	mark   string          // the relay's forwarding mark
+	secret string          // the relay's secret path segment
 	buffer *buffer         // nil with NoBuffer
 
 	monMu   sync.Mutex        // guards urgent
@@ -222,11 +223,12 @@ func (s *Session) Run(ctx context.Context) (err error) {
 		return err
 	}
 	s.goLive()
+	readyAt := s.clock.Now()
 	s.emit(Ready{HookURL: s.hookURL, Target: s.cfg.Target.String(), InspectorURL: s.feed.InspectorURL(), Hooks: s.Hooks()})
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
-		s.monitor(ctx)
+		s.monitor(ctx, readyAt)
 	}()
 	<-ctx.Done()
 	s.emit(Stopping{})
@@ -323,6 +325,7 @@ func (s *Session) startRelay() error {
 	s.relay = h
 	s.hooksMu.Lock()
 	s.hookURL = strings.TrimSuffix(s.cfg.Tunnel.URL(), "/") + "/" + secret
+	s.secret = secret
 	s.hooksMu.Unlock()
 	s.probe = "/.devhook-probe/" + nonce
 	mux := http.NewServeMux()

@@ -1,0 +1,79 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/devhookhq/devhook/internal/podio"
+)
+
+// followTunnel notices a tunnel whose public URL changed (a random ngrok
+// domain after a reconnect): it registers the hooks on the new URL, waits
+// for Podio to verify them, and deletes the old ones, which now point
+// nowhere. The monitor calls it on every heartbeat.
+func (s *Session) followTunnel(ctx context.Context) {
+	newURL := strings.TrimSuffix(s.cfg.Tunnel.URL(), "/") + "/" + s.secret
+	s.hooksMu.Lock()
+	oldURL := s.hookURL
+	if newURL == oldURL || s.secret == "" {
+		s.hooksMu.Unlock()
+		return
+	}
+	old := s.hooks
+	oldIDs := make([]int64, len(old))
+	for i, h := range old {
+		oldIDs[i] = h.id
+		if h.live.timer != nil {
+			h.live.timer.Stop()
+		}
+	}
+	s.hooks, s.created, s.hookURL = nil, nil, newURL
+	s.hooksMu.Unlock()
+	s.emit(Warning{Text: fmt.Sprintf("devhook: the tunnel's public URL changed to %s: registering the hooks there and deleting the old ones", s.cfg.Tunnel.URL())})
+
+	hooks, err := s.register(ctx)
+	if err == nil {
+		err = s.awaitActive(ctx, hooks)
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			s.emit(Warning{Text: fmt.Sprintf("devhook: warning: registering the hooks on the new URL: %v", err)})
+		}
+		return
+	}
+	s.goLive()
+	var deleted []int64
+	for _, id := range oldIDs {
+		if err := s.cfg.Client.DeleteHook(ctx, id); err != nil && !errors.Is(err, podio.ErrNotFound) {
+			s.emit(Warning{Text: fmt.Sprintf("devhook: warning: delete old hook %d: %v", id, err)})
+			continue
+		}
+		deleted = append(deleted, id)
+	}
+	var ids []string
+	for _, h := range s.Hooks() {
+		ids = append(ids, fmt.Sprint(h.ID))
+	}
+	s.emit(Warning{Text: fmt.Sprintf("devhook: hooks %s now deliver to %s; deleted the old hooks %s", strings.Join(ids, ", "), newURL, joinInts(deleted))})
+	s.emit(Retunneled{HookURL: newURL, Hooks: s.Hooks(), Deleted: deleted})
+}
+
+// Retunneled is reported when the hooks were registered again on the
+// tunnel's new public URL and the old ones deleted.
+type Retunneled struct {
+	HookURL string
+	Hooks   []Hook
+	Deleted []int64
+}
+
+func (Retunneled) isEvent() {}
+
+func joinInts(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = fmt.Sprint(id)
+	}
+	return strings.Join(s, ", ")
+}

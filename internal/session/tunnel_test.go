@@ -1,0 +1,132 @@
+package session_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/fakeedge"
+	"github.com/devhookhq/devhook/internal/podio"
+	"github.com/devhookhq/devhook/internal/session"
+	"github.com/devhookhq/devhook/mockpodio"
+	"github.com/devhookhq/devhook/tunnel"
+)
+
+// TestTunnelDropResumes: the fake ngrok edge drops the agent's session
+// mid-run; the agent reconnects and Podio's next event reaches the app.
+func TestTunnelDropResumes(t *testing.T) {
+	edge := fakeedge.NewUnstartedServer()
+	edge.Authtoken = "good-token"
+	if err := edge.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(edge.Close)
+
+	l := &live{clock: mockpodio.NewManualClock(t0), added: make(chan struct{}, 1), done: make(chan error, 1)}
+	mock, err := mockpodio.NewUnstartedServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mock.Seed, err = mockpodio.ParseSeed(fixtures.DefaultSeed()); err != nil {
+		t.Fatal(err)
+	}
+	mock.Clock = l.clock
+	mock.HTTPClient = edge.Client() // Podio reaches the tunnel's public URL through the edge
+	if err := mock.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(mock.Close)
+	base := newLive(t, 200) // its app and signed-in client shape; the mock is ours
+	l.mock, l.app, l.calls = mock, base.app, base.calls
+	l.client = clientFor(t, mock, l.calls)
+
+	tun, err := tunnel.ListenNgrok(t.Context(), tunnel.NgrokOptions{Authtoken: "good-token", ConnectURL: edge.Addr, ConnectCAs: edge.CAs, ConnectTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.run(t, session.Config{Tunnel: tun, SkipProbe: true})
+	d, at := l.fire(t, 1, 0)
+	if d.Event.Status != 200 {
+		t.Fatalf("before the drop: %+v", d.Event)
+	}
+	edge.DropSessions()
+	ctx, cancel := context.WithTimeout(t.Context(), awaitLimit)
+	defer cancel()
+	if err := edge.AwaitBinds(ctx, 2); err != nil {
+		t.Fatalf("no rebind: %v", err)
+	}
+	d, _ = l.fire(t, 2, at)
+	if d.Event.Status != 200 {
+		t.Errorf("after the drop: %+v", d.Event)
+	}
+}
+
+// urlTunnel is a loopback tunnel whose public URL a test changes, as a
+// random ngrok domain changes after a reconnect.
+type urlTunnel struct {
+	net.Listener
+	mu  sync.Mutex
+	url string
+}
+
+func (u *urlTunnel) URL() string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.url
+}
+
+func (u *urlTunnel) set(url string) {
+	u.mu.Lock()
+	u.url = url
+	u.mu.Unlock()
+}
+
+// TestTunnelURLChanges: when the tunnel's public URL changes, the session
+// registers its hooks on the new URL (Podio verifies them through the
+// relay) and deletes the old ones; events flow on the new hooks.
+func TestTunnelURLChanges(t *testing.T) {
+	l := newLive(t, 200)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	tun := &urlTunnel{Listener: ln, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	old := l.run(t, session.Config{Tunnel: tun}).Hooks[0].ID
+
+	tun.set(fmt.Sprintf("http://localhost:%d", port))
+	awaitPending(t, l.clock, 1)
+	l.clock.Advance(10 * time.Second) // the monitor's heartbeat
+	rt, at := awaitEv(t, l, 0, func(session.Retunneled) bool { return true })
+	if len(rt.Hooks) != 1 || rt.Hooks[0].ID == old || len(rt.Deleted) != 1 || rt.Deleted[0] != old || !strings.HasPrefix(rt.HookURL, "http://localhost:") {
+		t.Fatalf("retunneled = %+v", rt)
+	}
+	hooks := l.mock.Hooks()
+	if len(hooks) != 1 || hooks[0].HookID != rt.Hooks[0].ID || hooks[0].URL != rt.HookURL || hooks[0].Status != "active" {
+		t.Errorf("the mock's hooks: %+v", hooks)
+	}
+	if got := l.s.HookURL(); got != rt.HookURL {
+		t.Errorf("HookURL = %s", got)
+	}
+	d, _ := l.fire(t, 7, at)
+	if d.Event.HookID != rt.Hooks[0].ID || d.Event.Status != 200 {
+		t.Errorf("delivery after the change: %+v", d.Event)
+	}
+}
+
+// clientFor signs a client in to mock, its calls counted in c.
+func clientFor(t *testing.T, mock *mockpodio.Server, c *calls) *podio.Client {
+	t.Helper()
+	client := &podio.Client{BaseURL: mock.URL, HTTPClient: &http.Client{Transport: c, Timeout: 10 * time.Second}}
+	if err := client.Authenticate(t.Context(), podio.Credentials{ClientID: "devhook", ClientSecret: podio.NewSecret("devhook-secret"),
+		AppID: 42, AppToken: podio.NewSecret("tok")}); err != nil {
+		t.Fatal(err)
+	}
+	return client
+}
