@@ -187,47 +187,47 @@ type Server struct {
 	compactAt    int64                         // journal size that triggers compaction; 0 means DefaultCompactBytes (tests)
 	wrapFile     func(stateWriter) stateWriter // wraps the files the state is written to (tests)
 
-	mu          sync.Mutex // guards everything below
-	gen         int        // bumped by Reset: deliveries of an older generation are not recorded
-	ids         ids
-	clients     map[string]*oauthClient
-	users       map[int64]*user
-	spaces      map[int64]*space
-	apps        map[int64]*app
-	fields      map[int64]*field
-	items       map[int64]*item
-	comments    map[int64]*comment
-	tasks       map[int64]*task
-	files       map[int64]*file
-	linkHost    atomic.Pointer[string] // the last API request's Host, for links when URL is empty
-	statuses    map[int64]*status
-	forms       map[int64]*form
-	orgs        map[int64]*org
-	members     map[int64]map[int64]*member // space id -> user id -> membership
-	hooks       map[int64]*hook
-	tokens      map[string]*token       // by access token
-	refreshes   map[string]*token       // by refresh token
-	authCodes   map[string]int64        // authorization code -> user id
-	calls       map[rateKey]*rateWindow // API calls in the last hour, per token holder
-	hooksByRef  map[target][]int64
-	events      int64 // events fired
-	recorded    int64 // deliveries recorded, including those since dropped
-	counts      map[Outcome]int
+	mu         sync.Mutex // guards everything below
+	gen        int        // bumped by Reset: deliveries of an older generation are not recorded
+	ids        ids
+	clients    map[string]*oauthClient
+	users      map[int64]*user
+	spaces     map[int64]*space
+	apps       map[int64]*app
+	fields     map[int64]*field
+	items      map[int64]*item
+	comments   map[int64]*comment
+	tasks      map[int64]*task
+	files      map[int64]*file
+	linkHost   atomic.Pointer[string] // the last API request's Host, for links when URL is empty
+	statuses   map[int64]*status
+	forms      map[int64]*form
+	orgs       map[int64]*org
+	members    map[int64]map[int64]*member // space id -> user id -> membership
+	hooks      map[int64]*hook
+	tokens     map[string]*token       // by access token
+	refreshes  map[string]*token       // by refresh token
+	authCodes  map[string]int64        // authorization code -> user id
+	calls      map[rateKey]*rateWindow // API calls in the last hour, per token holder
+	hooksByRef map[target][]int64
+	events     int64 // events fired
+	recorded   int64 // deliveries recorded, including those since dropped
+	counts     map[Outcome]int
 	// The counts split: first copies of events other than hook.verify,
 	// hook.verify deliveries, duplicate copies.
 	eventCounts, verifyCounts, dupCounts map[Outcome]int
 	verifyEvents                         int64 // hook.verify events sent
 	targeted                             int64 // (event, hook) pairs of the other events
-	deliveries  []Delivery
-	dropped     int // deliveries dropped from the record by MaxDeliveries
-	changed     chan struct{}
-	faults      faultSet
-	rng         *mrand.Rand         // API fault rates
-	hookRands   map[*hook]*hookRand // each hook's random streams
-	delivClient *http.Client
-	callbacks   outbox.Outbox                  // runs Logf and OnDelivery outside mu, in order
-	dirty       map[string]map[string]struct{} // rows changed since the last save, by kind; nil without a StateFile
-	fullSave    bool                           // the next save writes a whole snapshot (after a reset or a load)
+	deliveries                           []Delivery
+	dropped                              int // deliveries dropped from the record by MaxDeliveries
+	changed                              chan struct{}
+	faults                               faultSet
+	rng                                  *mrand.Rand         // API fault rates
+	hookRands                            map[*hook]*hookRand // each hook's random streams
+	delivClient                          *http.Client
+	callbacks                            outbox.Outbox                  // runs Logf and OnDelivery outside mu, in order
+	dirty                                map[string]map[string]struct{} // rows changed since the last save, by kind; nil without a StateFile
+	fullSave                             bool                           // the next save writes a whole snapshot (after a reset or a load)
 
 	kit kitState // the test kit's state: testkit.go
 }
