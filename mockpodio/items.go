@@ -420,7 +420,7 @@ func (s *Server) handleFilterItems(c *call) (int, any, error) {
 		}
 		return all[i].ID < all[j].ID
 	})
-	items := []map[string]any{}
+	items := []itemJSON{}
 	for i := body.Offset; i < len(all) && len(items) < limit; i++ {
 		items = append(items, s.itemJSONLocked(all[i]))
 	}
@@ -564,24 +564,75 @@ func (s *Server) itemTitleLocked(it *item) string {
 	return first
 }
 
-func (s *Server) itemJSONLocked(it *item) map[string]any {
+// itemJSON is Podio's Item object. Its fields, and those of the objects
+// in it, are in alphabetical order: the order the mock sent them in when
+// they were maps.
+type itemJSON struct {
+	App                itemAppJSON         `json:"app"`
+	AppItemID          int64               `json:"app_item_id"`
+	AppItemIDFormatted string              `json:"app_item_id_formatted"`
+	CreatedBy          byline              `json:"created_by"`
+	CreatedOn          string              `json:"created_on"`
+	CreatedVia         viaJSON             `json:"created_via"`
+	CurrentRevision    itemRevisionRefJSON `json:"current_revision"`
+	ExternalID         *string             `json:"external_id"`
+	Fields             []itemFieldJSON     `json:"fields"`
+	Files              []fileJSON          `json:"files"`
+	ItemID             int64               `json:"item_id"`
+	Link               string              `json:"link"`
+	Revision           int                 `json:"revision"`
+	Tags               []string            `json:"tags"`
+	Title              string              `json:"title"`
+}
+
+type itemAppJSON struct {
+	AppID    int64  `json:"app_id"`
+	ItemName string `json:"item_name"`
+	Name     string `json:"name"`
+	SpaceID  int64  `json:"space_id"`
+	Status   string `json:"status"`
+}
+
+type itemRevisionRefJSON struct {
+	CreatedBy      byline  `json:"created_by"`
+	CreatedOn      string  `json:"created_on"`
+	CreatedVia     viaJSON `json:"created_via"`
+	ItemRevisionID int64   `json:"item_revision_id"`
+	Revision       int     `json:"revision"`
+}
+
+type itemFieldJSON struct {
+	Config     itemFieldConfigJSON `json:"config"`
+	ExternalID string              `json:"external_id"`
+	FieldID    int64               `json:"field_id"`
+	Label      string              `json:"label"`
+	Status     string              `json:"status"`
+	Type       string              `json:"type"`
+	Values     []map[string]any    `json:"values"`
+}
+
+type itemFieldConfigJSON struct {
+	Label string `json:"label"`
+}
+
+func (s *Server) itemJSONLocked(it *item) itemJSON {
 	a := s.apps[it.AppID]
-	fields := []map[string]any{}
+	fields := []itemFieldJSON{}
 	for _, fid := range a.FieldIDs {
 		vals, ok := it.Values[fid]
 		if !ok || len(vals) == 0 {
 			continue
 		}
 		f := s.fields[fid]
-		fields = append(fields, map[string]any{
-			"field_id": f.ID, "external_id": f.ExternalID, "label": f.Label, "type": f.Type,
-			"status": "active", "values": vals,
-			"config": map[string]any{"label": f.Label},
+		fields = append(fields, itemFieldJSON{
+			FieldID: f.ID, ExternalID: f.ExternalID, Label: f.Label, Type: f.Type,
+			Status: "active", Values: vals, Config: itemFieldConfigJSON{Label: f.Label},
 		})
 	}
-	var ext any
+	var ext *string
 	if it.ExternalID != "" {
-		ext = it.ExternalID
+		e := it.ExternalID // a copy: the answer is encoded after the lock is released
+		ext = &e
 	}
 	by := s.bylineLocked(it.CreatedBy)
 	created := podioTime(it.CreatedOn)
@@ -590,16 +641,16 @@ func (s *Server) itemJSONLocked(it *item) map[string]any {
 	if sp != nil && sp.URLLabel != "" {
 		label = sp.URLLabel
 	}
-	return map[string]any{
-		"item_id": it.ID, "app_item_id": it.AppItemID, "app_item_id_formatted": strconv.FormatInt(it.AppItemID, 10),
-		"revision": it.Revision, "external_id": ext, "title": s.itemTitleLocked(it),
-		"link":       fmt.Sprintf("https://podio.com/mock/%s/apps/%d/items/%d", label, a.ID, it.AppItemID),
-		"created_on": created, "created_by": by, "created_via": via(),
-		"app": map[string]any{"app_id": a.ID, "name": a.Name, "item_name": a.ItemName, "status": "active", "space_id": a.SpaceID},
-		"current_revision": map[string]any{
-			"item_revision_id": it.RevisionID, "revision": it.Revision,
-			"created_by": by, "created_via": via(), "created_on": created,
+	return itemJSON{
+		ItemID: it.ID, AppItemID: it.AppItemID, AppItemIDFormatted: strconv.FormatInt(it.AppItemID, 10),
+		Revision: it.Revision, ExternalID: ext, Title: s.itemTitleLocked(it),
+		Link:      fmt.Sprintf("https://podio.com/mock/%s/apps/%d/items/%d", label, a.ID, it.AppItemID),
+		CreatedOn: created, CreatedBy: by, CreatedVia: via(),
+		App: itemAppJSON{AppID: a.ID, Name: a.Name, ItemName: a.ItemName, Status: "active", SpaceID: a.SpaceID},
+		CurrentRevision: itemRevisionRefJSON{
+			ItemRevisionID: it.RevisionID, Revision: it.Revision,
+			CreatedBy: by, CreatedVia: via(), CreatedOn: created,
 		},
-		"fields": fields, "tags": slices.Clone(nonNil(it.Tags)), "files": s.filesJSONLocked(s.baseURL(nil), it.FileIDs),
+		Fields: fields, Tags: slices.Clone(nonNil(it.Tags)), Files: s.filesJSONLocked(s.baseURL(nil), it.FileIDs),
 	}
 }

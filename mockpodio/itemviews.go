@@ -93,9 +93,9 @@ func (s *Server) lookupFieldLocked(a *app, key string) *field {
 
 // itemListJSON is the answer of GET /item/app/{id}/ and of the filter.
 type itemListJSON struct {
-	Total    int              `json:"total"`
-	Filtered int              `json:"filtered"`
-	Items    []map[string]any `json:"items"`
+	Total    int        `json:"total"`
+	Filtered int        `json:"filtered"`
+	Items    []itemJSON `json:"items"`
 }
 
 // handleListItems answers GET /item/app/{app_id}/ (and its /v2/ form) with
@@ -192,7 +192,7 @@ func (s *Server) handleListItems(c *call) (int, any, error) {
 		}
 		return ki < kj
 	})
-	out := itemListJSON{Total: total, Filtered: len(all), Items: []map[string]any{}}
+	out := itemListJSON{Total: total, Filtered: len(all), Items: []itemJSON{}}
 	for i := offset; i < len(all) && len(out.Items) < limit; i++ {
 		out.Items = append(out.Items, s.itemJSONLocked(all[i]))
 	}

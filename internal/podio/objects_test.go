@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/mockpodio"
 )
@@ -59,6 +60,10 @@ func TestObjectCalls(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := c.ValidateHook(ctx, id, rcv.code(t, id)); err != nil {
+			t.Fatal(err)
+		}
+		// The hook.verify is recorded once the receiver has answered it.
+		if _, err := s.AwaitDelivery(ctx, func(d mockpodio.Delivery) bool { return d.HookID == id && d.Type == fixtures.VerifyEvent }); err != nil {
 			t.Fatal(err)
 		}
 	}
