@@ -213,7 +213,9 @@ func TestUpSecondInterruptExitsAtOnce(t *testing.T) {
 	if code := p.interrupt(t); code != exitInterrupted {
 		t.Errorf("exit code %d, want %d", code, exitInterrupted)
 	}
-	if took := time.Since(began); took > 5*time.Second {
+	took := time.Since(began)
+	t.Logf("second Ctrl-C: exited %s after it", took)
+	if took > time.Second {
 		t.Errorf("second Ctrl-C took %s to exit", took)
 	}
 }

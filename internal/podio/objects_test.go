@@ -38,10 +38,15 @@ func TestObjectCalls(t *testing.T) {
 		t.Errorf("GetItem = %+v, %v; want app %d", got, err, seedAppID)
 	}
 
-	events := func() []string {
+	// events lists the event deliveries recorded after the ID after,
+	// hook.verify left out: with several deliveries in flight per hook a
+	// handshake's record may land after the set-up below has moved on.
+	events := func(after int64) []string {
 		var out []string
 		for _, d := range s.Deliveries() {
-			out = append(out, d.Type)
+			if d.ID > after && d.Type != fixtures.VerifyEvent {
+				out = append(out, d.Type)
+			}
 		}
 		return out
 	}
@@ -67,7 +72,10 @@ func TestObjectCalls(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	before := len(s.Deliveries())
+	var before int64
+	if ds := s.Deliveries(); len(ds) > 0 {
+		before = ds[len(ds)-1].ID
+	}
 
 	commentID, err := c.CreateComment(ctx, "item", item.ItemID, "hello", podio.WriteOptions{})
 	if err != nil {
@@ -117,10 +125,12 @@ func TestObjectCalls(t *testing.T) {
 	await, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	want := []string{"comment.create", "comment.delete", "task.create", "task.update", "task.delete"}
-	if err := s.AwaitDeliveries(await, before+len(want)); err != nil {
-		t.Fatal(err)
+	for _, typ := range want {
+		if _, err := s.AwaitDelivery(await, func(d mockpodio.Delivery) bool { return d.ID > before && d.Type == typ }); err != nil {
+			t.Fatalf("await %s: %v", typ, err)
+		}
 	}
-	if diff := cmp.Diff(want, events()[before:], cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+	if diff := cmp.Diff(want, events(before), cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("events fired (-want +got):\n%s", diff)
 	}
 

@@ -133,30 +133,3 @@ func (s *Session) watchLoop(ev relay.Event) {
 			"If your handler updates the item it was called for, Podio fires item.update again; pass hook=false on the updates your handler makes (Podio's advice)", item, n)})
 	}
 }
-
-// WriteDuringDelivery is what the embedded mock tells the session: a
-// write to an object arrived while a delivery about that same object was
-// still open, so the handler made it (a hook loop, for certain).
-type WriteDuringDelivery struct {
-	Object string // e.g. "item 42"
-	Event  string // the open delivery's type
-	HookID int64
-}
-
-// MockSaw reports a write the embedded mock saw during an open delivery
-// for the same object; the session warns once per object.
-func (s *Session) MockSaw(w WriteDuringDelivery) {
-	s.loopMu.Lock()
-	if s.loopObjects == nil {
-		s.loopObjects = map[string]bool{}
-	}
-	seen := s.loopObjects[w.Object]
-	if !seen && len(s.loopObjects) < loopItems {
-		s.loopObjects[w.Object] = true
-	}
-	s.loopMu.Unlock()
-	if seen {
-		return
-	}
-	s.emit(Warning{Text: fmt.Sprintf("devhook: warning: hook loop: your handler wrote to %s while Podio's %s delivery for it (hook %d) was still open; that write fires the hook again. Pass hook=false on the updates your handler makes (Podio's advice)", w.Object, w.Event, w.HookID)})
-}

@@ -159,10 +159,9 @@ type Session struct {
 	urgent  map[ref]time.Time // references to check soon, and when
 	monKick chan struct{}     // wakes the monitor
 
-	loopMu      sync.Mutex // guards loops, loopWarned, loopObjects
-	loops       map[string]*loopTrack
-	loopWarned  bool
-	loopObjects map[string]bool
+	loopMu     sync.Mutex // guards loops, loopWarned
+	loops      map[string]*loopTrack
+	loopWarned bool
 }
 
 // New checks cfg and returns a session ready to run.

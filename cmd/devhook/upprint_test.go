@@ -1,0 +1,68 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/devhookhq/devhook/internal/relay"
+	"github.com/devhookhq/devhook/internal/session"
+)
+
+// TestUpPrinter: where up's lines go, with and without --json: with it,
+// stdout carries only the stream's JSON lines and everything else goes to
+// stderr.
+func TestUpPrinter(t *testing.T) {
+	at := time.Date(2026, 11, 25, 10, 27, 0, 0, time.UTC)
+	events := []session.Event{
+		session.Ready{HookURL: "https://x.test/s", Target: "http://localhost:3000/"},
+		session.Delivery{Event: relay.Event{Time: at, Kind: relay.KindDelivery, Type: "item.create", HookID: 101, Status: 200, Queued: true, Err: "local app not reachable"}},
+		session.HookState{Time: at, HookID: 101, State: session.StateQueued, Count: 1, Line: "hook 101: your app is down; devhook answered Podio 200 and holds 1 event for it"},
+		session.HookState{Time: at, HookID: 101, State: session.StateQueued, Count: 2, Line: "hook 101: ... holds 2 events"},
+		session.Waiting{N: 1, UpTo: 13 * time.Second},
+		session.Warning{Text: "devhook: warning: w"},
+	}
+	tests := []struct {
+		json           bool
+		stdout, stderr []string
+	}{
+		{false,
+			[]string{"Forwarding  https://x.test/s -> http://localhost:3000/", "HOOK  REF  EVENT  STATUS", "Waiting for events. Ctrl-C removes the hooks and exits.",
+				"10:27:00  item.create  hook 101  -> queued (app down)  local app not reachable",
+				"devhook: hook 101: your app is down; devhook answered Podio 200 and holds 1 event for it"},
+			[]string{"devhook: waiting for 1 delivery (up to 13 s); Ctrl-C again to quit now", "devhook: warning: w"}},
+		{true,
+			[]string{`{"kind":"delivery","time":"2026-11-25T10:27:00Z","type":"item.create","hook_id":101,"status":0,"outcome":"","queued":true,"latency_ms":0,"error":"local app not reachable","request":{},"response":{}}`,
+				`{"kind":"hook_state","time":"2026-11-25T10:27:00Z","hook_id":101,"state":"queued","count":1}`,
+				`{"kind":"hook_state","time":"2026-11-25T10:27:00Z","hook_id":101,"state":"queued","count":2}`},
+			[]string{"Forwarding  https://x.test/s -> http://localhost:3000/", "HOOK  REF  EVENT  STATUS", "Waiting for events. Ctrl-C removes the hooks and exits.",
+				"devhook: waiting for 1 delivery (up to 13 s); Ctrl-C again to quit now", "devhook: warning: w"}},
+	}
+	for _, tt := range tests {
+		var stdout, stderr strings.Builder
+		p := &upPrinter{stdout: &stdout, stderr: &stderr, json: tt.json}
+		for _, ev := range events {
+			p.print(ev)
+		}
+		if diff := cmp.Diff(tt.stdout, printedLines(stdout.String())); diff != "" {
+			t.Errorf("json=%v: stdout (-want +got):\n%s", tt.json, diff)
+		}
+		if diff := cmp.Diff(tt.stderr, printedLines(stderr.String())); diff != "" {
+			t.Errorf("json=%v: stderr (-want +got):\n%s", tt.json, diff)
+		}
+	}
+}
+
+// printedLines splits s into lines, the table's runs of spaces collapsed.
+func printedLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		if strings.HasPrefix(l, "HOOK") {
+			l = strings.Join(strings.Fields(l), "  ")
+		}
+		out = append(out, l)
+	}
+	return out
+}
