@@ -11,9 +11,8 @@ import (
 )
 
 // TestEveryExportedNameDocumented keeps `go doc -all` complete: every
-// exported const, var, func, type and method of the package has a doc
-// comment (a grouped const or var may share its group's; struct fields
-// are read with their type's).
+// exported const, var, func, type, method and struct field of the package
+// has a doc comment (a grouped const or var may share its group's).
 func TestEveryExportedNameDocumented(t *testing.T) {
 	fset := token.NewFileSet()
 	names, err := filepath.Glob("*.go")
@@ -69,6 +68,22 @@ func TestEveryExportedNameDocumented(t *testing.T) {
 		for _, f := range append(ty.Funcs, ty.Methods...) {
 			if f.Doc == "" {
 				missing = append(missing, ty.Name+"."+f.Name)
+			}
+		}
+		for _, spec := range ty.Decl.Specs {
+			st, ok := spec.(*ast.TypeSpec).Type.(*ast.StructType)
+			if !ok {
+				continue
+			}
+			for _, fl := range st.Fields.List {
+				if fl.Doc != nil || fl.Comment != nil {
+					continue
+				}
+				for _, n := range fl.Names {
+					if n.IsExported() {
+						missing = append(missing, ty.Name+"."+n.Name)
+					}
+				}
 			}
 		}
 	}
