@@ -104,3 +104,18 @@ func TestUpPrinterEscapesHostileDelivery(t *testing.T) {
 		t.Errorf("stdout lacks the escaped type:\n%s", stdout.String())
 	}
 }
+
+func TestReplayEscapesHostileAnswer(t *testing.T) {
+	recv := newReplayReceiver(t, 200, hostileBody)
+	dir := stateDir(t)
+	seedLog(t, dir, "h", upRecord(recv.URL+"/"))
+	code, stdout, stderr := runLogCLI(t, "replay", "h-1")
+	if code != exitOK {
+		t.Fatalf("exit %d, want %d", code, exitOK)
+	}
+	assertNoRawControls(t, "stdout", stdout)
+	assertNoRawControls(t, "stderr", stderr)
+	if want := `ok \x1b[2J\x1b]52;c;SGVsbG8=\x07 \u202eevil` + "\n"; !strings.Contains(stdout, want) {
+		t.Errorf("stdout lacks the escaped line %q", want)
+	}
+}
