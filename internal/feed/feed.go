@@ -76,9 +76,9 @@ type Feed struct {
 	rejected ring
 	// loggedRejected counts the rejected records written to the log.
 	loggedRejected int
-	insp     *inspector.Server
-	server   *http.Server
-	url      string
+	insp           *inspector.Server
+	server         *http.Server
+	url            string
 }
 
 // Open opens the delivery log and, unless opts disables it, the
