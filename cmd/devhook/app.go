@@ -73,7 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(e)
 	err := app.RunContext(ctx, flagsFirst(app, args))
 	if err != nil {
-		fmt.Fprintf(stderr, "devhook: %v\n", err)
+		fmt.Fprintf(stderr, "devhook: %s\n", safeLines(err.Error()))
 	}
 	return exitCode(err)
 }

@@ -9,12 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"unicode"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/deliverylog"
+	"github.com/devhookhq/devhook/internal/termsafe"
 )
 
 // defaultLast is how many deliveries `devhook deliveries` lists by default.
@@ -149,7 +149,7 @@ func logCell(s string) string {
 	if s == "" {
 		return "-"
 	}
-	if strings.ContainsFunc(s, unicode.IsControl) {
+	if termsafe.String(s) != s {
 		return strconv.Quote(s)
 	}
 	return s

@@ -15,6 +15,7 @@ import (
 
 	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/podio"
+	"github.com/devhookhq/devhook/internal/termsafe"
 )
 
 // hookRefOptions name what hooks are registered on: exactly one of an
@@ -286,7 +287,7 @@ func runHooksList(ctx context.Context, opts hooksListOptions, stdout io.Writer) 
 		if !h.CreatedOn.IsZero() {
 			created = h.CreatedOn.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", h.HookID, h.Status, h.Type, h.URL, created)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", h.HookID, termsafe.String(h.Status), termsafe.String(h.Type), termsafe.String(h.URL), created)
 	}
 	return tw.Flush()
 }

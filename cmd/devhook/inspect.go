@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/inspector"
+	"github.com/devhookhq/devhook/internal/termsafe"
 )
 
 // inspectFlag is the --inspect flag of up and mock.
@@ -58,7 +58,7 @@ func replaySummary(r deliverylog.Record) string {
 // quoteControl quotes s when it holds control characters, which a
 // terminal would act on.
 func quoteControl(s string) string {
-	if strings.ContainsFunc(s, unicode.IsControl) {
+	if termsafe.String(s) != s {
 		return strconv.Quote(s)
 	}
 	return s

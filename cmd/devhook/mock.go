@@ -19,6 +19,7 @@ import (
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/feed"
 	"github.com/devhookhq/devhook/internal/inspector"
+	"github.com/devhookhq/devhook/internal/termsafe"
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
@@ -150,7 +151,7 @@ func newMockServer(opts mockOptions, log io.Writer) (*mockpodio.Server, error) {
 			defer mu.Unlock()
 			line = time.Now().AppendFormat(line[:0], "15:04:05")
 			line = append(line, "  "...)
-			line = append(fmt.Appendf(line, format, args...), '\n')
+			line = append(append(line, termsafe.String(fmt.Sprintf(format, args...))...), '\n')
 			log.Write(line)
 		}
 	}

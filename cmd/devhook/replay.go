@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/feed"
+	"github.com/devhookhq/devhook/internal/termsafe"
 )
 
 // replayShown is how much of the response body replay prints.
@@ -78,7 +78,7 @@ func runReplay(ctx context.Context, opts replayOptions, stdout, stderr io.Writer
 	if err != nil {
 		fmt.Fprintf(stderr, "devhook: warning: the replay was not logged: %v\n", err)
 	}
-	fmt.Fprintf(stdout, "%s %s  (replay of %s", out.Request.Method, out.Target, rec.ID)
+	fmt.Fprintf(stdout, "%s %s  (replay of %s", termsafe.String(out.Request.Method), termsafe.String(out.Target), termsafe.String(rec.ID))
 	if logged.ID != "" {
 		fmt.Fprintf(stdout, ", logged as %s", logged.ID)
 	}
@@ -113,11 +113,7 @@ func printReplayBody(w io.Writer, body []byte) {
 	if len(body) == 0 {
 		return
 	}
-	shown := body[:min(len(body), replayShown)]
-	w.Write(shown)
-	if !bytes.HasSuffix(shown, []byte("\n")) {
-		fmt.Fprintln(w)
-	}
+	printBody(w, body[:min(len(body), replayShown)])
 	if len(body) > replayShown {
 		fmt.Fprintf(w, "[body truncated: first %d bytes shown]\n", replayShown)
 	}

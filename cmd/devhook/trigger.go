@@ -23,6 +23,7 @@ import (
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/formpost"
 	"github.com/devhookhq/devhook/internal/podio"
+	"github.com/devhookhq/devhook/internal/termsafe"
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
@@ -209,18 +210,13 @@ func runTriggerTo(ctx context.Context, opts triggerOptions, ev fixtures.Event, s
 		UserAgent: triggerUserAgent, MaxBody: triggerShownBody,
 	}
 	if opts.repeat == 1 {
-		fmt.Fprintf(stdout, "POST %s  %s\n%s\n", target, ev.Type, body)
+		fmt.Fprintf(stdout, "POST %s  %s\n%s\n", termsafe.String(target), termsafe.String(ev.Type), safeLines(body))
 		r := sender.Post(ctx, target, []byte(body))
 		if r.Err != nil && r.Status == 0 {
 			return fmt.Errorf("POST %s: %w", target, explainSendError(r.Err, opts.timeout))
 		}
-		fmt.Fprintf(stdout, "-> %s  %s\n", r.StatusText, deliverylog.FormatLatency(r.Latency))
-		if len(r.Body) > 0 {
-			stdout.Write(r.Body)
-			if r.Body[len(r.Body)-1] != '\n' {
-				fmt.Fprintln(stdout)
-			}
-		}
+		fmt.Fprintf(stdout, "-> %s  %s\n", termsafe.String(r.StatusText), deliverylog.FormatLatency(r.Latency))
+		printBody(stdout, r.Body)
 		if r.Truncated {
 			fmt.Fprintf(stdout, "... (only the first %d bytes shown)\n", triggerShownBody)
 		}
@@ -229,7 +225,7 @@ func runTriggerTo(ctx context.Context, opts triggerOptions, ev fixtures.Event, s
 		}
 		return nil
 	}
-	fmt.Fprintf(stdout, "POST %s  %s  %d times, %d at a time\n%s\n", target, ev.Type, opts.repeat, conc, body)
+	fmt.Fprintf(stdout, "POST %s  %s  %d times, %d at a time\n%s\n", termsafe.String(target), termsafe.String(ev.Type), opts.repeat, conc, safeLines(body))
 	start := time.Now()
 	results := postBurst(ctx, sender, target, []byte(body), opts.repeat, conc)
 	elapsed := time.Since(start)
@@ -237,13 +233,13 @@ func runTriggerTo(ctx context.Context, opts triggerOptions, ev fixtures.Event, s
 	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tCOUNT")
 	for _, c := range sum.counts {
-		fmt.Fprintf(tw, "%s\t%d\n", c.status, c.count)
+		fmt.Fprintf(tw, "%s\t%d\n", termsafe.String(c.status), c.count)
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "latency  p50 %s  p95 %s  max %s  (%d requests in %s)\n",
 		compactLatency(sum.p50), compactLatency(sum.p95), compactLatency(sum.max), len(results), compactLatency(elapsed))
 	if sum.firstFailure != "" {
-		fmt.Fprintf(stdout, "first failure: %s\n", sum.firstFailure)
+		fmt.Fprintf(stdout, "first failure: %s\n", termsafe.String(sum.firstFailure))
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("interrupted after %d of %d requests: %w", len(results), opts.repeat, err)

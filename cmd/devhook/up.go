@@ -20,6 +20,7 @@ import (
 	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/internal/relay"
 	"github.com/devhookhq/devhook/internal/session"
+	"github.com/devhookhq/devhook/internal/termsafe"
 	"github.com/devhookhq/devhook/mockpodio"
 	"github.com/devhookhq/devhook/tunnel"
 )
@@ -373,14 +374,14 @@ func (p *upPrinter) print(ev session.Event) {
 	}
 	switch ev := ev.(type) {
 	case session.Warning:
-		fmt.Fprintln(p.stderr, ev.Text)
+		fmt.Fprintln(p.stderr, safeLines(ev.Text))
 	case session.Delivery:
 		fmt.Fprintln(p.out(), relay.FormatLine(ev.Event))
 	case session.HookState:
 		if ev.State == session.StateQueued && ev.Count > 1 {
 			return // the delivery line says queued; the first one explains
 		}
-		fmt.Fprintf(p.out(), "devhook: %s\n", ev.Line)
+		fmt.Fprintf(p.out(), "devhook: %s\n", safeLines(ev.Line))
 	case session.Replayed:
 		if p.json {
 			if b, err := readableJSON(ev.Record); err == nil {
@@ -426,7 +427,7 @@ func (p *upPrinter) undelivered(ev session.Undelivered) {
 			logged = true
 			id = "  " + id
 		}
-		fmt.Fprintf(w, "  %s  %s  hook %d  %s%s\n", e.Time.Format("15:04:05"), e.Type, e.HookID, strings.Join(e.IDs, " "), id)
+		fmt.Fprintf(w, "  %s  %s  hook %d  %s%s\n", e.Time.Format("15:04:05"), termsafe.String(e.Type), e.HookID, termsafe.String(strings.Join(e.IDs, " ")), termsafe.String(id))
 	}
 	if logged {
 		fmt.Fprintf(w, "They stay in the delivery log: `%s replay ID` sends one, and the next `%s up` to the same app delivers them.\n", selfCommand(), selfCommand())
@@ -442,7 +443,7 @@ func plural(n int, one, many string) string {
 
 func (p *upPrinter) ready(ev session.Ready) {
 	w := p.out()
-	fmt.Fprintf(w, "Forwarding  %s -> %s\n", ev.HookURL, ev.Target)
+	fmt.Fprintf(w, "Forwarding  %s -> %s\n", termsafe.String(ev.HookURL), termsafe.String(ev.Target))
 	if p.mock != nil {
 		fmt.Fprintf(w, "Podio       embedded mock at %s (offline)\n", p.mock.URL)
 	}
@@ -453,7 +454,7 @@ func (p *upPrinter) ready(ev session.Ready) {
 		if h.Reused {
 			status += " (reused)"
 		}
-		fmt.Fprintf(tw, "%d\t%s %d\t%s\t%s\n", h.ID, h.RefType, h.RefID, h.Event, status)
+		fmt.Fprintf(tw, "%d\t%s %d\t%s\t%s\n", h.ID, h.RefType, h.RefID, termsafe.String(h.Event), termsafe.String(status))
 	}
 	tw.Flush()
 	if p.mock != nil {

@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
+	"github.com/devhookhq/devhook/internal/termsafe"
 )
 
 // Kind says what the relay did with a request: the delivery log's kind
@@ -171,7 +171,7 @@ func FormatJSON(e Event) ([]byte, error) {
 
 // oneLine quotes s when it holds control characters such as newlines.
 func oneLine(s string) string {
-	if strings.ContainsFunc(s, unicode.IsControl) {
+	if termsafe.String(s) != s {
 		return strconv.Quote(s)
 	}
 	return s

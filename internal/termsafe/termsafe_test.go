@@ -1,0 +1,47 @@
+package termsafe
+
+import "testing"
+
+func TestString(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"empty", "", ""},
+		{"ascii", "POST https://example.com/hook?a=1&b=2", "POST https://example.com/hook?a=1&b=2"},
+		{"backslash kept", `C:\path`, `C:\path`},
+		{"accents", "café naïve Ærø", "café naïve Ærø"},
+		{"emoji", "ok 👍🏽 🇳🇴 👨‍👩‍👧", "ok 👍🏽 🇳🇴 👨‍👩‍👧"},
+		{"cjk", "日本語", "日本語"},
+		{"nul", "a\x00b", `a\x00b`},
+		{"bel", "\x07", `\x07`},
+		{"esc clear screen", "\x1b[2J", `\x1b[2J`},
+		{"osc 52", "\x1b]52;c;SGVsbG8=\x07", `\x1b]52;c;SGVsbG8=\x07`},
+		{"tab newline cr", "a\tb\nc\rd", `a\tb\nc\rd`},
+		{"unit separator", "\x1f", `\x1f`},
+		{"del", "a\x7fb", `a\x7fb`},
+		{"c1 first", "\u0080", `\u0080`},
+		{"c1 nel", "x\u0085y", `x\u0085y`},
+		{"c1 csi", "\u009b2J", `\u009b2J`},
+		{"c1 last", "\u009f", `\u009f`},
+		{"after c1", "\u00a0\u00e9", "\u00a0\u00e9"},
+		{"arabic letter mark", "\u061c", `\u061c`},
+		{"lrm rlm", "\u200e\u200f", `\u200e\u200f`},
+		{"lre", "\u202a", `\u202a`},
+		{"rlo", "evil\u202etxt.exe", `evil\u202etxt.exe`},
+		{"bidi embeddings", "\u202b\u202c\u202d", `\u202b\u202c\u202d`},
+		{"isolates", "\u2066\u2067\u2068\u2069", `\u2066\u2067\u2068\u2069`},
+		{"line separator", "a\u2028b", `a\u2028b`},
+		{"paragraph separator", "a\u2029b", `a\u2029b`},
+		{"zwj kept", "\u200d", "\u200d"},
+		{"invalid utf8", "a\xffb\xc3", `a\xffb\xc3`},
+		{"lone continuation", "\x80", `\x80`},
+		{"mixed", "é\x1b[31m👍\u202e", `é\x1b[31m👍\u202e`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := String(tt.in); got != tt.want {
+				t.Errorf("String(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
