@@ -138,8 +138,7 @@ func (l *Log) Run() string { return l.run }
 func (l *Log) Dir() string { return l.dir }
 
 // Append completes r and writes it as one line: it sets r.ID to
-// "<run>-<seq>", r.Time to now if zero, and truncates r.Response.Body to
-// [MaxBody] (setting BodyTruncated). It rotates the files first when the
+// "<run>-<seq>", r.Time to now if zero, and bounds it with [Cap]. It rotates the files first when the
 // line would take the current file past MaxBytes. It returns r as
 // written.
 func (l *Log) Append(r Record) (Record, error) {
@@ -153,10 +152,7 @@ func (l *Log) Append(r Record) (Record, error) {
 	if r.Time.IsZero() {
 		r.Time = time.Now()
 	}
-	if len(r.Response.Body) > MaxBody {
-		r.Response.Body = r.Response.Body[:MaxBody:MaxBody]
-		r.Response.BodyTruncated = true
-	}
+	r = Cap(r)
 	line, err := json.Marshal(r)
 	if err != nil {
 		return Record{}, fmt.Errorf("deliverylog: encode record %s: %w", r.ID, err)

@@ -5,6 +5,8 @@
 package deliverylog
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"time"
@@ -64,8 +66,14 @@ type Request struct {
 	RemoteAddr string `json:"remote_addr,omitempty"`
 	// Header holds the request headers as received (Host excluded).
 	Header http.Header `json:"header,omitempty"`
-	// Body is the form body exactly as sent by Podio.
+	// Body is the form body exactly as sent by Podio, or its first
+	// [MaxBody] bytes (BodyTruncated set).
 	Body []byte `json:"body,omitempty"`
+	// BodySize is the whole body's length in bytes and BodySHA256 its
+	// hex SHA-256, set by [Cap] when it shortens or drops the body.
+	BodySize      int64  `json:"body_size,omitempty"`
+	BodySHA256    string `json:"body_sha256,omitempty"`
+	BodyTruncated bool   `json:"body_truncated,omitempty"`
 }
 
 // Response is what the receiver answered: status, headers, and the first
@@ -141,8 +149,50 @@ func (o Outcome) Class() string {
 	return "muted"
 }
 
-// MaxBody is how much of a response body a record keeps.
+// MaxBody is how much of a request or response body a record keeps, in
+// the log, the feed and the inspector alike (see [Cap]).
 const MaxBody = 64 << 10
+
+// maxRejectedText bounds the path and query a rejected record keeps.
+const maxRejectedText = 1 << 10
+
+// Cap returns r bounded for keeping: a request body longer than [MaxBody]
+// is cut to MaxBody, with BodySize and BodySHA256 describing the whole; a
+// response body is cut to MaxBody (BodyTruncated). A rejected record
+// ([KindRejected]) is kept brief: no request headers or body (only their
+// size and hash), and at most 1 KiB of path and query, so that rejected
+// requests cost little whatever was sent.
+func Cap(r Record) Record {
+	if len(r.Response.Body) > MaxBody {
+		r.Response.Body = r.Response.Body[:MaxBody:MaxBody]
+		r.Response.BodyTruncated = true
+	}
+	keep := MaxBody
+	if r.Kind == KindRejected {
+		keep = 0
+		r.Request.Header = nil
+		r.Request.Path = cut(r.Request.Path)
+		r.Request.Query = cut(r.Request.Query)
+	}
+	if b := r.Request.Body; len(b) > keep {
+		sum := sha256.Sum256(b)
+		r.Request.BodySize = int64(len(b))
+		r.Request.BodySHA256 = hex.EncodeToString(sum[:])
+		r.Request.BodyTruncated = true
+		r.Request.Body = b[:keep:keep]
+		if keep == 0 {
+			r.Request.Body = nil
+		}
+	}
+	return r
+}
+
+func cut(s string) string {
+	if len(s) > maxRejectedText {
+		return s[:maxRejectedText] + "…"
+	}
+	return s
+}
 
 // FormatLatency renders a latency for people, the one way devhook shows
 // them (terminal, inspector): "0.4 ms" below 1 ms, "14 ms" below 1 s,

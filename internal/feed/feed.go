@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -24,6 +25,16 @@ import (
 // Size is how many records a Feed keeps in memory for the inspector;
 // older ones stay in the delivery log.
 const Size = 500
+
+// RejectedSize is how many rejected records ([deliverylog.KindRejected]) a
+// Feed keeps, apart from the Size others: rejected requests never push a
+// delivery out of memory.
+const RejectedSize = 50
+
+// MaxLoggedRejected is how many rejected records a Feed writes to the
+// delivery log per run; later ones are kept in memory only, so that
+// rejected requests cannot rotate deliveries out of the log.
+const MaxLoggedRejected = 1000
 
 // Options configure [Open].
 type Options struct {
@@ -60,11 +71,14 @@ func InspectDisabled(addr string) bool {
 type Feed struct {
 	onReplay func(deliverylog.Record)
 	dlog     *logger
-	mu       sync.Mutex // guards recs
+	mu       sync.Mutex // guards recs, rejected and loggedRejected
 	recs     ring
-	insp     *inspector.Server
-	server   *http.Server
-	url      string
+	rejected ring
+	// loggedRejected counts the rejected records written to the log.
+	loggedRejected int
+	insp           *inspector.Server
+	server         *http.Server
+	url            string
 }
 
 // Open opens the delivery log and, unless opts disables it, the
@@ -75,7 +89,7 @@ func Open(opts Options) *Feed {
 	if warn == nil {
 		warn = io.Discard
 	}
-	f := &Feed{onReplay: opts.OnReplay}
+	f := &Feed{onReplay: opts.OnReplay, rejected: ring{size: RejectedSize}}
 	if !opts.NoLog {
 		f.dlog = openLogger(warn)
 	}
@@ -101,13 +115,18 @@ func Open(opts Options) *Feed {
 	return f
 }
 
-// Add logs r, keeps it and publishes it to the inspector. It returns r as
-// logged (with its ID), or unchanged when it could not be logged.
+// Add bounds r ([deliverylog.Cap]), logs it, keeps it and publishes it to
+// the inspector. It returns r as logged (with its ID), or as bounded when
+// it could not be logged. Rejected records are kept apart from the others
+// and only the first [MaxLoggedRejected] of a run are logged.
 func (f *Feed) Add(r deliverylog.Record) deliverylog.Record {
+	r = deliverylog.Cap(r)
 	if f == nil {
 		return r
 	}
-	r = f.dlog.append(r)
+	if r.Kind != deliverylog.KindRejected || f.logRejected() {
+		r = f.dlog.append(r)
+	}
 	f.keep(r)
 	if f.insp != nil {
 		f.insp.Publish(r)
@@ -115,20 +134,42 @@ func (f *Feed) Add(r deliverylog.Record) deliverylog.Record {
 	return r
 }
 
+// logRejected reports whether one more rejected record may be logged.
+func (f *Feed) logRejected() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.loggedRejected >= MaxLoggedRejected {
+		return false
+	}
+	f.loggedRejected++
+	return true
+}
+
 func (f *Feed) keep(r deliverylog.Record) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if r.Kind == deliverylog.KindRejected {
+		f.rejected.add(r)
+		return
+	}
 	f.recs.add(r)
 }
 
-// Records returns the records kept, oldest first.
+// Records returns the records kept, oldest first (by time; rejected ones
+// among the others).
 func (f *Feed) Records() []deliverylog.Record {
 	if f == nil {
 		return nil
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.recs.all()
+	recs := f.recs.all()
+	if len(f.rejected.buf) == 0 {
+		return recs
+	}
+	recs = append(recs, f.rejected.all()...)
+	slices.SortStableFunc(recs, func(a, b deliverylog.Record) int { return a.Time.Compare(b.Time) })
+	return recs
 }
 
 // Replay re-sends a record of this run (or of the log) to where it first
@@ -150,6 +191,9 @@ func (f *Feed) Replay(ctx context.Context, id string, edit *inspector.Edit) (del
 	if err != nil {
 		return deliverylog.Record{}, fmt.Errorf("replay %s: %w", id, err)
 	}
+	if rec.Request.BodyTruncated && (edit == nil || edit.Body == nil) {
+		return deliverylog.Record{}, fmt.Errorf("replay %s: only the first %d of its %d body bytes were kept", id, deliverylog.MaxBody, rec.Request.BodySize)
+	}
 	if edit != nil {
 		if edit.Header != nil {
 			rec.Request.Header = edit.Header
@@ -158,7 +202,7 @@ func (f *Feed) Replay(ctx context.Context, id string, edit *inspector.Edit) (del
 			rec.Request.Body = []byte(*edit.Body)
 		}
 	}
-	r := f.dlog.append(Resend(ctx, rec, to))
+	r := f.dlog.append(deliverylog.Cap(Resend(ctx, rec, to)))
 	f.keep(r)
 	if f.onReplay != nil {
 		f.onReplay(r)
