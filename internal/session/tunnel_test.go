@@ -52,8 +52,8 @@ func TestTunnelDropResumes(t *testing.T) {
 	}
 	l.run(t, session.Config{Tunnel: tun, SkipProbe: true})
 	d, at := l.fire(t, 1, 0)
-	if d.Event.Status != 200 {
-		t.Fatalf("before the drop: %+v", d.Event)
+	if d.Record.Status != 200 {
+		t.Fatalf("before the drop: %+v", d.Record)
 	}
 	edge.DropSessions()
 	ctx, cancel := context.WithTimeout(t.Context(), awaitLimit)
@@ -62,8 +62,8 @@ func TestTunnelDropResumes(t *testing.T) {
 		t.Fatalf("no rebind: %v", err)
 	}
 	d, _ = l.fire(t, 2, at)
-	if d.Event.Status != 200 {
-		t.Errorf("after the drop: %+v", d.Event)
+	if d.Record.Status != 200 {
+		t.Errorf("after the drop: %+v", d.Record)
 	}
 }
 
@@ -115,8 +115,8 @@ func TestTunnelURLChanges(t *testing.T) {
 		t.Errorf("HookURL = %s", got)
 	}
 	d, _ := l.fire(t, 7, at)
-	if d.Event.HookID != rt.Hooks[0].ID || d.Event.Status != 200 {
-		t.Errorf("delivery after the change: %+v", d.Event)
+	if d.Record.HookID != rt.Hooks[0].ID || d.Record.Status != 200 {
+		t.Errorf("delivery after the change: %+v", d.Record)
 	}
 }
 
