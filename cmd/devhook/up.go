@@ -9,8 +9,8 @@ import (
 
 	"github.com/devhookhq/devhook/internal/hookrules"
 	"github.com/devhookhq/devhook/internal/podio"
-	"github.com/devhookhq/devhook/internal/render"
 	"github.com/devhookhq/devhook/internal/session"
+	"github.com/devhookhq/devhook/internal/upprint"
 	"github.com/devhookhq/devhook/mockpodio"
 	"github.com/devhookhq/devhook/tunnel"
 )
@@ -128,7 +128,7 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	p := &render.Up{Stdout: stdout, Stderr: stderr, JSON: opts.json, Command: selfCommand()}
+	p := &upprint.Printer{Stdout: stdout, Stderr: stderr, JSON: opts.json, Command: selfCommand()}
 	tun, err := session.OpenTunnel(ctx, opts.tunnel, p.Out())
 	if err != nil {
 		return fmt.Errorf("open tunnel: %w", err)

@@ -1,4 +1,4 @@
-package render_test
+package upprint_test
 
 import (
 	"strings"
@@ -8,9 +8,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
-	"github.com/devhookhq/devhook/internal/render"
 	"github.com/devhookhq/devhook/internal/session"
 	"github.com/devhookhq/devhook/internal/termsafe"
+	"github.com/devhookhq/devhook/internal/upprint"
 )
 
 // TestUp: where up's lines go, with and without --json: with it,
@@ -44,7 +44,7 @@ func TestUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var stdout, stderr strings.Builder
-		p := &render.Up{Stdout: &stdout, Stderr: &stderr, JSON: tt.json}
+		p := &upprint.Printer{Stdout: &stdout, Stderr: &stderr, JSON: tt.json}
 		for _, ev := range events {
 			p.Print(ev)
 		}
@@ -88,7 +88,7 @@ func TestUpEscapesHostileText(t *testing.T) {
 		session.Undelivered{Records: []deliverylog.Record{{Time: at, Type: "item.create\x1b", HookID: 1, IDs: []string{"item_id=1\xff"}}}, IDs: []string{"r-1\u202e"}},
 	}
 	var stdout, stderr strings.Builder
-	p := &render.Up{Stdout: &stdout, Stderr: &stderr, Command: "devhook"}
+	p := &upprint.Printer{Stdout: &stdout, Stderr: &stderr, Command: "devhook"}
 	for _, ev := range events {
 		p.Print(ev)
 	}

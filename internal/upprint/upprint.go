@@ -1,4 +1,7 @@
-package render
+// Package upprint prints a devhook up session's events (package session):
+// lines for people, or the --json stream. Untrusted text in a line is
+// quoted with termsafe.Quote, as in package render's lines.
+package upprint
 
 import (
 	"fmt"
@@ -9,14 +12,15 @@ import (
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/render"
 	"github.com/devhookhq/devhook/internal/session"
 	"github.com/devhookhq/devhook/internal/termsafe"
 )
 
-// Up prints a devhook up session's events: deliveries and the banner on
+// Printer prints a devhook up session's events: deliveries and the banner on
 // Stdout, warnings on Stderr. With JSON, Stdout carries only the --json
 // stream (session.StreamLine) and the lines for people go to Stderr.
-type Up struct {
+type Printer struct {
 	Stdout, Stderr io.Writer
 	JSON           bool
 	// Command is how hints name devhook, e.g. "devhook" or "go run
@@ -30,7 +34,7 @@ type Up struct {
 }
 
 // Print prints ev. It is a session.Sink.
-func (p *Up) Print(ev session.Event) {
+func (p *Printer) Print(ev session.Event) {
 	if p.JSON {
 		if line, ok := session.StreamLine(ev); ok {
 			fmt.Fprintf(p.Stdout, "%s\n", line)
@@ -41,7 +45,7 @@ func (p *Up) Print(ev session.Event) {
 	case session.Warning:
 		fmt.Fprintln(p.Stderr, termsafe.Lines(ev.Text))
 	case session.Delivery:
-		fmt.Fprintln(p.Out(), Line(ev.Record))
+		fmt.Fprintln(p.Out(), render.Line(ev.Record))
 	case session.HookState:
 		if ev.State == session.StateQueued && ev.Count > 1 {
 			return // the delivery line says queued; the first one explains
@@ -49,12 +53,12 @@ func (p *Up) Print(ev session.Event) {
 		fmt.Fprintf(p.Out(), "devhook: %s\n", termsafe.Lines(ev.Line))
 	case session.Replayed:
 		if p.JSON {
-			if b, err := JSON(ev.Record); err == nil {
+			if b, err := render.JSON(ev.Record); err == nil {
 				fmt.Fprintf(p.Stdout, "%s\n", b)
 			}
 			return
 		}
-		fmt.Fprintln(p.Stdout, Line(ev.Record))
+		fmt.Fprintln(p.Stdout, render.Line(ev.Record))
 	case session.Ready:
 		p.ready(ev)
 	case session.Stopping:
@@ -73,7 +77,7 @@ func (p *Up) Print(ev session.Event) {
 
 // Out is where the lines for people go: Stdout, or Stderr when Stdout
 // carries the --json stream.
-func (p *Up) Out() io.Writer {
+func (p *Printer) Out() io.Writer {
 	if p.JSON {
 		return p.Stderr
 	}
@@ -81,7 +85,7 @@ func (p *Up) Out() io.Writer {
 }
 
 // undelivered lists the held events that never reached the app.
-func (p *Up) undelivered(ev session.Undelivered) {
+func (p *Printer) undelivered(ev session.Undelivered) {
 	w := p.Stderr
 	n := len(ev.Records)
 	fmt.Fprintf(w, "devhook: %d %s held while your app was down %s not delivered:\n", n, plural(n, "event", "events"), plural(n, "was", "were"))
@@ -99,7 +103,7 @@ func (p *Up) undelivered(ev session.Undelivered) {
 	}
 }
 
-func (p *Up) ready(ev session.Ready) {
+func (p *Printer) ready(ev session.Ready) {
 	w := p.Out()
 	fmt.Fprintf(w, "Forwarding  %s -> %s\n", termsafe.Quote(ev.HookURL), termsafe.Quote(ev.Target))
 	if p.MockURL != "" {
