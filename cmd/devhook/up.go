@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -241,8 +242,14 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error 
 		return err
 	}
 	var mock *mockpodio.Server
+	var sess atomic.Pointer[session.Session] // for the mock's loop signals
 	if opts.mock {
-		if mock, err = startUpMock(opts, stderr); err != nil {
+		onLoop := func(l mockpodio.LoopSignal) {
+			if s := sess.Load(); s != nil {
+				s.LoopSeen(l.Advice())
+			}
+		}
+		if mock, err = startUpMock(opts, onLoop, stderr); err != nil {
 			return err
 		}
 		defer mock.Close() // after the session, whose cleanup calls it
@@ -283,14 +290,15 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error 
 		tun.Close()
 		return err
 	}
+	sess.Store(s)
 	return s.Run(ctx)
 }
 
 // startUpMock starts up --mock's embedded mock: the default seed, any
 // port allowed for hook URLs (the local tunnel listens on a random one),
 // quiet, on --mock-addr or, when the default address is taken, a free
-// port.
-func startUpMock(opts upOptions, stderr io.Writer) (*mockpodio.Server, error) {
+// port. onLoop receives its loop signals.
+func startUpMock(opts upOptions, onLoop func(mockpodio.LoopSignal), stderr io.Writer) (*mockpodio.Server, error) {
 	if opts.mockClock != "real" && opts.mockClock != "manual" {
 		return nil, usagef("--mock-clock must be real or manual, not %q", opts.mockClock)
 	}
@@ -299,6 +307,7 @@ func startUpMock(opts upOptions, stderr io.Writer) (*mockpodio.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.OnLoop = onLoop
 	if err := startMockServer(s, opts.mockAddr, "mock-addr", !opts.mockAddrSet, stderr); err != nil {
 		return nil, err
 	}
