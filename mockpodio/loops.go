@@ -22,16 +22,19 @@ import (
 // receiver is most likely writing from its handler, and the write fires
 // the hook again.
 type LoopSignal struct {
-	// Method and Path are the write's, e.g. "PUT" and "/item/5".
+	// Method is the write's method, e.g. "PUT".
 	Method string `json:"method"`
-	Path   string `json:"path"`
+	// Path is the write's path, e.g. "/item/5".
+	Path string `json:"path"`
 	// Object is the object written to and the open delivery is about,
 	// as an id parameter, e.g. "item_id=5".
 	Object string `json:"object"`
-	// HookID, EventID and Type are the open delivery's.
-	HookID  int64  `json:"hook_id"`
-	EventID int64  `json:"event_id"`
-	Type    string `json:"type"`
+	// HookID is the hook the open delivery is for.
+	HookID int64 `json:"hook_id"`
+	// EventID is the event the open delivery belongs to.
+	EventID int64 `json:"event_id"`
+	// Type is the open delivery's event type, e.g. "item.update".
+	Type string `json:"type"`
 	// At is when the write arrived, on the mock's clock.
 	At time.Time `json:"at"`
 }
