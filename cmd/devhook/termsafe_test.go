@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/devhookhq/devhook/internal/relay"
+	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/session"
 )
 
@@ -29,25 +29,6 @@ func assertNoRawControls(t *testing.T, what, out string) {
 // hostileBody clears the screen, writes the clipboard (OSC 52) and reverses
 // the text's direction.
 const hostileBody = "ok \x1b[2J\x1b]52;c;SGVsbG8=\x07 \u202eevil\nline two \u2028 \u009b2J \xff\n"
-
-func TestTriggerToEscapesHostileAnswer(t *testing.T) {
-	triggerClearEnv(t)
-	recv := newTriggerReceiver(t, func(r *triggerReceiver) { r.body = hostileBody })
-	code, stdout, stderr, _ := runCLI(t, "trigger", "item.create", "--to", recv.URL+"/hook")
-	if code != exitOK {
-		t.Fatalf("exit %d, want %d", code, exitOK)
-	}
-	assertNoRawControls(t, "stdout", stdout)
-	assertNoRawControls(t, "stderr", stderr)
-	for _, want := range []string{
-		`ok \x1b[2J\x1b]52;c;SGVsbG8=\x07 \u202eevil` + "\n",
-		`line two \u2028 \u009b2J \xff` + "\n",
-	} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("stdout lacks the escaped line %q", want)
-		}
-	}
-}
 
 // TestHooksListEscapesHostileHooks lists hooks from a Podio whose answer
 // holds a hook URL and type with C1 codes, bidi overrides and ESC.
@@ -88,8 +69,8 @@ func TestUpPrinterEscapesHostileDelivery(t *testing.T) {
 	at := time.Date(2026, 11, 25, 10, 27, 0, 0, time.UTC)
 	events := []session.Event{
 		session.Ready{HookURL: "https://x.test/s\u202e", Target: "http://localhost:3000/\x1b[2J"},
-		session.Delivery{Event: relay.Event{Time: at, Kind: relay.KindDelivery, Type: "item.create\u202e", HookID: 101, Status: 500,
-			IDs: []string{"1\u2028", "2\u2066"}, Err: "app said \u202eboom\x07"}},
+		session.Delivery{Record: deliverylog.Record{Time: at, Kind: deliverylog.KindDelivery, Type: "item.create\u202e", HookID: 101, Status: 500,
+			IDs: []string{"1\u2028", "2\u2066"}, Error: "app said \u202eboom\x07"}},
 		session.HookState{Time: at, HookID: 101, State: session.StateInactive, Line: "hook 101: \x1b]52;c;SGVsbG8=\x07"},
 		session.Warning{Text: "devhook: warning: \u2029\u009b"},
 	}

@@ -52,6 +52,17 @@ func String(s string) string {
 	return b.String()
 }
 
+// Lines is [String] applied to each line of s, for texts shown on several
+// lines (bodies, messages): the newlines stay, everything a terminal would
+// obey inside a line (ESC, CR, C1, bidi controls, U+2028) is escaped.
+func Lines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = String(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // firstUnsafe returns the index of the first byte of s String escapes, or
 // -1.
 func firstUnsafe(s string) int {
@@ -88,4 +99,16 @@ func writeByte(b *strings.Builder, c byte) {
 	b.WriteString(`\x`)
 	b.WriteByte(hex[c>>4])
 	b.WriteByte(hex[c&0xf])
+}
+
+// Quote returns s as it is when [String] would leave it unchanged, and
+// otherwise s quoted as a Go string (strconv.Quote), so that a field that
+// holds a control, a bidi control, a line separator or invalid UTF-8 shows
+// as one visible, unambiguous token. Every printer of devhook that puts
+// untrusted text in a line or a table cell uses it.
+func Quote(s string) string {
+	if firstUnsafe(s) < 0 {
+		return s
+	}
+	return strconv.Quote(s)
 }
