@@ -133,7 +133,7 @@ func TestLoopSeen(t *testing.T) {
 	s.LoopSeen(advice)
 	s.LoopSeen(advice)
 	for i := range 4 {
-		s.watchLoop(relay.Event{Kind: relay.KindDelivery, Type: "item.update", Time: t0.Add(time.Duration(i) * time.Second), IDs: []string{"item_id=5"}})
+		s.watchLoop(deliverylog.Record{Kind: deliverylog.KindDelivery, Type: "item.update", Time: t0.Add(time.Duration(i) * time.Second), IDs: []string{"item_id=5"}})
 	}
 	if diff := cmp.Diff([]string{"devhook: warning: the mock saw a " + advice}, warnings); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
