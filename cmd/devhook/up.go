@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/asyncwriter"
 	"github.com/devhookhq/devhook/internal/hookrules"
 	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/internal/relay"
@@ -236,6 +237,13 @@ func (o upOptions) target() (*url.URL, error) {
 }
 
 func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error {
+	// One line per delivery: written from a goroutine of its own, in
+	// batches under load, so a burst costs a copy per line rather than a
+	// system call; closed last, so every line is printed. Whatever goes
+	// to stderr waits for the lines before it.
+	out := asyncwriter.New(stdout, 0)
+	defer out.Close()
+	stdout, stderr = out, flushFirst{stderr, out}
 	target, err := opts.target()
 	if err != nil {
 		return err
@@ -354,6 +362,18 @@ func (o upOptions) openTunnel(ctx context.Context, stdout io.Writer) (tunnel.Tun
 		fmt.Fprintf(stdout, "Connecting to ngrok...\n")
 		return tunnel.ListenNgrok(ctx, no)
 	}
+}
+
+// flushFirst writes to w once everything written to before has been
+// written, so lines on two streams keep their order.
+type flushFirst struct {
+	w      io.Writer
+	before interface{ Flush() }
+}
+
+func (f flushFirst) Write(p []byte) (int, error) {
+	f.before.Flush()
+	return f.w.Write(p)
 }
 
 // upPrinter prints a session's events: deliveries and the banner on
