@@ -73,17 +73,31 @@ type NgrokOptions struct {
 // Ngrok is a [Tunnel] served by an ngrok agent session. After it starts, the
 // session reconnects by itself whenever it is lost, and Accept keeps
 // returning connections once it is back.
+//
+// ngrok-go keeps reporting the URL of the first bind after a reconnect, even
+// when the service bound the endpoint again on another address. Ngrok is a
+// [Reconnecting] tunnel: [Ngrok.Restored] tells when the session is back,
+// so that its user can check the URL still reaches it, and [Ngrok.Renew]
+// binds a new endpoint when it does not.
 type Ngrok struct {
-	agent  ngrok.Agent
-	ln     ngrok.EndpointListener
-	url    string
-	st     *starter
-	cancel context.CancelCauseFunc // ends the session's context
+	agent    ngrok.Agent
+	domain   string
+	st       *starter
+	cancel   context.CancelCauseFunc // ends the session's context
+	restored chan struct{}           // signalled by the starter (capacity 1)
+
+	mu  sync.Mutex // guards ln, url
+	ln  ngrok.EndpointListener
+	url string
+
+	retired sync.WaitGroup // listeners replaced by Renew, closing
 
 	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
 }
+
+var _ Reconnecting = (*Ngrok)(nil)
 
 // resolveIngress looks up addr's host (unless it is an IP address) and
 // fails with [ErrUnreachable] when it does not resolve: the SDK would
@@ -149,7 +163,7 @@ func ListenNgrok(ctx context.Context, opts NgrokOptions) (*Ngrok, error) {
 	// The SDK ends the session when the context given to Connect ends, so
 	// that context outlives ctx and is cancelled by Close or a failed start.
 	sessCtx, cancelSess := context.WithCancelCause(context.WithoutCancel(ctx))
-	st := &starter{token: opts.Authtoken, logger: logger, cancel: cancelSess}
+	st := &starter{token: opts.Authtoken, logger: logger, cancel: cancelSess, restored: make(chan struct{}, 1)}
 	agentOpts := []ngrok.AgentOption{
 		ngrok.WithAuthtoken(opts.Authtoken),
 		ngrok.WithLogger(logger),
@@ -194,7 +208,7 @@ func ListenNgrok(ctx context.Context, opts NgrokOptions) (*Ngrok, error) {
 		cancelSess(err)
 		return nil, err
 	}
-	return &Ngrok{agent: agent, ln: ln, url: ln.URL().String(), st: st, cancel: cancelSess}, nil
+	return &Ngrok{agent: agent, domain: opts.Domain, ln: ln, url: ln.URL().String(), st: st, cancel: cancelSess, restored: st.restored}, nil
 }
 
 // listen connects the agent and binds one https endpoint.
@@ -213,26 +227,90 @@ func listen(ctx context.Context, agent ngrok.Agent, domain string) (ngrok.Endpoi
 }
 
 // URL returns the endpoint's public URL, such as https://abc.ngrok.app.
-func (t *Ngrok) URL() string { return t.url }
+// After [Ngrok.Renew] it is the new endpoint's.
+func (t *Ngrok) URL() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.url
+}
 
 // Addr returns the endpoint's public address.
-func (t *Ngrok) Addr() net.Addr { return t.ln.Addr() }
+func (t *Ngrok) Addr() net.Addr { return t.listener().Addr() }
 
-// Accept waits for the next connection to the endpoint. After Close it
-// returns an error wrapping [net.ErrClosed].
+func (t *Ngrok) listener() ngrok.EndpointListener {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.ln
+}
+
+// Accept waits for the next connection to the endpoint, the new one after
+// [Ngrok.Renew]. After Close it returns an error wrapping [net.ErrClosed].
 func (t *Ngrok) Accept() (net.Conn, error) {
-	c, err := t.ln.Accept()
-	if err != nil && t.closed.Load() {
-		return nil, fmt.Errorf("tunnel: accept: %w", net.ErrClosed)
+	for {
+		ln := t.listener()
+		c, err := ln.Accept()
+		switch {
+		case err == nil:
+			return c, nil
+		case t.closed.Load():
+			return nil, fmt.Errorf("tunnel: accept: %w", net.ErrClosed)
+		case t.listener() != ln:
+			continue // Renew replaced it
+		}
+		return nil, err
 	}
-	return c, err
+}
+
+// Restored receives a value when the agent session is back after it was
+// lost (and the SDK has bound the endpoint again). Values are not queued:
+// one pending value stands for any number of restores.
+func (t *Ngrok) Restored() <-chan struct{} { return t.restored }
+
+// Renew binds a new endpoint and closes the old one; URL then returns the
+// new endpoint's URL. Connections keep arriving on Accept throughout. A
+// tunnel on a reserved domain ([NgrokOptions.Domain]) cannot move, so
+// Renew fails with [ErrFixedURL].
+func (t *Ngrok) Renew(ctx context.Context) error {
+	if t.domain != "" {
+		return fmt.Errorf("renew %s: %w", t.URL(), ErrFixedURL)
+	}
+	if t.closed.Load() {
+		return fmt.Errorf("renew: %w", net.ErrClosed)
+	}
+	ln, err := t.agent.Listen(ctx)
+	if err != nil {
+		if nerr := serverError(err, t.st.token); nerr != nil {
+			return nerr
+		}
+		return fmt.Errorf("renew the ngrok endpoint: %w", err)
+	}
+	t.mu.Lock()
+	if t.closed.Load() { // Close ran meanwhile
+		t.mu.Unlock()
+		_ = ln.Close()
+		return fmt.Errorf("renew: %w", net.ErrClosed)
+	}
+	old := t.ln
+	t.ln, t.url = ln, ln.URL().String()
+	t.retired.Add(1)
+	t.mu.Unlock()
+	// The pending Accept moves to the new listener once the old one's
+	// Close makes it return; Close may wait for that.
+	go func() {
+		defer t.retired.Done()
+		_ = old.Close()
+	}()
+	return nil
 }
 
 // Close ends the agent session, which removes the endpoint, and makes
 // pending and later Accept calls return. It is safe to call more than once.
 func (t *Ngrok) Close() error {
 	t.closeOnce.Do(func() {
-		t.closed.Store(true)
+		t.mu.Lock()
+		t.closed.Store(true) // under mu: Renew swaps no listener after this
+		ln := t.ln
+		t.mu.Unlock()
 		t.st.close()
 		t.closeErr = t.agent.Disconnect()
 		// The SDK's listener Close waits for connections that are still
@@ -240,16 +318,17 @@ func (t *Ngrok) Close() error {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			_ = t.ln.Close() // fails to unbind: the session is already gone
+			_ = ln.Close() // fails to unbind: the session is already gone
 		}()
 		for {
-			c, err := t.ln.Accept()
+			c, err := ln.Accept()
 			if err != nil {
 				break
 			}
 			c.Close()
 		}
 		<-done
+		t.retired.Wait()
 		t.cancel(net.ErrClosed)
 	})
 	return t.closeErr
@@ -258,9 +337,10 @@ func (t *Ngrok) Close() error {
 // starter turns the SDK's endless retries into one error while
 // [ListenNgrok] runs, and logs session changes afterwards.
 type starter struct {
-	token  string
-	logger *slog.Logger
-	cancel context.CancelCauseFunc // ends the session's context
+	token    string
+	logger   *slog.Logger
+	cancel   context.CancelCauseFunc // ends the session's context
+	restored chan struct{}           // signalled on every restore after the start
 
 	mu      sync.Mutex // guards started, closing, failure, last
 	started bool
@@ -294,6 +374,10 @@ func (s *starter) onEvent(ev ngrok.Event) {
 		defer s.mu.Unlock()
 		if s.started && !s.closing {
 			s.logger.Info("ngrok session restored")
+			select {
+			case s.restored <- struct{}{}:
+			default:
+			}
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -485,6 +486,111 @@ func TestNgrokReconnect(t *testing.T) {
 		if diff := cmp.Diff([]string{tun.URL()}, edge.URLs()); diff != "" {
 			t.Errorf("edge URLs mismatch (-want +got):\n%s", diff)
 		}
+	}
+}
+
+// awaitRestored waits for tun to report a restored session.
+func awaitRestored(ctx context.Context, t *testing.T, tun *tunnel.Ngrok) {
+	t.Helper()
+	select {
+	case <-tun.Restored():
+	case <-ctx.Done():
+		t.Fatalf("no restore reported: %v", ctx.Err())
+	}
+}
+
+// TestNgrokRestoredSameURL: a dropped session is reported restored, and
+// the URL, which the edge kept, still reaches the agent.
+func TestNgrokRestoredSameURL(t *testing.T) {
+	t.Parallel()
+	edge := newEdge(t, nil)
+	tun := listenNgrok(t, edgeOptions(t, edge))
+	reqs := serveRecorder(t, tun)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	select {
+	case <-tun.Restored():
+		t.Fatal("restore reported before any loss")
+	default:
+	}
+	edge.DropSessions()
+	awaitRestored(ctx, t, tun)
+	got := post(t, edge, reqs, tun.URL()+"/after", []byte("x"))
+	if got.Path != "/after" {
+		t.Errorf("received %+v", got)
+	}
+}
+
+// TestNgrokRenewAfterNewURL: the edge binds the endpoint on a new URL
+// after a reconnect, and the agent still reports the old one, which is
+// offline. Renew binds a new endpoint; URL reports it and traffic to it
+// arrives on the same Accept.
+func TestNgrokRenewAfterNewURL(t *testing.T) {
+	t.Parallel()
+	edge := newEdge(t, func(e *fakeedge.Server) { e.NewURLOnRebind = true })
+	tun := listenNgrok(t, edgeOptions(t, edge))
+	reqs := serveRecorder(t, tun)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	old := tun.URL()
+
+	edge.DropSessions()
+	awaitRestored(ctx, t, tun)
+	if tun.URL() != old {
+		t.Fatalf("URL changed by itself: %s -> %s", old, tun.URL())
+	}
+	res, err := edge.Client().Get(old + "/probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound || res.Header.Get("Ngrok-Error-Code") != fakeedge.OfflineCode {
+		t.Fatalf("the old URL answered %d %q, want 404 %s", res.StatusCode, res.Header.Get("Ngrok-Error-Code"), fakeedge.OfflineCode)
+	}
+
+	if err := tun.Renew(ctx); err != nil {
+		t.Fatalf("Renew: %v", err)
+	}
+	if tun.URL() == old || !strings.HasPrefix(tun.URL(), "https://") {
+		t.Fatalf("URL after Renew = %s (old %s)", tun.URL(), old)
+	}
+	if !slices.Contains(edge.URLs(), tun.URL()) {
+		t.Errorf("edge URLs %v lack %s", edge.URLs(), tun.URL())
+	}
+	for _, path := range []string{"/first", "/second"} {
+		got := post(t, edge, reqs, tun.URL()+path, []byte(path))
+		if diff := cmp.Diff(received{Method: http.MethodPost, Path: path, Body: []byte(path)}, got); diff != "" {
+			t.Errorf("received request mismatch (-want +got):\n%s", diff)
+		}
+	}
+}
+
+// TestNgrokRenewReservedDomain: a reserved domain cannot move.
+func TestNgrokRenewReservedDomain(t *testing.T) {
+	t.Parallel()
+	edge := newEdge(t, nil)
+	opts := edgeOptions(t, edge)
+	opts.Domain = "hooks.example.test"
+	tun := listenNgrok(t, opts)
+	if err := tun.Renew(t.Context()); !errors.Is(err, tunnel.ErrFixedURL) {
+		t.Errorf("Renew = %v, want ErrFixedURL", err)
+	}
+	if tun.URL() != "https://hooks.example.test" {
+		t.Errorf("URL = %s", tun.URL())
+	}
+}
+
+// TestNgrokRenewAfterClose: Renew on a closed tunnel fails.
+func TestNgrokRenewAfterClose(t *testing.T) {
+	t.Parallel()
+	edge := newEdge(t, nil)
+	tun, err := tunnel.ListenNgrok(t.Context(), edgeOptions(t, edge))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tun.Close()
+	if err := tun.Renew(t.Context()); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Renew after Close = %v, want net.ErrClosed", err)
 	}
 }
 

@@ -8,6 +8,7 @@
 package tunnel
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -22,6 +23,18 @@ type Tunnel interface {
 
 	// URL returns the public base URL, with no trailing slash.
 	URL() string
+}
+
+// Reconnecting is a [Tunnel] carried by a session with a service that can
+// be lost and restored, such as [Ngrok]. After a restore the public URL
+// may no longer reach this machine (the service gave the address away
+// meanwhile); Renew then binds a new endpoint, whose URL URL returns.
+type Reconnecting interface {
+	Tunnel
+	// Restored receives a value when the session is back after a loss.
+	Restored() <-chan struct{}
+	// Renew replaces the public endpoint by a new one, on a new URL.
+	Renew(ctx context.Context) error
 }
 
 // Errors returned by this package. Callers branch on them with [errors.Is];
@@ -54,6 +67,10 @@ var (
 	// ErrRejected means ngrok refused the session or the endpoint with an
 	// error this package does not map to a more specific sentinel.
 	ErrRejected = errors.New("tunnel: ngrok refused the request")
+
+	// ErrFixedURL is returned by [Ngrok.Renew] for a tunnel on a reserved
+	// domain, which cannot move to another URL.
+	ErrFixedURL = errors.New("tunnel: the public URL is a reserved domain")
 
 	// ErrUnreachable means no ngrok session was established within
 	// [NgrokOptions.ConnectTimeout].

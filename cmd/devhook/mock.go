@@ -244,6 +244,9 @@ func startMockServer(s *mockpodio.Server, addr, flag string, fallback bool, stde
 		if se, ok := errors.AsType[*mockpodio.StateError](err); ok {
 			return fmt.Errorf("state %s: %w", se.Path, se.Err)
 		}
+		if errors.Is(err, mockpodio.ErrStateInUse) {
+			return fmt.Errorf("state %s: another mock has it open", s.StateFile)
+		}
 		return err
 	}
 	if warn := exposureWarning(l.Addr()); warn != "" {

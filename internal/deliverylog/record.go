@@ -5,6 +5,7 @@
 package deliverylog
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -163,8 +164,10 @@ const maxRejectedText = 1 << 10
 // size and hash), and at most 1 KiB of path and query, so that rejected
 // requests cost little whatever was sent.
 func Cap(r Record) Record {
+	// The kept part is a copy: a slice of the body would keep all of it in
+	// memory for as long as the record is kept.
 	if len(r.Response.Body) > MaxBody {
-		r.Response.Body = r.Response.Body[:MaxBody:MaxBody]
+		r.Response.Body = bytes.Clone(r.Response.Body[:MaxBody])
 		r.Response.BodyTruncated = true
 	}
 	keep := MaxBody
@@ -179,9 +182,9 @@ func Cap(r Record) Record {
 		r.Request.BodySize = int64(len(b))
 		r.Request.BodySHA256 = hex.EncodeToString(sum[:])
 		r.Request.BodyTruncated = true
-		r.Request.Body = b[:keep:keep]
-		if keep == 0 {
-			r.Request.Body = nil
+		r.Request.Body = nil
+		if keep > 0 {
+			r.Request.Body = bytes.Clone(b[:keep])
 		}
 	}
 	return r

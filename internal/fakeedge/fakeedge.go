@@ -80,6 +80,14 @@ type Server struct {
 	// "" for a random one. A non-empty result is sent to the agent as the
 	// bind error. nil means every bind succeeds.
 	OnBind func(requestedURL string) (errMsg string)
+	// NewURLOnRebind makes the edge give a new random URL to an endpoint
+	// bound again after a reconnect (a bind that carries the id of an
+	// earlier one), as the ngrok service does once it has given the old
+	// address away. The agent is not told: ngrok-go v2.4.0 keeps the URL
+	// of the first bind (internal/tunnel/client reconnectTunnelToSession
+	// reads only the error of the new bind), so the old URL, now unbound,
+	// is what it reports.
+	NewURLOnRebind bool
 
 	// Addr is the host:port agents connect to: the agent's connect URL.
 	Addr string
@@ -245,14 +253,46 @@ func (s *Server) Dial(ctx context.Context, host string) (net.Conn, error) {
 
 // Client returns an HTTP client that sends every request, http or https,
 // through the edge to the agent that bound the request's host. It opens a
-// new proxy stream per request.
+// new proxy stream per request. A host no agent has bound gets what ngrok
+// answers for an offline endpoint: 404 with the header
+// Ngrok-Error-Code: ERR_NGROK_3200
+// (https://ngrok.com/docs/errors/err_ngrok_3200).
 func (s *Server) Client() *http.Client {
 	dial := func(ctx context.Context, _, addr string) (net.Conn, error) { return s.Dial(ctx, addr) }
-	return &http.Client{Transport: &http.Transport{
+	return &http.Client{Transport: offlineTransport{&http.Transport{
 		DialContext:       dial,
 		DialTLSContext:    dial,
 		DisableKeepAlives: true,
-	}}
+	}}}
+}
+
+// OfflineCode is the ngrok error code of an endpoint that is offline.
+const OfflineCode = "ERR_NGROK_3200"
+
+// offlineTransport answers for an endpoint that is not bound as the edge
+// does.
+type offlineTransport struct{ next http.RoundTripper }
+
+func (t offlineTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := t.next.RoundTrip(r)
+	if err == nil || !errors.Is(err, ErrNoEndpoint) {
+		return res, err
+	}
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	body := fmt.Sprintf("The endpoint %s is offline.\n\n%s\n", r.URL.Host, OfflineCode)
+	return &http.Response{
+		Status: "404 Not Found", StatusCode: http.StatusNotFound,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{
+			"Content-Type":     {"text/plain"},
+			"Ngrok-Error-Code": {OfflineCode},
+		},
+		Body:          io.NopCloser(strings.NewReader(body)),
+		ContentLength: int64(len(body)),
+		Request:       r,
+	}, nil
 }
 
 func (s *Server) acceptLoop() {
@@ -402,6 +442,9 @@ func (s *Server) bind(sess *session, req bind) bindResp {
 		}
 	}
 	raw := req.Opts.URL
+	if s.NewURLOnRebind && req.ID != "" {
+		raw = ""
+	}
 	if raw == "" {
 		raw = req.Proto + "://" + randomID() + ".ngrok.test"
 	} else if !strings.Contains(raw, "://") {

@@ -1,12 +1,14 @@
 package feed
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -127,4 +129,40 @@ func TestReplaysRespectCap(t *testing.T) {
 	if n := len(f.Records()); n != Size {
 		t.Errorf("feed keeps %d records after %d replays, want %d", n, Size+10, Size)
 	}
+}
+
+// TestKeptBodiesDoNotPinWholeBodies is issue 13 item 11: the feed keeps
+// each record's body cut to deliverylog.MaxBody, and the cut part is all
+// that stays in memory, not the whole body it was cut from (a slice of it
+// would keep every byte of it for as long as the record is kept). The
+// bound on the heap is generous; before, it held every whole body.
+func TestKeptBodiesDoNotPinWholeBodies(t *testing.T) {
+	stateDir(t)
+	f := Open(Options{})
+	defer f.Close()
+	const n, size = 200, 1 << 20 // 200 MiB of bodies in all
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	base := heap()
+	for i := range n {
+		body := bytes.Repeat([]byte{'a' + byte(i%26)}, size)
+		f.Add(deliverylog.Record{Time: logT0.Add(time.Duration(i) * time.Millisecond), Source: "up", Kind: deliverylog.KindDelivery,
+			Type: "item.create", Outcome: deliverylog.OutcomeForwarded, Status: 200, Target: "http://127.0.0.1:1/",
+			Request:  deliverylog.Request{Method: "POST", Path: "/", Body: body},
+			Response: deliverylog.Response{Status: 200, Body: body}})
+	}
+	if got := len(f.Records()); got != n {
+		t.Fatalf("feed keeps %d records, want %d", got, n)
+	}
+	grown := int64(heap()) - int64(base)
+	// Kept: 2 × 64 KiB per record, 25 MiB in all; whole: 200 MiB.
+	if limit := int64(64 << 20); grown > limit {
+		t.Errorf("heap grew %d MiB for %d records of %d MiB bodies, want at most %d MiB", grown>>20, n, size>>20, limit>>20)
+	}
+	t.Logf("heap grew %d MiB for %d records of %d MiB bodies", grown>>20, n, size>>20)
+	runtime.KeepAlive(f)
 }

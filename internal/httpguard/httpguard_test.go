@@ -1,8 +1,10 @@
 package httpguard
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 )
 
 func TestHostAllowed(t *testing.T) {
@@ -59,5 +61,27 @@ func TestCheckCrossSite(t *testing.T) {
 				t.Errorf("CheckCrossSite = %v, want error %v", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestServerLimits: every listener built with Server (the mock, the relay,
+// the inspector) gets the header cap and the read and idle timeouts; the
+// zero Limits means the package's defaults.
+func TestServerLimits(t *testing.T) {
+	h := http.NotFoundHandler()
+	custom := Limits{ReadHeaderTimeout: time.Second, ReadTimeout: 2 * time.Second, IdleTimeout: 3 * time.Second, MaxHeaderBytes: 4096}
+	for _, tt := range []struct {
+		name string
+		in   Limits
+		want Limits
+	}{
+		{"defaults", Limits{}, Limits{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}},
+		{"custom", custom, custom},
+	} {
+		s := Server(h, tt.in)
+		got := Limits{ReadHeaderTimeout: s.ReadHeaderTimeout, ReadTimeout: s.ReadTimeout, IdleTimeout: s.IdleTimeout, MaxHeaderBytes: s.MaxHeaderBytes}
+		if got != tt.want {
+			t.Errorf("%s: server limits %+v, want %+v", tt.name, got, tt.want)
+		}
 	}
 }

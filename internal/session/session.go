@@ -73,6 +73,10 @@ type Config struct {
 	// SkipProbe skips checking that the public URL reaches the relay
 	// before hooks are created.
 	SkipProbe bool
+	// PublicClient makes the requests to the tunnel's public URL that
+	// check it reaches the relay (at start, and after the tunnel's
+	// session was restored). Nil means a client with a 5 s timeout.
+	PublicClient *http.Client
 	// ConnectTimeout bounds the probe; zero means DefaultConnectTimeout.
 	ConnectTimeout time.Duration
 	// VerifyTimeout bounds the wait for every hook to become active; zero
@@ -229,6 +233,13 @@ func (s *Session) Run(ctx context.Context) (err error) {
 		defer s.bg.Done()
 		s.monitor(ctx, readyAt)
 	}()
+	if rt, ok := s.cfg.Tunnel.(tunnel.Reconnecting); ok {
+		s.bg.Add(1)
+		go func() {
+			defer s.bg.Done()
+			s.watchTunnel(ctx, rt)
+		}()
+	}
 	<-ctx.Done()
 	s.emit(Stopping{})
 	s.reportInFlight()
@@ -333,8 +344,11 @@ func (s *Session) startRelay() error {
 	// The relay answers only requests addressed to the tunnel's host, to
 	// this machine, or to a name allowed: not a page's own domain rebound
 	// to loopback.
-	hosts := append(slices.Clone(s.cfg.AllowedHosts), tunnelHost(s.cfg.Tunnel.URL()))
+	// The tunnel's host is read per request: it changes when the tunnel
+	// moves to a new URL (see watchTunnel).
+	allowed := slices.Clone(s.cfg.AllowedHosts)
 	s.http = httpguard.Server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hosts := append(allowed[:len(allowed):len(allowed)], tunnelHost(s.cfg.Tunnel.URL()))
 		if err := httpguard.CheckHost(r, hosts); err != nil {
 			http.Error(w, "devhook relay: "+err.Error(), http.StatusForbidden)
 			return

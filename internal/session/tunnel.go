@@ -7,7 +7,44 @@ import (
 	"strings"
 
 	"github.com/devhookhq/devhook/internal/podio"
+	"github.com/devhookhq/devhook/tunnel"
 )
+
+// watchTunnel follows a tunnel whose session can be lost and restored
+// (ngrok): deliveries resume by themselves once it is back, but the
+// service may have given the public URL away meanwhile, and ngrok-go does
+// not say so. After each restore it checks the URL still reaches the
+// relay; when ngrok says it is offline, it asks the tunnel for a new
+// endpoint and wakes the monitor, whose followTunnel moves the hooks there.
+func (s *Session) watchTunnel(ctx context.Context, rt tunnel.Reconnecting) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-rt.Restored():
+		}
+		old := rt.URL()
+		err := s.stillReachable(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err == nil:
+			s.emit(Warning{Text: fmt.Sprintf("devhook: the tunnel reconnected; %s still reaches devhook, deliveries resume", old)})
+			continue
+		}
+		s.emit(Warning{Text: fmt.Sprintf("devhook: the tunnel reconnected, but %s no longer reaches devhook (%v); asking for a new public URL", old, err)})
+		if err := rt.Renew(ctx); err != nil {
+			if ctx.Err() == nil {
+				s.emit(Warning{Text: fmt.Sprintf("devhook: warning: %v; Podio's deliveries are lost until the tunnel serves a URL again (restart devhook up)", err)})
+			}
+			continue
+		}
+		select {
+		case s.monKick <- struct{}{}:
+		default:
+		}
+	}
+}
 
 // followTunnel notices a tunnel whose public URL changed (a random ngrok
 // domain after a reconnect): it registers the hooks on the new URL, waits

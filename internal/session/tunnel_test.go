@@ -1,7 +1,6 @@
 package session_test
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -18,11 +17,15 @@ import (
 	"github.com/devhookhq/devhook/tunnel"
 )
 
-// TestTunnelDropResumes: the fake ngrok edge drops the agent's session
-// mid-run; the agent reconnects and Podio's next event reaches the app.
-func TestTunnelDropResumes(t *testing.T) {
+// edgeLive is a live session whose Podio mock reaches the tunnel through
+// the fake ngrok edge, and its ngrok tunnel.
+func edgeLive(t *testing.T, configure func(*fakeedge.Server)) (*live, *fakeedge.Server, *tunnel.Ngrok) {
+	t.Helper()
 	edge := fakeedge.NewUnstartedServer()
 	edge.Authtoken = "good-token"
+	if configure != nil {
+		configure(edge)
+	}
 	if err := edge.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -50,20 +53,63 @@ func TestTunnelDropResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.run(t, session.Config{Tunnel: tun, SkipProbe: true})
+	return l, edge, tun
+}
+
+// TestTunnelDropResumes: the fake ngrok edge drops the agent's session
+// mid-run; the agent reconnects, the session checks the URL still
+// reaches it, and Podio's next event reaches the app on the same hook.
+func TestTunnelDropResumes(t *testing.T) {
+	l, edge, tun := edgeLive(t, nil)
+	ready := l.run(t, session.Config{Tunnel: tun, PublicClient: edge.Client()})
 	d, at := l.fire(t, 1, 0)
 	if d.Event.Status != 200 {
 		t.Fatalf("before the drop: %+v", d.Event)
 	}
 	edge.DropSessions()
-	ctx, cancel := context.WithTimeout(t.Context(), awaitLimit)
-	defer cancel()
-	if err := edge.AwaitBinds(ctx, 2); err != nil {
-		t.Fatalf("no rebind: %v", err)
+	w, at := awaitEv(t, l, at, func(w session.Warning) bool { return strings.Contains(w.Text, "reconnected") })
+	if want := tun.URL() + " still reaches devhook"; !strings.Contains(w.Text, want) {
+		t.Errorf("warning %q lacks %q", w.Text, want)
 	}
 	d, _ = l.fire(t, 2, at)
-	if d.Event.Status != 200 {
+	if d.Event.Status != 200 || d.Event.HookID != ready.Hooks[0].ID {
 		t.Errorf("after the drop: %+v", d.Event)
+	}
+	if got := all[session.Retunneled](l); len(got) != 0 {
+		t.Errorf("retunneled although the URL stayed: %+v", got)
+	}
+}
+
+// TestTunnelDropNewURL: after the drop the edge binds the endpoint on a
+// new URL and the old one is offline. The session notices, the tunnel
+// binds a new endpoint, the hooks are registered on its URL (verified
+// through the edge) and the old ones deleted; events flow again.
+func TestTunnelDropNewURL(t *testing.T) {
+	l, edge, tun := edgeLive(t, func(e *fakeedge.Server) { e.NewURLOnRebind = true })
+	ready := l.run(t, session.Config{Tunnel: tun, PublicClient: edge.Client()})
+	oldURL, old := tun.URL(), ready.Hooks[0].ID
+	_, at := l.fire(t, 1, 0)
+
+	edge.DropSessions()
+	w, at := awaitEv(t, l, at, func(w session.Warning) bool { return strings.Contains(w.Text, "reconnected") })
+	if want := oldURL + " no longer reaches devhook (answered 404 " + fakeedge.OfflineCode + ")"; !strings.Contains(w.Text, want) {
+		t.Errorf("warning %q lacks %q", w.Text, want)
+	}
+	rt, at := awaitEv(t, l, at, func(session.Retunneled) bool { return true })
+	newURL := tun.URL()
+	if newURL == oldURL || !strings.HasPrefix(rt.HookURL, newURL+"/") {
+		t.Fatalf("hook URL %s, tunnel URL %s (old %s)", rt.HookURL, newURL, oldURL)
+	}
+	if len(rt.Hooks) != 1 || rt.Hooks[0].ID == old || len(rt.Deleted) != 1 || rt.Deleted[0] != old {
+		t.Fatalf("retunneled = %+v", rt)
+	}
+	hooks := l.mock.Hooks()
+	if len(hooks) != 1 || hooks[0].HookID != rt.Hooks[0].ID || hooks[0].URL != rt.HookURL || hooks[0].Status != "active" {
+		t.Errorf("the mock's hooks: %+v", hooks)
+	}
+	d, _ := l.fire(t, 2, at)
+	if d.Event.Status != 200 || d.Event.HookID != rt.Hooks[0].ID {
+		t.Errorf("after the move: %+v", d.Event)
 	}
 }
 
