@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -146,11 +147,5 @@ func warnSkippedLines(w io.Writer, skipped []deliverylog.Skipped) {
 // logCell makes s fit one table cell: "-" when empty, quoted when it holds
 // control characters or tabs.
 func logCell(s string) string {
-	if s == "" {
-		return "-"
-	}
-	if termsafe.String(s) != s {
-		return strconv.Quote(s)
-	}
-	return s
+	return cmp.Or(termsafe.Quote(s), "-")
 }

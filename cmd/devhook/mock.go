@@ -19,6 +19,7 @@ import (
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/feed"
 	"github.com/devhookhq/devhook/internal/inspector"
+	"github.com/devhookhq/devhook/internal/render"
 	"github.com/devhookhq/devhook/internal/termsafe"
 	"github.com/devhookhq/devhook/mockpodio"
 )
@@ -213,7 +214,7 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 func openMockFeed(s *mockpodio.Server, opts mockOptions, stderr io.Writer) *feed.Feed {
 	onReplay := func(r deliverylog.Record) {
 		if s.Logf != nil { // not --quiet: the log shows replays made from the inspector
-			s.Logf("%s", replaySummary(r))
+			s.Logf("%s", render.Summary(r))
 		}
 	}
 	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr, OnReplay: onReplay,

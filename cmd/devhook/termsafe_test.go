@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/devhookhq/devhook/internal/relay"
+	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/session"
 )
 
@@ -88,8 +88,8 @@ func TestUpPrinterEscapesHostileDelivery(t *testing.T) {
 	at := time.Date(2026, 11, 25, 10, 27, 0, 0, time.UTC)
 	events := []session.Event{
 		session.Ready{HookURL: "https://x.test/s\u202e", Target: "http://localhost:3000/\x1b[2J"},
-		session.Delivery{Event: relay.Event{Time: at, Kind: relay.KindDelivery, Type: "item.create\u202e", HookID: 101, Status: 500,
-			IDs: []string{"1\u2028", "2\u2066"}, Err: "app said \u202eboom\x07"}},
+		session.Delivery{Record: deliverylog.Record{Time: at, Kind: deliverylog.KindDelivery, Type: "item.create\u202e", HookID: 101, Status: 500,
+			IDs: []string{"1\u2028", "2\u2066"}, Error: "app said \u202eboom\x07"}},
 		session.HookState{Time: at, HookID: 101, State: session.StateInactive, Line: "hook 101: \x1b]52;c;SGVsbG8=\x07"},
 		session.Warning{Text: "devhook: warning: \u2029\u009b"},
 	}

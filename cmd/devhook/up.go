@@ -19,7 +19,7 @@ import (
 	"github.com/devhookhq/devhook/internal/asyncwriter"
 	"github.com/devhookhq/devhook/internal/hookrules"
 	"github.com/devhookhq/devhook/internal/podio"
-	"github.com/devhookhq/devhook/internal/relay"
+	"github.com/devhookhq/devhook/internal/render"
 	"github.com/devhookhq/devhook/internal/session"
 	"github.com/devhookhq/devhook/internal/termsafe"
 	"github.com/devhookhq/devhook/mockpodio"
@@ -396,7 +396,7 @@ func (p *upPrinter) print(ev session.Event) {
 	case session.Warning:
 		fmt.Fprintln(p.stderr, safeLines(ev.Text))
 	case session.Delivery:
-		fmt.Fprintln(p.out(), relay.FormatLine(ev.Event))
+		fmt.Fprintln(p.out(), render.Line(ev.Record))
 	case session.HookState:
 		if ev.State == session.StateQueued && ev.Count > 1 {
 			return // the delivery line says queued; the first one explains
@@ -409,7 +409,7 @@ func (p *upPrinter) print(ev session.Event) {
 			}
 			return
 		}
-		fmt.Fprintln(p.stdout, replayLine(ev.Record))
+		fmt.Fprintln(p.stdout, render.Line(ev.Record))
 	case session.Ready:
 		p.ready(ev)
 	case session.Stopping:
@@ -438,10 +438,10 @@ func (p *upPrinter) out() io.Writer {
 // undelivered lists the held events that never reached the app.
 func (p *upPrinter) undelivered(ev session.Undelivered) {
 	w := p.stderr
-	fmt.Fprintf(w, "devhook: %d %s held while your app was down %s not delivered:\n", len(ev.Events),
-		plural(len(ev.Events), "event", "events"), plural(len(ev.Events), "was", "were"))
+	fmt.Fprintf(w, "devhook: %d %s held while your app was down %s not delivered:\n", len(ev.Records),
+		plural(len(ev.Records), "event", "events"), plural(len(ev.Records), "was", "were"))
 	logged := false
-	for i, e := range ev.Events {
+	for i, e := range ev.Records {
 		id := ev.IDs[i]
 		if id != "" {
 			logged = true

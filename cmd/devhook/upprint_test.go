@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/devhookhq/devhook/internal/relay"
+	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/session"
 )
 
@@ -18,7 +18,7 @@ func TestUpPrinter(t *testing.T) {
 	at := time.Date(2026, 11, 25, 10, 27, 0, 0, time.UTC)
 	events := []session.Event{
 		session.Ready{HookURL: "https://x.test/s", Target: "http://localhost:3000/"},
-		session.Delivery{Event: relay.Event{Time: at, Kind: relay.KindDelivery, Type: "item.create", HookID: 101, Status: 200, Queued: true, Err: "local app not reachable"}},
+		session.Delivery{Record: deliverylog.Record{Time: at, Kind: deliverylog.KindDelivery, Type: "item.create", HookID: 101, Status: 200, Outcome: deliverylog.OutcomeQueued, Error: "local app not reachable"}},
 		session.HookState{Time: at, HookID: 101, State: session.StateQueued, Count: 1, Line: "hook 101: your app is down; devhook answered Podio 200 and holds 1 event for it"},
 		session.HookState{Time: at, HookID: 101, State: session.StateQueued, Count: 2, Line: "hook 101: ... holds 2 events"},
 		session.Waiting{N: 1, UpTo: 13 * time.Second},
@@ -34,7 +34,7 @@ func TestUpPrinter(t *testing.T) {
 				"devhook: hook 101: your app is down; devhook answered Podio 200 and holds 1 event for it"},
 			[]string{"devhook: waiting for 1 delivery (up to 13 s); Ctrl-C again to quit now", "devhook: warning: w"}},
 		{true,
-			[]string{`{"kind":"delivery","time":"2026-11-25T10:27:00Z","type":"item.create","hook_id":101,"status":0,"outcome":"","queued":true,"latency_ms":0,"error":"local app not reachable","request":{},"response":{}}`,
+			[]string{`{"kind":"delivery","time":"2026-11-25T10:27:00Z","type":"item.create","hook_id":101,"status":200,"outcome":"queued","queued":true,"latency_ms":0,"error":"local app not reachable","request":{},"response":{}}`,
 				`{"kind":"hook_state","time":"2026-11-25T10:27:00Z","hook_id":101,"state":"queued","count":1}`,
 				`{"kind":"hook_state","time":"2026-11-25T10:27:00Z","hook_id":101,"state":"queued","count":2}`},
 			[]string{"Forwarding  https://x.test/s -> http://localhost:3000/", "HOOK  REF  EVENT  STATUS", "Waiting for events. Ctrl-C removes the hooks and exits.",

@@ -38,8 +38,13 @@ type Record struct {
 	// replayed (2xx) or failed.
 	Outcome Outcome `json:"outcome,omitempty"`
 	// Status is the status answered to Podio (for a replay, the
-	// receiver's); 0 if none.
+	// receiver's; for a held event devhook up delivered later, the local
+	// app's); 0 if none.
 	Status int `json:"status"`
+	// Acked is set when devhook up answered Podio 200 before the local
+	// app answered (up --ack): Status is then 200, and Response is the
+	// app's answer (empty when it was not reachable).
+	Acked bool `json:"acked,omitempty"`
 	// LatencyMS is how long the delivery took, in milliseconds.
 	LatencyMS float64 `json:"latency_ms"`
 	// Error and Warning say what went wrong or looked risky.
@@ -197,11 +202,21 @@ func cut(s string) string {
 	return s
 }
 
+// Latency is r.LatencyMS as a duration.
+func (r Record) Latency() time.Duration {
+	return time.Duration(r.LatencyMS * float64(time.Millisecond))
+}
+
+// Millis is d in milliseconds, as [Record.LatencyMS] holds a latency.
+func Millis(d time.Duration) float64 {
+	return float64(d) / float64(time.Millisecond)
+}
+
 // FormatLatency renders a latency for people, the one way devhook shows
 // them (terminal, inspector): "0.4 ms" below 1 ms, "14 ms" below 1 s,
 // "11.2 s" above. The inspector's script has the same rule.
 func FormatLatency(d time.Duration) string {
-	return FormatLatencyMS(float64(d) / float64(time.Millisecond))
+	return FormatLatencyMS(Millis(d))
 }
 
 // FormatLatencyMS is [FormatLatency] of a latency in milliseconds, as

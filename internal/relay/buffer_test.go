@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/devhookhq/devhook/internal/deliverylog"
 )
 
 // fakeBuffer records what the relay keeps.
@@ -16,7 +18,7 @@ type fakeBuffer struct {
 	mu      sync.Mutex
 	holding bool
 	full    bool
-	kept    []Event
+	kept    []deliverylog.Record
 }
 
 func (b *fakeBuffer) Holding() bool {
@@ -25,7 +27,7 @@ func (b *fakeBuffer) Holding() bool {
 	return b.holding
 }
 
-func (b *fakeBuffer) Keep(ev Event) bool {
+func (b *fakeBuffer) Keep(ev deliverylog.Record) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.full {
@@ -81,8 +83,8 @@ func TestBufferKeepsWhatTheAppCannotTake(t *testing.T) {
 			_, srv, events := startRelay(t, Config{Target: mustParseURL(t, tt.target(t)), Buffer: buf})
 			got := send(t, srv.Client(), http.MethodPost, srv.URL+"/"+testSecret, formType, tt.body, nil)
 			ev := recv(t, events)
-			if got.Status != tt.wantStatus || ev.Queued != tt.wantQueued || len(buf.kept) != tt.wantKept {
-				t.Errorf("status %d queued %v kept %d, want %d %v %d (event %+v)", got.Status, ev.Queued, len(buf.kept), tt.wantStatus, tt.wantQueued, tt.wantKept, ev)
+			if got.Status != tt.wantStatus || (ev.Outcome == deliverylog.OutcomeQueued) != tt.wantQueued || len(buf.kept) != tt.wantKept {
+				t.Errorf("status %d outcome %s kept %d, want %d queued %v %d (event %+v)", got.Status, ev.Outcome, len(buf.kept), tt.wantStatus, tt.wantQueued, tt.wantKept, ev)
 			}
 			if tt.wantKept == 1 && string(buf.kept[0].Request.Body) != tt.body {
 				t.Errorf("kept %+v", buf.kept[0])
@@ -96,8 +98,8 @@ func TestBufferKeepsWhatTheAppCannotTake(t *testing.T) {
 func TestRedeliver(t *testing.T) {
 	app, reqs := startApp(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) })
 	h, _, _ := startRelay(t, Config{Target: mustParseURL(t, app.URL+"/hook")})
-	kept := Event{Kind: KindDelivery, Type: "item.create", HookID: 12, Queued: true,
-		Request: Request{Method: "POST", Path: "/x", Query: "a=1", Header: http.Header{"Content-Type": {formType}, "Content-Length": {"3"}}, Body: []byte(itemCreate)}}
+	kept := deliverylog.Record{Kind: deliverylog.KindDelivery, Type: "item.create", HookID: 12, Outcome: deliverylog.OutcomeQueued,
+		Request: deliverylog.Request{Method: "POST", Path: "/x", Query: "a=1", Header: http.Header{"Content-Type": {formType}, "Content-Length": {"3"}}, Body: []byte(itemCreate)}}
 	ev, err := h.Redeliver(t.Context(), kept)
 	if err != nil {
 		t.Fatalf("Redeliver: %v", err)
@@ -110,7 +112,7 @@ func TestRedeliver(t *testing.T) {
 	if ar.Header.Get(MarkHeader) != testMark {
 		t.Errorf("no forwarding mark: %v", ar.Header)
 	}
-	if ev.Status != 503 || ev.Queued || ev.Err != "" {
+	if ev.Status != 503 || ev.Outcome != deliverylog.OutcomeFailed || ev.Error != "" {
 		t.Errorf("event %+v", ev)
 	}
 
@@ -127,7 +129,7 @@ func TestMarkRefused(t *testing.T) {
 	_, srv, events := startRelay(t, Config{Target: mustParseURL(t, app.URL)})
 	got := send(t, srv.Client(), http.MethodPost, srv.URL+"/"+testSecret, formType, itemCreate, http.Header{MarkHeader: {testMark}})
 	ev := recv(t, events)
-	if got.Status != http.StatusLoopDetected || ev.Kind != KindRejected {
+	if got.Status != http.StatusLoopDetected || ev.Kind != deliverylog.KindRejected {
 		t.Errorf("status %d, event %+v", got.Status, ev)
 	}
 	select {
@@ -164,7 +166,7 @@ func TestAckForwardBounded(t *testing.T) {
 		t.Errorf("in flight %d, want 1", n)
 	}
 	ev := recv(t, events)
-	if ev.Status != http.StatusBadGateway || ev.Err == "" {
+	if ev.Status != http.StatusOK || !ev.Acked || ev.Outcome != deliverylog.OutcomeFailed || ev.Error == "" {
 		t.Errorf("event %+v", ev)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)

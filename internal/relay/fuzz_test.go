@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/deliverylog"
+	"github.com/devhookhq/devhook/internal/render"
 )
 
 // hasSecretPath reports whether an escaped path is /<testSecret> or lies
@@ -56,14 +58,14 @@ func FuzzHandler(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	var last Event
+	var last deliverylog.Record
 	var events atomic.Int64
 	h, err := New(Config{
 		Secret:   testSecret,
 		Target:   target,
 		Validate: func(context.Context, int64, string) error { return nil },
 		Now:      func() time.Time { return testTime },
-		OnEvent: func(e Event) {
+		OnEvent: func(e deliverylog.Record) {
 			last = e
 			events.Add(1)
 		},
@@ -90,16 +92,16 @@ func FuzzHandler(f *testing.F) {
 		}
 		ev := last
 		if rec.Code >= 500 {
-			t.Fatalf("%s %s: status %d, want < 500: %q (event error %q)", method, path, rec.Code, rec.Body, ev.Err)
+			t.Fatalf("%s %s: status %d, want < 500: %q (event error %q)", method, path, rec.Code, rec.Body, ev.Error)
 		}
 		if ev.Status != rec.Code {
 			t.Errorf("%s %s: event status %d, answer %d", method, path, ev.Status, rec.Code)
 		}
-		if line := FormatLine(ev); strings.ContainsAny(line, "\r\n") {
-			t.Errorf("FormatLine(%+v) = %q, want one line", ev, line)
+		if line := render.Line(ev); strings.ContainsAny(line, "\r\n") {
+			t.Errorf("render.Line(%+v) = %q, want one line", ev, line)
 		}
-		if b, err := FormatJSON(ev); err != nil || !json.Valid(b) {
-			t.Errorf("FormatJSON: %q, %v, want valid JSON", b, err)
+		if b, err := json.Marshal(ev); err != nil || !json.Valid(b) {
+			t.Errorf("json.Marshal: %q, %v, want valid JSON", b, err)
 		}
 		if method != http.MethodPost || !hasSecretPath(req.URL.EscapedPath()) {
 			if rec.Code != http.StatusNotFound {
@@ -108,7 +110,7 @@ func FuzzHandler(f *testing.F) {
 			if n := hits.Load() - before; n != 0 {
 				t.Fatalf("%s %s: local app got %d requests, want 0", method, path, n)
 			}
-			if ev.Kind != KindRejected {
+			if ev.Kind != deliverylog.KindRejected {
 				t.Errorf("%s %s: event kind %s, want rejected", method, path, ev.Kind)
 			}
 			if strings.Contains(ev.Request.Path, testSecret) || strings.Contains(ev.Request.Query, testSecret) {
@@ -122,7 +124,7 @@ func FuzzHandler(f *testing.F) {
 		switch rec.Code {
 		case http.StatusOK:
 			want := int64(1)
-			if ev.Kind == KindVerify {
+			if ev.Kind == deliverylog.KindVerify {
 				want = 0 // validated by the relay, not forwarded
 			}
 			if n := hits.Load() - before; n != want {
@@ -157,18 +159,18 @@ func FuzzFormEvent(f *testing.F) {
 		if err != nil {
 			return
 		}
-		ev := Event{Time: testTime, Kind: KindDelivery, Type: form.Get("type"), IDs: fixtures.IDParams(form), Status: 200,
-			Request: Request{Method: "POST", Path: "/", Body: []byte(body)}}
-		if line := FormatLine(ev); strings.ContainsAny(line, "\r\n") {
-			t.Errorf("FormatLine = %q, want one line", line)
+		ev := deliverylog.Record{Time: testTime, Kind: deliverylog.KindDelivery, Type: form.Get("type"), IDs: fixtures.IDParams(form), Status: 200,
+			Request: deliverylog.Request{Method: "POST", Path: "/", Body: []byte(body)}}
+		if line := render.Line(ev); strings.ContainsAny(line, "\r\n") {
+			t.Errorf("render.Line = %q, want one line", line)
 		}
-		b, err := FormatJSON(ev)
+		b, err := json.Marshal(ev)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var back Event
+		var back deliverylog.Record
 		if err := json.Unmarshal(b, &back); err != nil {
-			t.Fatalf("FormatJSON = %q: %v", b, err)
+			t.Fatalf("json.Marshal = %q: %v", b, err)
 		}
 		if string(back.Request.Body) != body {
 			t.Errorf("body round trip = %q, want %q", back.Request.Body, body)

@@ -5,8 +5,9 @@
 // sign webhooks), answers hook.verify itself by calling [Config.Validate]
 // while the verify request is still open, and forwards every other delivery
 // byte for byte to the developer's local app ([Config.Target]). Each request
-// it handles is reported once as an [Event], which [FormatLine] and
-// [FormatJSON] render for the terminal.
+// it handles is reported once as a delivery log record
+// ([deliverylog.Record], Source "up"), which devhook logs, prints and shows
+// in its inspector.
 package relay
 
 import (
@@ -38,7 +39,7 @@ const (
 	// maxRequestBody bounds the public request body the relay reads. Podio's
 	// form bodies are a few hundred bytes.
 	maxRequestBody = 8 << 20
-	// maxCapturedBody bounds the local response body copied into an Event.
+	// maxCapturedBody bounds the local response body copied into a record.
 	maxCapturedBody = 64 << 10
 	// podioTimeout is how long Podio waits for a 2xx (its published rule).
 	podioTimeout = "15 s"
@@ -51,7 +52,7 @@ const (
 type Config struct {
 	// Secret is the random path segment of the public URL: only requests to
 	// /Secret or below /Secret/ are served, everything else gets 404 and a
-	// [KindRejected] event. It must contain only URL-unreserved characters
+	// [deliverylog.KindRejected] record. It must contain only URL-unreserved characters
 	// (letters, digits, '-', '_', '.', '~'); [NewSecret] makes a good one.
 	// Empty is not allowed: New refuses it.
 	Secret string
@@ -109,11 +110,11 @@ type Config struct {
 	// it again. Empty means a random mark.
 	Mark string
 
-	// OnEvent receives one [Event] per request handled, after the answer was
+	// OnEvent receives one record per request handled, after the answer was
 	// written (for acked deliveries, after the background forward finished).
 	// It may be called from several goroutines at once and should return
 	// quickly. Nil means events are dropped.
-	OnEvent func(Event)
+	OnEvent func(deliverylog.Record)
 }
 
 // MarkHeader is the header the relay puts on every request it forwards,
@@ -127,9 +128,9 @@ type Buffer interface {
 	// Holding reports whether deliveries are being kept: a new one then
 	// queues behind them, so that the app gets them in arrival order.
 	Holding() bool
-	// Keep keeps ev (a delivery whose Request is complete) for later, and
+	// Keep keeps rec (a delivery whose Request is complete) for later, and
 	// reports false when the buffer is full.
-	Keep(ev Event) bool
+	Keep(rec deliverylog.Record) bool
 }
 
 // Down reports whether err, from a round trip to the local app, means the
@@ -154,7 +155,7 @@ func (h *Handler) InFlight() (n int, oldest time.Time) {
 }
 
 // track counts ev as in flight until the returned function is called.
-func (h *Handler) track(ev *Event) (done func()) {
+func (h *Handler) track(ev *deliverylog.Record) (done func()) {
 	h.mu.Lock()
 	h.inflight[ev] = time.Now()
 	h.mu.Unlock()
@@ -169,8 +170,8 @@ func (h *Handler) track(ev *Event) (done func()) {
 // to the local app, now, and returns it completed with the app's answer;
 // ctx bounds the exchange. It returns an error when the app is still down
 // ([Down]) or ctx was cancelled. Any answer, a 5xx included, is a delivery; so is no answer in
-// time (Status 502 and Err say so), since the app did get the event.
-func (h *Handler) Redeliver(ctx context.Context, ev Event) (Event, error) {
+// time (Status 502 and Error say so), since the app did get the event.
+func (h *Handler) Redeliver(ctx context.Context, ev deliverylog.Record) (deliverylog.Record, error) {
 	start := time.Now()
 	rest := ev.Request.Path
 	if rest == "/" {
@@ -183,29 +184,29 @@ func (h *Handler) Redeliver(ctx context.Context, ev Event) (Event, error) {
 	out = out.WithContext(ctx)
 	resp, err := h.client.Do(out)
 	ev.Time = h.cfg.Now()
-	ev.Queued, ev.Acked, ev.Err = false, false, ""
-	ev.ForwardedTo = out.URL.Redacted()
-	ev.Response = Response{}
+	ev.Outcome, ev.Acked, ev.Error, ev.ID = "", false, "", ""
+	ev.Target = out.URL.Redacted()
+	ev.Response = deliverylog.Response{}
 	if err != nil {
-		ev.Latency = time.Since(start)
-		ev.Err = h.unreachable(out.URL, err)
+		ev.LatencyMS = deliverylog.Millis(time.Since(start))
+		ev.Error = h.unreachable(out.URL, err)
 		if Down(err) || errors.Is(err, context.Canceled) {
-			return ev, errors.New(ev.Err)
+			return ev, errors.New(ev.Error)
 		}
 		ev.Status = http.StatusBadGateway
-		return ev, nil
+		return settle(ev), nil
 	}
 	defer resp.Body.Close()
 	capture := capWriter{limit: maxCapturedBody}
 	_, err = io.Copy(&capture, resp.Body)
 	removeHopByHop(resp.Header)
-	ev.Latency = time.Since(start)
+	ev.LatencyMS = deliverylog.Millis(time.Since(start))
 	ev.Status = resp.StatusCode
-	ev.Response = Response{Status: resp.StatusCode, Header: resp.Header, Body: capture.buf, BodyTruncated: capture.truncated}
+	ev.Response = deliverylog.Response{Status: resp.StatusCode, Header: resp.Header, Body: capture.buf, BodyTruncated: capture.truncated}
 	if err != nil {
-		ev.Err = fmt.Sprintf("read local response body: %v", err)
+		ev.Error = fmt.Sprintf("read local response body: %v", err)
 	}
-	return ev, nil
+	return settle(ev), nil
 }
 
 // Handler is the relay: an [http.Handler] to mount at the root of the
@@ -221,7 +222,7 @@ type Handler struct {
 	mu       sync.Mutex     // guards closed, inflight; wg.Add happens under mu
 	closed   bool           // set by Close; later requests get 503
 	wg       sync.WaitGroup // counts background (Ack) forwards
-	inflight map[*Event]time.Time
+	inflight map[*deliverylog.Record]time.Time
 }
 
 // New returns a Handler for cfg. It fails when cfg.Secret is empty or not
@@ -255,7 +256,7 @@ func New(cfg Config) (*Handler, error) {
 		}
 		h.mark = m
 	}
-	h.inflight = map[*Event]time.Time{}
+	h.inflight = map[*deliverylog.Record]time.Time{}
 	if h.cfg.Now == nil {
 		h.cfg.Now = time.Now
 	}
@@ -301,10 +302,11 @@ func (h *Handler) Close() error {
 // ServeHTTP implements [http.Handler].
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now() // monotonic
-	ev := Event{
-		Time: h.cfg.Now(),
-		Kind: KindRejected,
-		Request: Request{
+	ev := deliverylog.Record{
+		Time:   h.cfg.Now(),
+		Source: "up",
+		Kind:   deliverylog.KindRejected,
+		Request: deliverylog.Request{
 			Method:     r.Method,
 			RemoteAddr: r.RemoteAddr,
 			Header:     r.Header.Clone(),
@@ -357,7 +359,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.finish(w, &ev, start, http.StatusBadRequest, "missing type parameter", "devhook: missing type parameter\n")
 		return
 	}
-	ev.Kind = KindDelivery
+	ev.Kind = deliverylog.KindDelivery
 	ev.IDs = fixtures.IDParams(form)
 	if id, err := strconv.ParseInt(form.Get("hook_id"), 10, 64); err == nil && id > 0 {
 		ev.HookID = id
@@ -373,7 +375,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if ev.Type == "hook.verify" {
-		ev.Kind = KindVerify
+		ev.Kind = deliverylog.KindVerify
 		if !h.verify(w, r, &ev, start, form) {
 			return
 		}
@@ -393,13 +395,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // queue hands ev to the Buffer and answers 200, or answers 502 when the
 // buffer is full.
-func (h *Handler) queue(w http.ResponseWriter, ev *Event, start time.Time, out *http.Request, why string) {
-	ev.ForwardedTo = out.URL.Redacted()
-	ev.Queued = true
-	ev.Err = why
+func (h *Handler) queue(w http.ResponseWriter, ev *deliverylog.Record, start time.Time, out *http.Request, why string) {
+	ev.Target = out.URL.Redacted()
+	ev.Outcome = deliverylog.OutcomeQueued
+	ev.Error = why
 	ev.Status = http.StatusOK
 	if !h.cfg.Buffer.Keep(*ev) {
-		ev.Queued = false
+		ev.Outcome = ""
 		h.finish(w, ev, start, http.StatusBadGateway, why+"; the buffer is full, so Podio gets 502", "devhook: local app not reachable\n")
 		return
 	}
@@ -409,7 +411,7 @@ func (h *Handler) queue(w http.ResponseWriter, ev *Event, start time.Time, out *
 // verify handles the hook.verify part that does not involve the local app.
 // It reports whether the request must still be forwarded; if not, the answer
 // was written and the event reported.
-func (h *Handler) verify(w http.ResponseWriter, r *http.Request, ev *Event, start time.Time, form url.Values) bool {
+func (h *Handler) verify(w http.ResponseWriter, r *http.Request, ev *deliverylog.Record, start time.Time, form url.Values) bool {
 	raw := form.Get("hook_id")
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id <= 0 {
@@ -429,7 +431,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, ev *Event, star
 		h.finish(w, ev, start, http.StatusBadGateway, fmt.Sprintf("validate hook %d: %v", id, err), "devhook: hook validation failed\n")
 		return false
 	}
-	ev.Verified = true
+	ev.Outcome = deliverylog.OutcomeVerified
 	if !h.cfg.ForwardVerify {
 		h.finish(w, ev, start, http.StatusOK, "", "")
 		return false
@@ -439,8 +441,8 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, ev *Event, star
 
 // forward sends out to the local app inside the public request and copies
 // the local answer back unchanged.
-func (h *Handler) forward(w http.ResponseWriter, r *http.Request, ev *Event, start time.Time, out *http.Request) {
-	ev.ForwardedTo = out.URL.Redacted()
+func (h *Handler) forward(w http.ResponseWriter, r *http.Request, ev *deliverylog.Record, start time.Time, out *http.Request) {
+	ev.Target = out.URL.Redacted()
 	done := h.track(ev)
 	resp, err := h.client.Do(out.WithContext(r.Context()))
 	if err != nil {
@@ -448,7 +450,7 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, ev *Event, sta
 		msg := h.unreachable(out.URL, err)
 		if r.Context().Err() != nil {
 			msg = fmt.Sprintf("caller hung up after %s, before the local app answered", deliverylog.FormatLatency(time.Since(start)))
-		} else if h.cfg.Buffer != nil && ev.Kind == KindDelivery && Down(err) {
+		} else if h.cfg.Buffer != nil && ev.Kind == deliverylog.KindDelivery && Down(err) {
 			h.queue(w, ev, start, out, msg)
 			return
 		}
@@ -465,18 +467,18 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, ev *Event, sta
 	w.WriteHeader(resp.StatusCode)
 	capture := capWriter{limit: maxCapturedBody}
 	_, err = io.Copy(w, io.TeeReader(resp.Body, &capture))
-	ev.Latency = time.Since(start)
+	ev.LatencyMS = deliverylog.Millis(time.Since(start))
 	ev.Status = resp.StatusCode
-	ev.Response = Response{Status: resp.StatusCode, Header: resp.Header.Clone(), Body: capture.buf, BodyTruncated: capture.truncated}
+	ev.Response = deliverylog.Response{Status: resp.StatusCode, Header: resp.Header.Clone(), Body: capture.buf, BodyTruncated: capture.truncated}
 	if err != nil {
-		ev.Err = fmt.Sprintf("copy local response body: %v", err)
+		ev.Error = fmt.Sprintf("copy local response body: %v", err)
 	}
 	h.checkSlow(ev)
 	h.emit(w, ev)
 }
 
 // ack answers 200 at once and forwards out in the background.
-func (h *Handler) ack(w http.ResponseWriter, ev *Event, start time.Time, out *http.Request) {
+func (h *Handler) ack(w http.ResponseWriter, ev *deliverylog.Record, start time.Time, out *http.Request) {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -487,7 +489,7 @@ func (h *Handler) ack(w http.ResponseWriter, ev *Event, start time.Time, out *ht
 	h.mu.Unlock()
 
 	ev.Acked = true
-	ev.ForwardedTo = out.URL.Redacted()
+	ev.Target = out.URL.Redacted()
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
 	// The public request's context ends when ServeHTTP returns; the
@@ -505,11 +507,11 @@ func (h *Handler) ack(w http.ResponseWriter, ev *Event, start time.Time, out *ht
 		defer done()
 		resp, err := h.client.Do(out)
 		if err != nil {
-			ev.Latency = time.Since(start)
+			ev.LatencyMS = deliverylog.Millis(time.Since(start))
 			ev.Status = http.StatusBadGateway
-			ev.Err = h.unreachable(out.URL, err)
+			ev.Error = h.unreachable(out.URL, err)
 			if h.cfg.Buffer != nil && Down(err) && h.cfg.Buffer.Keep(*ev) {
-				ev.Queued = true
+				ev.Outcome = deliverylog.OutcomeQueued
 				ev.Status = http.StatusOK
 			}
 			h.emit(nil, ev)
@@ -518,12 +520,12 @@ func (h *Handler) ack(w http.ResponseWriter, ev *Event, start time.Time, out *ht
 		defer resp.Body.Close()
 		capture := capWriter{limit: maxCapturedBody}
 		_, err = io.Copy(&capture, resp.Body)
-		ev.Latency = time.Since(start)
+		ev.LatencyMS = deliverylog.Millis(time.Since(start))
 		removeHopByHop(resp.Header)
 		ev.Status = resp.StatusCode
-		ev.Response = Response{Status: resp.StatusCode, Header: resp.Header, Body: capture.buf, BodyTruncated: capture.truncated}
+		ev.Response = deliverylog.Response{Status: resp.StatusCode, Header: resp.Header, Body: capture.buf, BodyTruncated: capture.truncated}
 		if err != nil {
-			ev.Err = fmt.Sprintf("read local response body: %v", err)
+			ev.Error = fmt.Sprintf("read local response body: %v", err)
 		}
 		h.emit(nil, ev)
 	}()
@@ -531,7 +533,7 @@ func (h *Handler) ack(w http.ResponseWriter, ev *Event, start time.Time, out *ht
 
 // finish writes the relay's own answer, records it in ev and reports ev. An
 // empty errMsg means success.
-func (h *Handler) finish(w http.ResponseWriter, ev *Event, start time.Time, status int, errMsg, body string) {
+func (h *Handler) finish(w http.ResponseWriter, ev *deliverylog.Record, start time.Time, status int, errMsg, body string) {
 	hdr := w.Header()
 	if body != "" {
 		hdr.Set("Content-Type", "text/plain; charset=utf-8")
@@ -540,14 +542,14 @@ func (h *Handler) finish(w http.ResponseWriter, ev *Event, start time.Time, stat
 	hdr.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	io.WriteString(w, body)
-	ev.Latency = time.Since(start)
+	ev.LatencyMS = deliverylog.Millis(time.Since(start))
 	ev.Status = status
-	ev.Err = errMsg
-	ev.Response = Response{Status: status, Header: hdr.Clone()}
+	ev.Error = errMsg
+	ev.Response = deliverylog.Response{Status: status, Header: hdr.Clone()}
 	if body != "" {
 		ev.Response.Body = []byte(body)
 	}
-	if ev.Kind == KindVerify {
+	if ev.Kind == deliverylog.KindVerify {
 		h.checkSlow(ev) // Validate ran inside the open request
 	}
 	h.emit(w, ev)
@@ -555,19 +557,38 @@ func (h *Handler) finish(w http.ResponseWriter, ev *Event, start time.Time, stat
 
 // emit reports ev. When w is not nil the answer is flushed first, so a slow
 // OnEvent does not hold up the caller.
-func (h *Handler) emit(w http.ResponseWriter, ev *Event) {
+func (h *Handler) emit(w http.ResponseWriter, ev *deliverylog.Record) {
 	if h.cfg.OnEvent == nil {
 		return
 	}
 	if w != nil {
 		_ = http.NewResponseController(w).Flush()
 	}
-	h.cfg.OnEvent(*ev)
+	h.cfg.OnEvent(settle(*ev))
 }
 
-func (h *Handler) checkSlow(ev *Event) {
-	if h.slow > 0 && ev.Latency > h.slow {
-		ev.Warning = fmt.Sprintf("SLOW: %s (Podio gives up at %s)", deliverylog.FormatLatency(ev.Latency), podioTimeout)
+// settle completes rec, whose Status is the local app's answer or else the
+// relay's own, with its outcome; an acked delivery's Status then becomes
+// what Podio got, 200.
+func settle(rec deliverylog.Record) deliverylog.Record {
+	switch {
+	case rec.Outcome == deliverylog.OutcomeQueued || rec.Outcome == deliverylog.OutcomeVerified:
+	case rec.Kind == deliverylog.KindRejected:
+		rec.Outcome = deliverylog.OutcomeRejected
+	case rec.Kind == deliverylog.KindDelivery && rec.Error == "" && rec.Status >= 200 && rec.Status <= 299:
+		rec.Outcome = deliverylog.OutcomeForwarded
+	default:
+		rec.Outcome = deliverylog.OutcomeFailed
+	}
+	if rec.Acked {
+		rec.Status = http.StatusOK
+	}
+	return rec
+}
+
+func (h *Handler) checkSlow(ev *deliverylog.Record) {
+	if h.slow > 0 && ev.Latency() > h.slow {
+		ev.Warning = fmt.Sprintf("SLOW: %s (Podio gives up at %s)", deliverylog.FormatLatencyMS(ev.LatencyMS), podioTimeout)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/devhookhq/devhook/internal/deliverylog"
 )
 
 // benchBody is a typical Podio delivery.
@@ -105,7 +107,7 @@ func BenchmarkRelayForward(b *testing.B) {
 	h, err := New(Config{
 		Secret:  testSecret,
 		Target:  target,
-		OnEvent: func(Event) { events++ }, // as `devhook up` would, minus printing
+		OnEvent: func(deliverylog.Record) { events++ }, // as `devhook up` would, minus printing
 	})
 	if err != nil {
 		b.Fatalf("New: %v", err)

@@ -14,6 +14,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/devhookhq/devhook/internal/deliverylog"
+	"github.com/devhookhq/devhook/internal/render"
 )
 
 const (
@@ -30,9 +33,9 @@ var testTime = time.Date(2026, 11, 25, 10, 2, 3, 0, time.UTC)
 
 // eventOpts compares events without the parts that vary from run to run.
 var eventOpts = cmp.Options{
-	cmpopts.IgnoreFields(Event{}, "Latency"),
-	cmpopts.IgnoreFields(Request{}, "Header", "RemoteAddr"),
-	cmpopts.IgnoreFields(Response{}, "Header"),
+	cmpopts.IgnoreFields(deliverylog.Record{}, "LatencyMS"),
+	cmpopts.IgnoreFields(deliverylog.Request{}, "Header", "RemoteAddr"),
+	cmpopts.IgnoreFields(deliverylog.Response{}, "Header"),
 	cmpopts.EquateEmpty(),
 }
 
@@ -75,7 +78,7 @@ func startApp(t *testing.T, answer http.HandlerFunc) (*httptest.Server, <-chan a
 // startRelay starts a relay for cfg on 127.0.0.1. Empty Secret means
 // testSecret; Now is fixed at testTime; events are collected in the channel.
 // At cleanup it checks that every event was consumed.
-func startRelay(t *testing.T, cfg Config) (*Handler, *httptest.Server, <-chan Event) {
+func startRelay(t *testing.T, cfg Config) (*Handler, *httptest.Server, <-chan deliverylog.Record) {
 	t.Helper()
 	if cfg.Secret == "" {
 		cfg.Secret = testSecret
@@ -84,8 +87,8 @@ func startRelay(t *testing.T, cfg Config) (*Handler, *httptest.Server, <-chan Ev
 	if cfg.Mark == "" {
 		cfg.Mark = testMark
 	}
-	events := make(chan Event, 16)
-	cfg.OnEvent = func(e Event) { events <- e }
+	events := make(chan deliverylog.Record, 16)
+	cfg.OnEvent = func(e deliverylog.Record) { events <- e }
 	h, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -245,12 +248,14 @@ func TestSecretPathRequired(t *testing.T) {
 			}
 			ev := recv(t, events)
 			wantBody := []byte("404 page not found\n")
-			want := Event{
+			want := deliverylog.Record{
 				Time:     testTime,
-				Kind:     KindRejected,
+				Source:   "up",
+				Kind:     deliverylog.KindRejected,
+				Outcome:  deliverylog.OutcomeRejected,
 				Status:   http.StatusNotFound,
-				Request:  Request{Method: tt.method, Path: tt.wantPath, Query: tt.wantQuery},
-				Response: Response{Status: http.StatusNotFound, Body: wantBody},
+				Request:  deliverylog.Request{Method: tt.method, Path: tt.wantPath, Query: tt.wantQuery},
+				Response: deliverylog.Response{Status: http.StatusNotFound, Body: wantBody},
 			}
 			if diff := cmp.Diff(want, ev, eventOpts); diff != "" {
 				t.Errorf("event mismatch (-want +got):\n%s", diff)
@@ -258,8 +263,8 @@ func TestSecretPathRequired(t *testing.T) {
 			if !strings.HasPrefix(ev.Request.RemoteAddr, "127.0.0.1:") {
 				t.Errorf("event RemoteAddr = %q, want 127.0.0.1:port", ev.Request.RemoteAddr)
 			}
-			if line := FormatLine(ev); strings.Contains(line, testSecret) {
-				t.Errorf("FormatLine shows the secret: %s", line)
+			if line := render.Line(ev); strings.Contains(line, testSecret) {
+				t.Errorf("render.Line shows the secret: %s", line)
 			}
 		})
 	}
@@ -338,19 +343,23 @@ func TestVerify(t *testing.T) {
 			}
 
 			ev := recv(t, events)
-			want := Event{
+			want := deliverylog.Record{
 				Time:     testTime,
-				Kind:     KindVerify,
+				Source:   "up",
+				Kind:     deliverylog.KindVerify,
 				Type:     "hook.verify",
 				HookID:   12,
 				Status:   tt.wantStatus,
-				Verified: tt.wantVerified,
-				Err:      tt.wantErr,
-				Request:  Request{Method: "POST", Path: "/", Body: []byte(body)},
-				Response: Response{Status: tt.wantStatus, Body: []byte(tt.wantBody)},
+				Outcome:  deliverylog.OutcomeFailed,
+				Error:    tt.wantErr,
+				Request:  deliverylog.Request{Method: "POST", Path: "/", Body: []byte(body)},
+				Response: deliverylog.Response{Status: tt.wantStatus, Body: []byte(tt.wantBody)},
+			}
+			if tt.wantVerified {
+				want.Outcome = deliverylog.OutcomeVerified
 			}
 			if tt.wantApp {
-				want.ForwardedTo = app.URL + "/hook"
+				want.Target = app.URL + "/hook"
 				ar := recv(t, appReqs)
 				if ar.Body != body || ar.Path != "/hook" {
 					t.Errorf("local app got %s %q, want /hook %q", ar.Path, ar.Body, body)
@@ -401,8 +410,8 @@ func TestVerifyInsideOpenRequest(t *testing.T) {
 	if got := recv(t, answered); got.Status != http.StatusOK {
 		t.Errorf("hook.verify status = %d, want 200", got.Status)
 	}
-	if ev := recv(t, events); !ev.Verified || ev.HookID != 7 {
-		t.Errorf("event Verified, HookID = %v, %d, want true, 7", ev.Verified, ev.HookID)
+	if ev := recv(t, events); ev.Outcome != deliverylog.OutcomeVerified || ev.HookID != 7 {
+		t.Errorf("event Outcome, HookID = %s, %d, want verified, 7", ev.Outcome, ev.HookID)
 	}
 	if n := len(appReqs); n != 0 {
 		t.Errorf("local app got %d requests, want 0", n)
@@ -421,7 +430,7 @@ func TestForwardByteExact(t *testing.T) {
 		wantPath    string // escaped path the app sees
 		wantQuery   string
 		wantIDs     []string
-		// wantForwarded is Event.ForwardedTo after the app's base URL.
+		// wantForwarded is deliverylog.Record.Target after the app's base URL.
 		wantForwarded string
 	}{
 		{
@@ -529,19 +538,24 @@ func TestForwardByteExact(t *testing.T) {
 
 			ev := recv(t, events)
 			form, _ := url.ParseQuery(tt.body)
-			want := Event{
-				Time:        testTime,
-				Kind:        KindDelivery,
-				Type:        form.Get("type"),
-				HookID:      3,
-				IDs:         tt.wantIDs,
-				Status:      tt.appStatus,
-				ForwardedTo: app.URL + tt.wantForwarded,
-				Request:     Request{Method: "POST", Path: "/", Body: []byte(tt.body)},
-				Response:    Response{Status: tt.appStatus, Body: []byte(wantReply.Body)},
+			want := deliverylog.Record{
+				Time:     testTime,
+				Kind:     deliverylog.KindDelivery,
+				Type:     form.Get("type"),
+				HookID:   3,
+				IDs:      tt.wantIDs,
+				Source:   "up",
+				Outcome:  deliverylog.OutcomeForwarded,
+				Status:   tt.appStatus,
+				Target:   app.URL + tt.wantForwarded,
+				Request:  deliverylog.Request{Method: "POST", Path: "/", Body: []byte(tt.body)},
+				Response: deliverylog.Response{Status: tt.appStatus, Body: []byte(wantReply.Body)},
 			}
 			if tt.name == "item.create" {
 				want.HookID = 12
+			}
+			if tt.appStatus >= 300 {
+				want.Outcome = deliverylog.OutcomeFailed
 			}
 			if p, q, ok := strings.Cut(tt.publicPath, "?"); ok {
 				want.Request.Path, want.Request.Query = p, q
@@ -598,12 +612,12 @@ func TestLocalAppDown(t *testing.T) {
 		name      string
 		ack       bool
 		wantReply reply
-		wantResp  Response
+		wantResp  deliverylog.Response
 	}{
 		{
 			name:      "sync",
 			wantReply: reply{Status: 502, Body: "devhook: local app not reachable\n"},
-			wantResp:  Response{Status: 502, Body: []byte("devhook: local app not reachable\n")},
+			wantResp:  deliverylog.Response{Status: 502, Body: []byte("devhook: local app not reachable\n")},
 		},
 		{
 			name:      "ack",
@@ -619,23 +633,28 @@ func TestLocalAppDown(t *testing.T) {
 				t.Errorf("reply mismatch (-want +got):\n%s", diff)
 			}
 			ev := recv(t, events)
-			want := Event{
-				Time:        testTime,
-				Kind:        KindDelivery,
-				Type:        "item.create",
-				HookID:      12,
-				IDs:         []string{"item_id=42", "item_revision_id=7"},
-				Status:      502,
-				Acked:       tt.ack,
-				ForwardedTo: target + "?x=1",
-				Err:         wantErr,
-				Request:     Request{Method: "POST", Path: "/", Query: "x=1", Body: []byte(itemCreate)},
-				Response:    tt.wantResp,
+			want := deliverylog.Record{
+				Time:     testTime,
+				Kind:     deliverylog.KindDelivery,
+				Type:     "item.create",
+				HookID:   12,
+				IDs:      []string{"item_id=42", "item_revision_id=7"},
+				Source:   "up",
+				Outcome:  deliverylog.OutcomeFailed,
+				Status:   502,
+				Acked:    tt.ack,
+				Target:   target + "?x=1",
+				Error:    wantErr,
+				Request:  deliverylog.Request{Method: "POST", Path: "/", Query: "x=1", Body: []byte(itemCreate)},
+				Response: tt.wantResp,
+			}
+			if tt.ack {
+				want.Status = http.StatusOK // what Podio got
 			}
 			if diff := cmp.Diff(want, ev, eventOpts); diff != "" {
 				t.Errorf("event mismatch (-want +got):\n%s", diff)
 			}
-			if line := FormatLine(ev); !strings.HasSuffix(line, "502  "+wantErr) {
+			if line := render.Line(ev); !strings.HasSuffix(line, "502  "+wantErr) {
 				t.Errorf("FormatLine = %q, want it to end in %q", line, "502  "+wantErr)
 			}
 		})
@@ -671,8 +690,8 @@ func TestSlowWarning(t *testing.T) {
 			if gotWarning != tt.wantWarning || (!tt.wantWarning && ev.Warning != "") {
 				t.Errorf("event Warning = %q, want a SLOW warning: %v", ev.Warning, tt.wantWarning)
 			}
-			if tt.wantWarning && !strings.HasSuffix(FormatLine(ev), "  "+ev.Warning) {
-				t.Errorf("FormatLine = %q, want it to end in the warning", FormatLine(ev))
+			if tt.wantWarning && !strings.HasSuffix(render.Line(ev), "  "+ev.Warning) {
+				t.Errorf("FormatLine = %q, want it to end in the warning", render.Line(ev))
 			}
 		})
 	}
@@ -719,23 +738,25 @@ func TestAck(t *testing.T) {
 	close(release)
 	recv(t, closed)
 	// Close waited for the forward, so its event is already there.
-	var ev Event
+	var ev deliverylog.Record
 	select {
 	case ev = <-events:
 	default:
 		t.Fatal("Close returned before the background forward reported its event")
 	}
-	want := Event{
-		Time:        testTime,
-		Kind:        KindDelivery,
-		Type:        "item.create",
-		HookID:      12,
-		IDs:         []string{"item_id=42", "item_revision_id=7"},
-		Status:      http.StatusCreated,
-		Acked:       true,
-		ForwardedTo: app.URL + "/hook",
-		Request:     Request{Method: "POST", Path: "/", Body: []byte(itemCreate)},
-		Response:    Response{Status: http.StatusCreated, Body: []byte("done")},
+	want := deliverylog.Record{
+		Time:     testTime,
+		Kind:     deliverylog.KindDelivery,
+		Type:     "item.create",
+		HookID:   12,
+		IDs:      []string{"item_id=42", "item_revision_id=7"},
+		Source:   "up",
+		Outcome:  deliverylog.OutcomeForwarded,
+		Status:   http.StatusOK, // what Podio got; Response is the app's answer
+		Acked:    true,
+		Target:   app.URL + "/hook",
+		Request:  deliverylog.Request{Method: "POST", Path: "/", Body: []byte(itemCreate)},
+		Response: deliverylog.Response{Status: http.StatusCreated, Body: []byte("done")},
 	}
 	if diff := cmp.Diff(want, ev, eventOpts); diff != "" {
 		t.Errorf("event mismatch (-want +got):\n%s", diff)
@@ -746,7 +767,7 @@ func TestAck(t *testing.T) {
 	if got.Status != http.StatusServiceUnavailable {
 		t.Errorf("after Close: status = %d, want 503", got.Status)
 	}
-	if ev := recv(t, events); ev.Kind != KindRejected || ev.Status != http.StatusServiceUnavailable {
+	if ev := recv(t, events); ev.Kind != deliverylog.KindRejected || ev.Status != http.StatusServiceUnavailable {
 		t.Errorf("after Close: event kind, status = %s, %d, want rejected, 503", ev.Kind, ev.Status)
 	}
 }
@@ -755,20 +776,20 @@ func TestBadInput(t *testing.T) {
 	tests := []struct {
 		name       string
 		body       string
-		wantKind   Kind
+		wantKind   deliverylog.Kind
 		wantType   string
 		wantStatus int
 		wantErr    string
 	}{
-		{"unparsable form", "type=item.create&x=%zz", KindRejected, "", 400, `unparsable form body: invalid URL escape "%zz"`},
-		{"semicolon", "type=item.create;x=1", KindRejected, "", 400, "unparsable form body: invalid semicolon separator in query"},
-		{"missing type", "hook_id=12&item_id=1", KindRejected, "", 400, "missing type parameter"},
-		{"empty body", "", KindRejected, "", 400, "missing type parameter"},
-		{"json body", `{"type":"item.create"}`, KindRejected, "", 400, "missing type parameter"},
-		{"verify with text hook_id", "type=hook.verify&hook_id=abc&code=x", KindVerify, "hook.verify", 400, `invalid hook_id "abc"`},
-		{"verify with negative hook_id", "type=hook.verify&hook_id=-4&code=x", KindVerify, "hook.verify", 400, `invalid hook_id "-4"`},
-		{"verify without hook_id", "type=hook.verify&code=x", KindVerify, "hook.verify", 400, `invalid hook_id ""`},
-		{"verify without code", "type=hook.verify&hook_id=5", KindVerify, "hook.verify", 400, "missing code parameter"},
+		{"unparsable form", "type=item.create&x=%zz", deliverylog.KindRejected, "", 400, `unparsable form body: invalid URL escape "%zz"`},
+		{"semicolon", "type=item.create;x=1", deliverylog.KindRejected, "", 400, "unparsable form body: invalid semicolon separator in query"},
+		{"missing type", "hook_id=12&item_id=1", deliverylog.KindRejected, "", 400, "missing type parameter"},
+		{"empty body", "", deliverylog.KindRejected, "", 400, "missing type parameter"},
+		{"json body", `{"type":"item.create"}`, deliverylog.KindRejected, "", 400, "missing type parameter"},
+		{"verify with text hook_id", "type=hook.verify&hook_id=abc&code=x", deliverylog.KindVerify, "hook.verify", 400, `invalid hook_id "abc"`},
+		{"verify with negative hook_id", "type=hook.verify&hook_id=-4&code=x", deliverylog.KindVerify, "hook.verify", 400, `invalid hook_id "-4"`},
+		{"verify without hook_id", "type=hook.verify&code=x", deliverylog.KindVerify, "hook.verify", 400, `invalid hook_id ""`},
+		{"verify without code", "type=hook.verify&hook_id=5", deliverylog.KindVerify, "hook.verify", 400, "missing code parameter"},
 	}
 	app, appReqs := startApp(t, nil)
 	_, srv, events := startRelay(t, Config{
@@ -785,17 +806,22 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("reply = %d %q, want %d and a short body", got.Status, got.Body, tt.wantStatus)
 			}
 			ev := recv(t, events)
-			want := Event{
+			want := deliverylog.Record{
 				Time:     testTime,
+				Source:   "up",
 				Kind:     tt.wantKind,
+				Outcome:  deliverylog.OutcomeRejected,
 				Type:     tt.wantType,
 				Status:   tt.wantStatus,
-				Err:      tt.wantErr,
-				Request:  Request{Method: "POST", Path: "/", Body: []byte(tt.body)},
-				Response: Response{Status: tt.wantStatus, Body: []byte(got.Body)},
+				Error:    tt.wantErr,
+				Request:  deliverylog.Request{Method: "POST", Path: "/", Body: []byte(tt.body)},
+				Response: deliverylog.Response{Status: tt.wantStatus, Body: []byte(got.Body)},
 			}
 			if tt.name == "verify without code" {
 				want.HookID = 5
+			}
+			if tt.wantKind != deliverylog.KindRejected {
+				want.Outcome = deliverylog.OutcomeFailed
 			}
 			if diff := cmp.Diff(want, ev, eventOpts); diff != "" {
 				t.Errorf("event mismatch (-want +got):\n%s", diff)
@@ -815,7 +841,7 @@ func TestBodyTooLarge(t *testing.T) {
 	if got.Status != http.StatusRequestEntityTooLarge {
 		t.Errorf("status = %d, want 413", got.Status)
 	}
-	if ev := recv(t, events); ev.Kind != KindRejected || ev.Status != http.StatusRequestEntityTooLarge {
+	if ev := recv(t, events); ev.Kind != deliverylog.KindRejected || ev.Status != http.StatusRequestEntityTooLarge {
 		t.Errorf("event kind, status = %s, %d, want rejected, 413", ev.Kind, ev.Status)
 	}
 	if n := len(appReqs); n != 0 {

@@ -28,7 +28,7 @@ const (
 
 // held is one event in the buffer.
 type held struct {
-	ev   relay.Event
+	rec  deliverylog.Record
 	id   string // its record's ID in the delivery log; "" when not logged
 	size int
 }
@@ -60,9 +60,9 @@ func newBuffer(s *Session) *buffer {
 	return b
 }
 
-func eventSize(ev relay.Event) int {
-	n := len(ev.Request.Body) + len(ev.Request.Path) + len(ev.Request.Query)
-	for k, vs := range ev.Request.Header {
+func eventSize(rec deliverylog.Record) int {
+	n := len(rec.Request.Body) + len(rec.Request.Path) + len(rec.Request.Query)
+	for k, vs := range rec.Request.Header {
 		for _, v := range vs {
 			n += len(k) + len(v)
 		}
@@ -78,8 +78,8 @@ func (b *buffer) Holding() bool {
 }
 
 // Keep implements relay.Buffer.
-func (b *buffer) Keep(ev relay.Event) bool {
-	size := eventSize(ev)
+func (b *buffer) Keep(rec deliverylog.Record) bool {
+	size := eventSize(rec)
 	b.mu.Lock()
 	if len(b.items)+b.reserved >= b.max || b.bytes+size > b.maxBytes {
 		warn := !b.full
@@ -97,22 +97,22 @@ func (b *buffer) Keep(ev relay.Event) bool {
 	return true
 }
 
-// add holds ev, which Keep accepted and the relay now reports, once log
+// add holds rec, which Keep accepted and the relay now reports, once log
 // has logged it: under the buffer's lock, so that the held events are in
 // the order of their records in the delivery log. It returns the record
 // and how many events the hook now has held.
-func (b *buffer) add(ev relay.Event, log func() deliverylog.Record) (deliverylog.Record, int) {
+func (b *buffer) add(rec deliverylog.Record, log func() string) (string, int) {
 	b.mu.Lock()
-	rec := log()
+	id := log()
 	if b.reserved > 0 {
 		b.reserved--
 	}
-	b.items = append(b.items, &held{ev: ev, id: rec.ID, size: eventSize(ev)})
-	b.pending[ev.HookID]++
-	count := b.pending[ev.HookID]
+	b.items = append(b.items, &held{rec: rec, id: id, size: eventSize(rec)})
+	b.pending[rec.HookID]++
+	count := b.pending[rec.HookID]
 	b.mu.Unlock()
 	b.wake()
-	return rec, count
+	return id, count
 }
 
 func (b *buffer) wake() {
@@ -139,16 +139,16 @@ func (b *buffer) restore(recs []deliverylog.Record, target string) int {
 		if r.Outcome != deliverylog.OutcomeQueued || r.Target != target || delivered[r.ID] {
 			continue
 		}
-		ev := relay.Event{
-			Time: r.Time, Kind: relay.KindDelivery, Type: r.Type, HookID: r.HookID, IDs: r.IDs,
-			Request: relay.Request{Method: r.Request.Method, Path: r.Request.Path, Query: r.Request.Query,
+		rec := deliverylog.Record{
+			Time: r.Time, Source: r.Source, Kind: deliverylog.KindDelivery, Type: r.Type, HookID: r.HookID, IDs: r.IDs,
+			Request: deliverylog.Request{Method: r.Request.Method, Path: r.Request.Path, Query: r.Request.Query,
 				Header: r.Request.Header, Body: r.Request.Body},
 		}
-		size := eventSize(ev)
+		size := eventSize(rec)
 		if len(b.items) >= b.max || b.bytes+size > b.maxBytes {
 			break
 		}
-		b.items = append(b.items, &held{ev: ev, id: r.ID, size: size})
+		b.items = append(b.items, &held{rec: rec, id: r.ID, size: size})
 		b.bytes += size
 		b.pending[r.HookID]++
 		n++
@@ -175,18 +175,18 @@ func (b *buffer) pop(h *held) {
 		b.items = b.items[1:]
 		b.bytes -= h.size
 	}
-	if b.pending[h.ev.HookID] > 0 {
-		b.pending[h.ev.HookID]--
+	if b.pending[h.rec.HookID] > 0 {
+		b.pending[h.rec.HookID]--
 	}
 }
 
 // left returns the held events.
-func (b *buffer) left() []relay.Event {
+func (b *buffer) left() []deliverylog.Record {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := make([]relay.Event, len(b.items))
+	out := make([]deliverylog.Record, len(b.items))
 	for i, h := range b.items {
-		out[i] = h.ev
+		out[i] = h.rec
 	}
 	return out
 }
@@ -235,20 +235,18 @@ func (b *buffer) deliverHeld(ctx context.Context) (down bool) {
 	}()
 	for h := b.head(); h != nil; h = b.head() {
 		tctx, cancel := context.WithTimeout(ctx, b.s.deliveryTimeout())
-		ev, err := b.s.relay.Redeliver(tctx, h.ev)
+		rec, err := b.s.relay.Redeliver(tctx, h.rec)
 		cancel()
 		if err != nil {
 			return ctx.Err() == nil
 		}
 		b.pop(h)
-		rec := recordOf(ev)
 		rec.ReplayOf = h.id
-		rec = b.s.feed.Add(rec)
-		b.s.emit(Delivery{Event: ev, Record: rec})
-		if flushed[h.ev.HookID] == 0 {
-			order = append(order, h.ev.HookID)
+		b.s.emit(Delivery{Record: b.s.logRecord(rec)})
+		if flushed[rec.HookID] == 0 {
+			order = append(order, rec.HookID)
 		}
-		flushed[h.ev.HookID]++
+		flushed[rec.HookID]++
 	}
 	return false
 }
@@ -271,8 +269,8 @@ func queuedState(id int64, count int) HookState {
 // sends one, and the next `devhook up` with the same target delivers
 // them.
 type Undelivered struct {
-	Events []relay.Event
-	IDs    []string // record IDs, "" for an event the log did not keep
+	Records []deliverylog.Record
+	IDs     []string // record IDs, "" for an event the log did not keep
 }
 
 func (Undelivered) isEvent() {}

@@ -85,8 +85,8 @@ func TestBufferWhileAppDown(t *testing.T) {
 	var queuedIDs []string
 	for i := range 20 {
 		d, next := l.fire(t, int64(100+i), at)
-		if !d.Event.Queued || d.Event.Status != 200 || d.Record.Outcome != deliverylog.OutcomeQueued || d.Record.ID == "" {
-			t.Fatalf("delivery %d = %+v, record %+v", i, d.Event, d.Record)
+		if d.Record.Status != 200 || d.Record.Outcome != deliverylog.OutcomeQueued || d.Record.ID == "" {
+			t.Fatalf("delivery %d = %+v", i, d.Record)
 		}
 		queuedIDs = append(queuedIDs, d.Record.ID)
 		hs, n := awaitEv(t, l, next, func(h session.HookState) bool { return h.State == session.StateQueued })
@@ -99,8 +99,19 @@ func TestBufferWhileAppDown(t *testing.T) {
 	if mh.Failures15m != 0 || mh.SuspendedUntil != nil || mh.Status != "active" {
 		t.Errorf("Podio saw failures: %+v", mh)
 	}
-	if recs, err := deliverylog.Read(mustDir(t)); err != nil || countOutcome(recs, deliverylog.OutcomeQueued) != 20 {
+	recs, err := deliverylog.Read(mustDir(t))
+	if err != nil || countOutcome(recs, deliverylog.OutcomeQueued) != 20 {
 		t.Errorf("log holds %d queued records (%v), want 20", countOutcome(recs, deliverylog.OutcomeQueued), err)
+	}
+	// The log keeps what Podio sent, not who sent it; the reported
+	// record keeps the sender's address for the terminal.
+	for _, r := range recs {
+		if r.Request.RemoteAddr != "" || r.Source != "up" {
+			t.Errorf("logged record %s: source %q, remote address %q, want up and none", r.ID, r.Source, r.Request.RemoteAddr)
+		}
+	}
+	if d := all[session.Delivery](l)[1]; d.Record.Request.RemoteAddr == "" {
+		t.Errorf("reported record without the sender's address: %+v", d.Record)
 	}
 
 	got := make(chan string, 100)
@@ -128,8 +139,8 @@ func TestBufferWhileAppDown(t *testing.T) {
 	}
 	var replayOf []string
 	for _, d := range all[session.Delivery](l)[21:] {
-		if d.Event.Status != 200 || d.Event.Queued {
-			t.Errorf("flushed delivery %+v", d.Event)
+		if d.Record.Status != 200 || d.Record.Outcome == deliverylog.OutcomeQueued {
+			t.Errorf("flushed delivery %+v", d.Record)
 		}
 		replayOf = append(replayOf, d.Record.ReplayOf)
 	}
@@ -171,7 +182,7 @@ func TestBufferSurvivesRestart(t *testing.T) {
 	}
 	l.cancel()
 	left, _ := awaitEv(t, l, at, func(u session.Undelivered) bool { return true })
-	if len(left.Events) != 2 || left.IDs[0] == "" || left.IDs[1] == "" {
+	if len(left.Records) != 2 || left.IDs[0] == "" || left.IDs[1] == "" {
 		t.Fatalf("undelivered = %+v", left)
 	}
 	l.done <- <-l.done // Run returned; the cleanup reads it again
@@ -228,7 +239,7 @@ func TestBufferBoundsAndOff(t *testing.T) {
 			for i := range 2 {
 				var d session.Delivery
 				d, at = l.fire(t, int64(300+i), at)
-				status = append(status, d.Event.Status)
+				status = append(status, d.Record.Status)
 			}
 			want := []int{502, 502}
 			for i := range tt.kept {

@@ -2,7 +2,6 @@ package session
 
 import (
 	"github.com/devhookhq/devhook/internal/deliverylog"
-	"github.com/devhookhq/devhook/internal/relay"
 )
 
 // Sink receives a session's events. The session calls it from one
@@ -25,10 +24,10 @@ type Ready struct {
 	Hooks        []Hook
 }
 
-// Delivery is one request the relay handled: Event as the relay saw it,
-// Record as the delivery log keeps it (with its ID when it was logged).
+// Delivery is one request the relay handled, as the relay recorded it,
+// with the delivery log's ID when it was logged. Unlike the log's copy it
+// keeps the sender's address (Request.RemoteAddr) and whole bodies.
 type Delivery struct {
-	Event  relay.Event
 	Record deliverylog.Record
 }
 

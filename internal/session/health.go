@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/devhookhq/devhook/internal/clock"
+	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/hookrules"
 	"github.com/devhookhq/devhook/internal/inspector"
-	"github.com/devhookhq/devhook/internal/relay"
 )
 
 // The states of a hook that [HookState] reports.
@@ -78,17 +78,17 @@ func (s *Session) deliveryTimeout() time.Duration {
 // as a failure, and why: the app's own status, a timeout, or devhook's
 // 502 when the app was down. A delivery held for later or acked got
 // Podio a 200.
-func podioSaw(ev relay.Event, timeout time.Duration) (failed bool, cause string) {
+func podioSaw(ev deliverylog.Record, timeout time.Duration) (failed bool, cause string) {
 	switch {
-	case ev.Queued || ev.Acked:
+	case ev.Outcome == deliverylog.OutcomeQueued || ev.Acked:
 		return false, ""
-	case ev.Latency > timeout || strings.HasPrefix(ev.Err, "caller hung up"):
+	case ev.Latency() > timeout || strings.HasPrefix(ev.Error, "caller hung up"):
 		return true, "timeout"
 	case ev.Status >= 200 && ev.Status <= 299:
 		return false, ""
-	case ev.Err != "" && ev.Status == http.StatusBadGateway:
+	case ev.Error != "" && ev.Status == http.StatusBadGateway:
 		return true, "502 from devhook (app down)"
-	case ev.Kind == relay.KindRejected:
+	case ev.Kind == deliverylog.KindRejected:
 		return true, fmt.Sprintf("%d from devhook", ev.Status)
 	}
 	return true, fmt.Sprintf("%d from your app", ev.Status)
@@ -96,8 +96,8 @@ func podioSaw(ev relay.Event, timeout time.Duration) (failed bool, cause string)
 
 // observe applies Podio's rules to one delivery Podio made, and reports
 // the hook's crossing of a rule.
-func (s *Session) observe(ev relay.Event) {
-	if ev.Kind == relay.KindVerify || ev.HookID == 0 {
+func (s *Session) observe(ev deliverylog.Record) {
+	if ev.Kind == deliverylog.KindVerify || ev.HookID == 0 {
 		return
 	}
 	failed, cause := podioSaw(ev, s.deliveryTimeout())

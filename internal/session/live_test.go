@@ -16,7 +16,7 @@ import (
 
 	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/podio"
-	"github.com/devhookhq/devhook/internal/relay"
+	"github.com/devhookhq/devhook/internal/render"
 	"github.com/devhookhq/devhook/internal/session"
 	"github.com/devhookhq/devhook/mockpodio"
 	"github.com/devhookhq/devhook/tunnel"
@@ -206,7 +206,7 @@ func (l *live) dump() string {
 	var b strings.Builder
 	for _, ev := range l.events {
 		if d, ok := ev.(session.Delivery); ok {
-			fmt.Fprintf(&b, "  delivery %s\n", relay.FormatLine(d.Event))
+			fmt.Fprintf(&b, "  delivery %s\n", render.Line(d.Record))
 			continue
 		}
 		fmt.Fprintf(&b, "  %T %+v\n", ev, ev)
@@ -222,7 +222,7 @@ func (l *live) fire(t *testing.T, item int64, from int) (session.Delivery, int) 
 		t.Fatal(err)
 	}
 	return awaitEv(t, l, from, func(d session.Delivery) bool {
-		return d.Event.Type == "item.create" && strings.Contains(string(d.Event.Request.Body), fmt.Sprintf("item_id=%d&", item))
+		return d.Record.Type == "item.create" && strings.Contains(string(d.Record.Request.Body), fmt.Sprintf("item_id=%d&", item))
 	})
 }
 
@@ -291,8 +291,8 @@ func TestSuspensionPredicted(t *testing.T) {
 		t.Errorf("recovery = %+v", rec)
 	}
 	d, _ := l.fire(t, 3000, at)
-	if d.Event.Status != 200 {
-		t.Errorf("after the recovery: %+v", d.Event)
+	if d.Record.Status != 200 {
+		t.Errorf("after the recovery: %+v", d.Record)
 	}
 }
 
@@ -368,8 +368,8 @@ func TestInactiveThenReverified(t *testing.T) {
 		t.Errorf("%d verification requests, want 1", n)
 	}
 	d, _ := l.fire(t, 9000, at)
-	if d.Event.Status != 200 {
-		t.Errorf("after re-verification: %+v", d.Event)
+	if d.Record.Status != 200 {
+		t.Errorf("after re-verification: %+v", d.Record)
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/devhookhq/devhook/internal/relay"
+	"github.com/devhookhq/devhook/internal/deliverylog"
 )
 
 // checkTarget refuses a forward target that is one of devhook's own
@@ -90,8 +90,8 @@ type loopTrack struct {
 }
 
 // watchLoop notes an item.update delivery and warns once about a loop.
-func (s *Session) watchLoop(ev relay.Event) {
-	if ev.Type != "item.update" || ev.Kind != relay.KindDelivery {
+func (s *Session) watchLoop(ev deliverylog.Record) {
+	if ev.Type != "item.update" || ev.Kind != deliverylog.KindDelivery {
 		return
 	}
 	item := ""
@@ -103,7 +103,7 @@ func (s *Session) watchLoop(ev relay.Event) {
 	if item == "" {
 		return
 	}
-	answered := ev.Time.Add(ev.Latency)
+	answered := ev.Time.Add(ev.Latency())
 	s.loopMu.Lock()
 	if s.loops == nil {
 		s.loops = map[string]*loopTrack{}

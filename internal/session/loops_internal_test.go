@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/devhookhq/devhook/internal/clock"
-	"github.com/devhookhq/devhook/internal/relay"
+	"github.com/devhookhq/devhook/internal/deliverylog"
 )
 
 // TestCheckTarget refuses a forward target that is one of devhook's own
@@ -46,21 +46,21 @@ func TestCheckTarget(t *testing.T) {
 // updates spread out or on different items.
 func TestWatchLoop(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	upd := func(item string, at time.Duration) relay.Event {
-		return relay.Event{Kind: relay.KindDelivery, Type: "item.update", Time: t0.Add(at), Latency: 100 * time.Millisecond, IDs: []string{"item_id=" + item}}
+	upd := func(item string, at time.Duration) deliverylog.Record {
+		return deliverylog.Record{Kind: deliverylog.KindDelivery, Type: "item.update", Time: t0.Add(at), LatencyMS: deliverylog.Millis(100 * time.Millisecond), IDs: []string{"item_id=" + item}}
 	}
 	tests := []struct {
 		name   string
-		events []relay.Event
+		events []deliverylog.Record
 		warn   int
 	}{
-		{"loop", []relay.Event{upd("1", 0), upd("1", time.Second), upd("1", 2*time.Second), upd("1", 3*time.Second), upd("1", 4*time.Second)}, 1},
-		{"two only", []relay.Event{upd("1", 0), upd("1", time.Second)}, 0},
-		{"spread out", []relay.Event{upd("1", 0), upd("1", 10*time.Second), upd("1", 20*time.Second)}, 0},
-		{"different items", []relay.Event{upd("1", 0), upd("2", time.Second), upd("3", 2*time.Second)}, 0},
-		{"creates", []relay.Event{{Kind: relay.KindDelivery, Type: "item.create", Time: t0, IDs: []string{"item_id=1"}},
-			{Kind: relay.KindDelivery, Type: "item.create", Time: t0, IDs: []string{"item_id=1"}},
-			{Kind: relay.KindDelivery, Type: "item.create", Time: t0, IDs: []string{"item_id=1"}}}, 0},
+		{"loop", []deliverylog.Record{upd("1", 0), upd("1", time.Second), upd("1", 2*time.Second), upd("1", 3*time.Second), upd("1", 4*time.Second)}, 1},
+		{"two only", []deliverylog.Record{upd("1", 0), upd("1", time.Second)}, 0},
+		{"spread out", []deliverylog.Record{upd("1", 0), upd("1", 10*time.Second), upd("1", 20*time.Second)}, 0},
+		{"different items", []deliverylog.Record{upd("1", 0), upd("2", time.Second), upd("3", 2*time.Second)}, 0},
+		{"creates", []deliverylog.Record{{Kind: deliverylog.KindDelivery, Type: "item.create", Time: t0, IDs: []string{"item_id=1"}},
+			{Kind: deliverylog.KindDelivery, Type: "item.create", Time: t0, IDs: []string{"item_id=1"}},
+			{Kind: deliverylog.KindDelivery, Type: "item.create", Time: t0, IDs: []string{"item_id=1"}}}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,17 +96,17 @@ func TestCauseSummary(t *testing.T) {
 func TestPodioSaw(t *testing.T) {
 	tests := []struct {
 		name   string
-		ev     relay.Event
+		ev     deliverylog.Record
 		failed bool
 		cause  string
 	}{
-		{"2xx", relay.Event{Status: 204}, false, ""},
-		{"app 500", relay.Event{Status: 500}, true, "500 from your app"},
-		{"slow 200", relay.Event{Status: 200, Latency: 16 * time.Second}, true, "timeout"},
-		{"hung up", relay.Event{Status: 502, Err: "caller hung up after 15.0 s, before the local app answered"}, true, "timeout"},
-		{"app down", relay.Event{Status: 502, Err: "local app not reachable at http://127.0.0.1:3000/ (connection refused)"}, true, "502 from devhook (app down)"},
-		{"queued", relay.Event{Status: 200, Queued: true}, false, ""},
-		{"acked", relay.Event{Status: 500, Acked: true}, false, ""},
+		{"2xx", deliverylog.Record{Status: 204}, false, ""},
+		{"app 500", deliverylog.Record{Status: 500}, true, "500 from your app"},
+		{"slow 200", deliverylog.Record{Status: 200, LatencyMS: deliverylog.Millis(16 * time.Second)}, true, "timeout"},
+		{"hung up", deliverylog.Record{Status: 502, Error: "caller hung up after 15.0 s, before the local app answered"}, true, "timeout"},
+		{"app down", deliverylog.Record{Status: 502, Error: "local app not reachable at http://127.0.0.1:3000/ (connection refused)"}, true, "502 from devhook (app down)"},
+		{"queued", deliverylog.Record{Status: 200, Outcome: deliverylog.OutcomeQueued}, false, ""},
+		{"acked", deliverylog.Record{Status: 500, Acked: true}, false, ""},
 	}
 	var got, want [][2]any
 	for _, tt := range tests {

@@ -361,30 +361,32 @@ func (s *Session) startRelay() error {
 
 // onRelayEvent records and reports one request the relay handled, and
 // notes the outcome of each hook.verify.
-func (s *Session) onRelayEvent(ev relay.Event) {
+func (s *Session) onRelayEvent(ev deliverylog.Record) {
+	verified := ev.Kind == deliverylog.KindVerify && ev.Outcome == deliverylog.OutcomeVerified
 	// After the relay has answered; in order, so the rules see the
 	// deliveries as they came and the lines follow them.
 	s.records.WaitRoom()
 	s.records.Push(func() {
-		if ev.Queued && s.buffer != nil {
-			rec, count := s.buffer.add(ev, func() deliverylog.Record { return s.feed.Add(recordOf(ev)) })
-			s.emit(Delivery{Event: ev, Record: rec})
+		if ev.Outcome == deliverylog.OutcomeQueued && s.buffer != nil {
+			id, count := s.buffer.add(ev, func() string { return s.logRecord(ev).ID })
+			ev.ID = id
+			s.emit(Delivery{Record: ev})
 			s.emit(queuedState(ev.HookID, count))
 		} else {
-			s.emit(Delivery{Event: ev, Record: s.feed.Add(recordOf(ev))})
+			s.emit(Delivery{Record: s.logRecord(ev)})
 		}
 		s.observe(ev)
 		s.watchLoop(ev)
-		if ev.Kind == relay.KindVerify && ev.Verified {
+		if verified {
 			s.verifiedAgain(ev.HookID)
 		}
 	})
-	if ev.Kind == relay.KindVerify && ev.HookID != 0 {
+	if ev.Kind == deliverylog.KindVerify && ev.HookID != 0 {
 		s.verifyMu.Lock()
-		if ev.Verified {
+		if verified {
 			s.verified[ev.HookID] = ""
 		} else {
-			s.verified[ev.HookID] = cmp.Or(ev.Err, "validate failed")
+			s.verified[ev.HookID] = cmp.Or(ev.Error, "validate failed")
 		}
 		s.verifyMu.Unlock()
 		select {
@@ -435,7 +437,7 @@ func (s *Session) shutdown() error {
 	s.bg.Wait()
 	if s.buffer != nil {
 		if left := s.buffer.left(); len(left) > 0 {
-			s.emit(Undelivered{Events: left, IDs: s.buffer.leftIDs()})
+			s.emit(Undelivered{Records: left, IDs: s.buffer.leftIDs()})
 		}
 	}
 	s.feed.Close() // after the relay: Close waits for acked forwards, which log

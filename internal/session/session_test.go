@@ -218,7 +218,7 @@ func TestRunForwardsAndCleansUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	var d session.Delivery
-	for d.Event.Type != "item.create" {
+	for d.Record.Type != "item.create" {
 		d = await[session.Delivery](t, r)
 	}
 	body := <-e.got
@@ -267,7 +267,7 @@ func TestRelayAnswersBeforeBookkeeping(t *testing.T) {
 	release := make(chan struct{})
 	var once sync.Once
 	r := e.startWith(t, session.Config{Hooks: []session.HookSpec{{RefType: "app", RefID: 42, Event: "item.create"}}}, func(ev session.Event) {
-		if d, ok := ev.(session.Delivery); ok && d.Event.Type == "item.create" {
+		if d, ok := ev.(session.Delivery); ok && d.Record.Type == "item.create" {
 			once.Do(func() { <-release }) // a terminal that does not read
 		}
 	})
@@ -297,10 +297,10 @@ func TestRelayAnswersBeforeBookkeeping(t *testing.T) {
 	var got []string
 	for range events {
 		d := await[session.Delivery](t, r)
-		for d.Event.Type != "item.create" {
+		for d.Record.Type != "item.create" {
 			d = await[session.Delivery](t, r)
 		}
-		got = append(got, d.Event.IDs[0])
+		got = append(got, d.Record.IDs[0])
 	}
 	var want []string
 	for _, d := range e.mock.Deliveries() {

@@ -13,7 +13,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
-	"github.com/devhookhq/devhook/internal/relay"
 	"github.com/devhookhq/devhook/internal/session"
 	"github.com/devhookhq/devhook/tunnel"
 )
@@ -81,7 +80,7 @@ func TestStopWaitsForDeliveries(t *testing.T) {
 		t.Errorf("waiting = %+v, want 1 delivery, up to 13 s", w)
 	}
 	close(release)
-	awaitEv(t, l, at, func(d session.Delivery) bool { return d.Event.Type == "item.create" && d.Event.Status == 200 })
+	awaitEv(t, l, at, func(d session.Delivery) bool { return d.Record.Type == "item.create" && d.Record.Status == 200 })
 	if err := <-l.done; err != nil {
 		t.Errorf("Run = %v", err)
 	}
@@ -92,24 +91,22 @@ func TestStopWaitsForDeliveries(t *testing.T) {
 func TestStreamLine(t *testing.T) {
 	at := time.Date(2026, 11, 25, 10, 27, 0, 0, time.UTC)
 	until := at.Add(15 * time.Minute)
-	req := relay.Request{Method: "POST", Path: "/", Body: []byte("type=item.create&hook_id=101&item_id=7")}
+	req := deliverylog.Request{Method: "POST", Path: "/", Body: []byte("type=item.create&hook_id=101&item_id=7")}
 	tests := []struct {
 		name string
 		ev   session.Event
 		want string // "" means not in the stream
 	}{
-		{"verify", session.Delivery{Event: relay.Event{Time: at, Kind: relay.KindVerify, Type: "hook.verify", HookID: 101, Status: 200, Verified: true},
-			Record: deliverylog.Record{ID: "r-1", Status: 200, Outcome: "verified"}},
+		{"verify", session.Delivery{Record: deliverylog.Record{ID: "r-1", Time: at, Kind: deliverylog.KindVerify, Type: "hook.verify", HookID: 101, Status: 200, Outcome: deliverylog.OutcomeVerified}},
 			`{"kind":"delivery","time":"2026-11-25T10:27:00Z","id":"r-1","type":"hook.verify","hook_id":101,"status":200,"outcome":"verified","latency_ms":0,"request":{},"response":{}}`},
-		{"queued", session.Delivery{Event: relay.Event{Time: at, Kind: relay.KindDelivery, Type: "item.create", HookID: 101, IDs: []string{"item_id=7"}, Status: 200, Queued: true,
-			Err: "local app not reachable", ForwardedTo: "http://127.0.0.1:3000/", Request: req},
-			Record: deliverylog.Record{ID: "r-2", Status: 200, Outcome: "queued"}},
+		{"queued", session.Delivery{Record: deliverylog.Record{ID: "r-2", Time: at, Kind: deliverylog.KindDelivery, Type: "item.create", HookID: 101, IDs: []string{"item_id=7"}, Status: 200, Outcome: deliverylog.OutcomeQueued,
+			Error: "local app not reachable", Target: "http://127.0.0.1:3000/", Request: req}},
 			`{"kind":"delivery","time":"2026-11-25T10:27:00Z","id":"r-2","type":"item.create","hook_id":101,"ids":["item_id=7"],"status":200,"outcome":"queued","queued":true,"latency_ms":0,"error":"local app not reachable","forwarded_to":"http://127.0.0.1:3000/","request":{"body":"type=item.create&hook_id=101&item_id=7","method":"POST","path":"/"},"response":{}}`},
 		{"suspended", session.HookState{Time: at, HookID: 101, State: session.StateSuspended, Until: until, Reason: "16 failures in 15 min (16× 500 from your app)"},
 			`{"kind":"hook_state","time":"2026-11-25T10:27:00Z","hook_id":101,"state":"suspended","until":"2026-11-25T10:42:00Z","reason":"16 failures in 15 min (16× 500 from your app)"}`},
 		{"flushed", session.HookState{Time: at, HookID: 101, State: session.StateFlushed, Count: 3},
 			`{"kind":"hook_state","time":"2026-11-25T10:27:00Z","hook_id":101,"state":"flushed","count":3}`},
-		{"rejected", session.Delivery{Event: relay.Event{Kind: relay.KindRejected, Status: 404}}, ""},
+		{"rejected", session.Delivery{Record: deliverylog.Record{Kind: deliverylog.KindRejected, Status: 404}}, ""},
 		{"warning", session.Warning{Text: "x"}, ""},
 	}
 	for _, tt := range tests {

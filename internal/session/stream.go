@@ -76,19 +76,20 @@ func StreamLine(ev Event) ([]byte, bool) {
 	var v any
 	switch ev := ev.(type) {
 	case Delivery:
-		if ev.Event.Type == "" {
+		r := ev.Record
+		if r.Type == "" {
 			return nil, false // a rejected request: not a delivery
 		}
-		d := StreamDelivery{Kind: "delivery", Time: ev.Event.Time, ID: ev.Record.ID, Type: ev.Event.Type, HookID: ev.Event.HookID,
-			IDs: ev.Event.IDs, Status: ev.Record.Status, Outcome: ev.Record.Outcome, Acked: ev.Event.Acked, Queued: ev.Event.Queued,
-			HeldAs: ev.Record.ReplayOf, LatencyMS: ev.Record.LatencyMS, Error: ev.Event.Err, Warning: ev.Event.Warning, Target: ev.Event.ForwardedTo}
-		q, r := ev.Event.Request, ev.Event.Response
+		d := StreamDelivery{Kind: "delivery", Time: r.Time, ID: r.ID, Type: r.Type, HookID: r.HookID,
+			IDs: r.IDs, Status: r.Status, Outcome: r.Outcome, Acked: r.Acked, Queued: r.Outcome == deliverylog.OutcomeQueued,
+			HeldAs: r.ReplayOf, LatencyMS: r.LatencyMS, Error: r.Error, Warning: r.Warning, Target: r.Target}
+		q, a := r.Request, r.Response
 		d.Request = StreamBody{Method: q.Method, Path: q.Path, Query: q.Query, Header: q.Header}
 		d.Request.Body, d.Request.BodyBase64 = streamBody(q.Body)
-		d.Response = StreamBody{Status: r.Status, Header: r.Header}
-		d.Response.Body, d.Response.BodyBase64 = streamBody(r.Body)
-		if ev.Event.Response.Status != 0 && ev.Event.ForwardedTo != "" && ev.Event.Err == "" {
-			d.AppStatus = ev.Event.Response.Status
+		d.Response = StreamBody{Status: a.Status, Header: a.Header}
+		d.Response.Body, d.Response.BodyBase64 = streamBody(a.Body)
+		if a.Status != 0 && r.Target != "" && r.Error == "" {
+			d.AppStatus = a.Status
 		}
 		v = d
 	case HookState:

@@ -63,8 +63,8 @@ func TestTunnelDropResumes(t *testing.T) {
 	l, edge, tun := edgeLive(t, nil)
 	ready := l.run(t, session.Config{Tunnel: tun, PublicClient: edge.Client()})
 	d, at := l.fire(t, 1, 0)
-	if d.Event.Status != 200 {
-		t.Fatalf("before the drop: %+v", d.Event)
+	if d.Record.Status != 200 {
+		t.Fatalf("before the drop: %+v", d.Record)
 	}
 	edge.DropSessions()
 	w, at := awaitEv(t, l, at, func(w session.Warning) bool { return strings.Contains(w.Text, "reconnected") })
@@ -72,8 +72,8 @@ func TestTunnelDropResumes(t *testing.T) {
 		t.Errorf("warning %q lacks %q", w.Text, want)
 	}
 	d, _ = l.fire(t, 2, at)
-	if d.Event.Status != 200 || d.Event.HookID != ready.Hooks[0].ID {
-		t.Errorf("after the drop: %+v", d.Event)
+	if d.Record.Status != 200 || d.Record.HookID != ready.Hooks[0].ID {
+		t.Errorf("after the drop: %+v", d.Record)
 	}
 	if got := all[session.Retunneled](l); len(got) != 0 {
 		t.Errorf("retunneled although the URL stayed: %+v", got)
@@ -108,8 +108,8 @@ func TestTunnelDropNewURL(t *testing.T) {
 		t.Errorf("the mock's hooks: %+v", hooks)
 	}
 	d, _ := l.fire(t, 2, at)
-	if d.Event.Status != 200 || d.Event.HookID != rt.Hooks[0].ID {
-		t.Errorf("after the move: %+v", d.Event)
+	if d.Record.Status != 200 || d.Record.HookID != rt.Hooks[0].ID {
+		t.Errorf("after the move: %+v", d.Record)
 	}
 }
 
@@ -161,8 +161,8 @@ func TestTunnelURLChanges(t *testing.T) {
 		t.Errorf("HookURL = %s", got)
 	}
 	d, _ := l.fire(t, 7, at)
-	if d.Event.HookID != rt.Hooks[0].ID || d.Event.Status != 200 {
-		t.Errorf("delivery after the change: %+v", d.Event)
+	if d.Record.HookID != rt.Hooks[0].ID || d.Record.Status != 200 {
+		t.Errorf("delivery after the change: %+v", d.Record)
 	}
 }
 

@@ -89,3 +89,15 @@ func writeByte(b *strings.Builder, c byte) {
 	b.WriteByte(hex[c>>4])
 	b.WriteByte(hex[c&0xf])
 }
+
+// Quote returns s as it is when [String] would leave it unchanged, and
+// otherwise s quoted as a Go string (strconv.Quote), so that a field that
+// holds a control, a bidi control, a line separator or invalid UTF-8 shows
+// as one visible, unambiguous token. Every printer of devhook that puts
+// untrusted text in a line or a table cell uses it.
+func Quote(s string) string {
+	if firstUnsafe(s) < 0 {
+		return s
+	}
+	return strconv.Quote(s)
+}

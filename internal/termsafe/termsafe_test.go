@@ -45,3 +45,36 @@ func TestString(t *testing.T) {
 		})
 	}
 }
+
+func TestQuote(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"empty", "", ""},
+		{"plain", "item.create", "item.create"},
+		{"spaces and quotes kept", `say "hi" now`, `say "hi" now`},
+		{"backslash kept", `C:\path`, `C:\path`},
+		{"accents and emoji kept", "café 👍🏽", "café 👍🏽"},
+		{"zwj alone kept", "a\u200db", "a\u200db"},
+		{"newline", "item.create\nFAKE", `"item.create\nFAKE"`},
+		{"carriage return", "item_id=1\r", `"item_id=1\r"`},
+		{"tab", "a\tb", `"a\tb"`},
+		{"esc", "\x1b[2J", `"\x1b[2J"`},
+		{"del", "a\x7f", `"a\x7f"`},
+		{"c1", "x\u0085y", `"x\u0085y"`},
+		{"bidi override", "evil\u202etxt", `"evil\u202etxt"`},
+		{"line separator", "a\u2028b", `"a\u2028b"`},
+		{"invalid utf8", "a\xffb", `"a\xffb"`},
+		{"quotes escaped once quoted", "\"a\"\n", `"\"a\"\n"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Quote(tt.in); got != tt.want {
+				t.Errorf("Quote(%q) = %s, want %s", tt.in, got, tt.want)
+			}
+			if got := Quote(tt.in); String(got) != got {
+				t.Errorf("Quote(%q) = %q still holds unsafe text", tt.in, got)
+			}
+		})
+	}
+}
