@@ -124,6 +124,31 @@ func (c *ControlClient) FireEvent(ctx context.Context, ref Ref, typ string, para
 	return out.EventID, err
 }
 
+// Fire is [ControlClient.FireEvent] with the ref given as its type and
+// id: the form of a caller that does not import this package, such as
+// `devhook trigger`, which takes it through an interface of its own.
+func (c *ControlClient) Fire(ctx context.Context, refType string, refID int64, typ string, params map[string]string) (int64, error) {
+	return c.FireEvent(ctx, Ref{Type: refType, ID: refID}, typ, params)
+}
+
+// HookCount returns how many live hooks of event type typ are registered
+// on refType refID, and how many of those are active (GET /_mock/hooks).
+func (c *ControlClient) HookCount(ctx context.Context, refType string, refID int64, typ string) (n, active int, err error) {
+	hooks, err := c.Hooks(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, h := range hooks {
+		if h.RefType == refType && h.RefID == refID && h.Type == typ {
+			n++
+			if h.Status == "active" {
+				active++
+			}
+		}
+	}
+	return n, active, nil
+}
+
 // CurrentFaults returns the faults in force (GET /_mock/faults).
 func (c *ControlClient) CurrentFaults(ctx context.Context) (Faults, error) {
 	var out Faults

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
@@ -60,6 +62,49 @@ func TestControlClient(t *testing.T) {
 	}
 	if len(verifies) != 1 || len(later) != 1 || later[0].ID != d.ID {
 		t.Errorf("filtered: %d verifies, %d later; want 1 and 1", len(verifies), len(later))
+	}
+
+	// Fire and HookCount, the forms devhook trigger takes.
+	if id2, err := cc.Fire(ctx, fixtures.RefApp, mockpodio.DefaultAppID, "item.create", nil); err != nil || id2 <= id {
+		t.Errorf("Fire = %d, %v; want an event after %d", id2, err, id)
+	}
+	// A second item.create hook on the app that stays inactive: its
+	// receiver ignores the handshake.
+	deaf := mockpodio.NewReceiver(t, s)
+	deaf.IgnoreVerify()
+	tok, err := s.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/hook/app/3001/", strings.NewReader(`{"url":"`+deaf.URL+`","type":"item.create"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "OAuth2 "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("create the inactive hook: %s", res.Status)
+	}
+	for _, tt := range []struct {
+		refType          string
+		refID            int64
+		typ              string
+		wantN, wantActve int
+	}{
+		{fixtures.RefApp, mockpodio.DefaultAppID, "item.create", 2, 1},
+		{fixtures.RefApp, mockpodio.DefaultAppID, "item.update", 0, 0},
+		{fixtures.RefSpace, mockpodio.DefaultAppID, "item.create", 0, 0},
+		{fixtures.RefApp, 99, "item.create", 0, 0},
+	} {
+		n, active, err := cc.HookCount(ctx, tt.refType, tt.refID, tt.typ)
+		if err != nil || n != tt.wantN || active != tt.wantActve {
+			t.Errorf("HookCount(%s %d, %s) = %d, %d, %v; want %d, %d", tt.refType, tt.refID, tt.typ, n, active, err, tt.wantN, tt.wantActve)
+		}
 	}
 
 	stats, err := cc.Stats(ctx)

@@ -47,6 +47,10 @@ type Response struct {
 	Delay time.Duration
 	// Drop closes the connection without answering (after Delay).
 	Drop bool
+	// Body is the body a Receiver answers with, as text/plain; empty
+	// means none. [Server.OnDeliver] does not send it: a delivery records
+	// no answer's body.
+	Body string
 }
 
 // maxEventBytes bounds the body a Receiver reads.
@@ -207,7 +211,11 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	if resp.Drop {
 		panic(http.ErrAbortHandler) // net/http closes the connection without an answer
 	}
+	if resp.Body != "" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	}
 	w.WriteHeader(cmp.Or(resp.Status, http.StatusOK))
+	io.WriteString(w, resp.Body)
 }
 
 // holdFor waits d on the server's clock and reports true, or false when

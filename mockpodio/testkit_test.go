@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -721,5 +722,43 @@ func TestReceiverIgnoreVerifyAndPaths(t *testing.T) {
 	}
 	if h, _ := s.Hook(id); h.Status != "inactive" {
 		t.Errorf("status = %s, want inactive: the code was never validated", h.Status)
+	}
+}
+
+// A Receiver answers with the steered status and body, whatever posts to
+// it: here a plain POST, as devhook trigger --to sends.
+func TestReceiverAnswersBody(t *testing.T) {
+	s := mockpodio.NewTestServer(t)
+	rcv := mockpodio.NewReceiver(t, s)
+	tests := []struct {
+		name     string
+		resp     mockpodio.Response
+		wantCode int
+		wantBody string
+		wantType string
+	}{
+		{"zero", mockpodio.Response{}, 200, "", ""},
+		{"body", mockpodio.Response{Status: 500, Body: "boom\n\x1b[2J"}, 500, "boom\n\x1b[2J", "text/plain; charset=utf-8"},
+		{"body with 200", mockpodio.Response{Body: "ok"}, 200, "ok", "text/plain; charset=utf-8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rcv.Respond(tt.resp)
+			res, err := http.Post(rcv.URL+"/hook", "application/x-www-form-urlencoded", strings.NewReader("type=item.create&hook_id=1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			b, err := io.ReadAll(res.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.StatusCode != tt.wantCode || string(b) != tt.wantBody || res.Header.Get("Content-Type") != tt.wantType {
+				t.Errorf("answer = %d %q (Content-Type %q), want %d %q (%q)", res.StatusCode, b, res.Header.Get("Content-Type"), tt.wantCode, tt.wantBody, tt.wantType)
+			}
+		})
+	}
+	if n := len(rcv.Events()); n != len(tests) {
+		t.Errorf("the receiver recorded %d events, want %d", n, len(tests))
 	}
 }

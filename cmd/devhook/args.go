@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 
@@ -99,4 +100,14 @@ func takesValue(c *cli.Command, name string) bool {
 		return ok && tv.TakesValue()
 	}
 	return false
+}
+
+// parseHTTPURL checks that raw, the value of --flag, is an absolute http
+// or https URL.
+func parseHTTPURL(flag, raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usagef("--%s must be an http:// or https:// URL, such as http://localhost:3000/hook, not %q", flag, raw)
+	}
+	return u, nil
 }

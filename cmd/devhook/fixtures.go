@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
-	"net/url"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -105,47 +102,6 @@ func runFixturesShow(_ context.Context, opts fixturesShowOptions, stdout io.Writ
 		where = "ref types: " + strings.Join(spec.RefTypes, ", ")
 	}
 	_, err = fmt.Fprintf(stdout, "%s: %s\n%s\n\nparams:\n%s\n\nform body (POST, Content-Type: application/x-www-form-urlencoded):\n%s\n",
-		ev.Type, ev.Description, where, params, eventBody(ev, nil))
+		ev.Type, ev.Description, where, params, ev.Body())
 	return err
 }
-
-// eventBody encodes ev's parameters in the order Podio (and the mock)
-// sends them: type, hook_id, the spec's parameters, any others sorted,
-// then extra, the query pairs of the hook URL, as they came.
-func eventBody(ev fixtures.Event, extra []formPair) string {
-	var keys []string
-	seen := map[string]bool{}
-	add := func(k string) {
-		if _, ok := ev.Params[k]; ok && !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
-		}
-	}
-	add("type")
-	add("hook_id")
-	if s, ok := fixtures.Lookup(ev.Type); ok {
-		for _, k := range s.Params {
-			add(k)
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(ev.Params)) {
-		add(k)
-	}
-	var b strings.Builder
-	pair := func(k, v string) {
-		if b.Len() > 0 {
-			b.WriteByte('&')
-		}
-		b.WriteString(url.QueryEscape(k) + "=" + url.QueryEscape(v))
-	}
-	for _, k := range keys {
-		pair(k, ev.Params[k])
-	}
-	for _, p := range extra {
-		pair(p.key, p.value)
-	}
-	return b.String()
-}
-
-// formPair is one form parameter, kept in the order it is sent.
-type formPair struct{ key, value string }

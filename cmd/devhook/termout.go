@@ -8,17 +8,9 @@ import (
 	"github.com/devhookhq/devhook/internal/termsafe"
 )
 
-// safeLines is termsafe.String applied to each line of s, for texts shown
-// on several lines (bodies, messages): the newlines stay, everything a
-// terminal would obey inside a line (ESC, CR, C1, bidi controls, U+2028)
-// is escaped.
-func safeLines(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = termsafe.String(l)
-	}
-	return strings.Join(lines, "\n")
-}
+// safeLines makes a text shown on several lines safe for a terminal
+// (termsafe.Lines).
+func safeLines(s string) string { return termsafe.Lines(s) }
 
 // printBody prints an untrusted response body made safe for a terminal,
 // ending with a newline. An empty body prints nothing.

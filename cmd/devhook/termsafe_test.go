@@ -30,25 +30,6 @@ func assertNoRawControls(t *testing.T, what, out string) {
 // the text's direction.
 const hostileBody = "ok \x1b[2J\x1b]52;c;SGVsbG8=\x07 \u202eevil\nline two \u2028 \u009b2J \xff\n"
 
-func TestTriggerToEscapesHostileAnswer(t *testing.T) {
-	triggerClearEnv(t)
-	recv := newTriggerReceiver(t, func(r *triggerReceiver) { r.body = hostileBody })
-	code, stdout, stderr, _ := runCLI(t, "trigger", "item.create", "--to", recv.URL+"/hook")
-	if code != exitOK {
-		t.Fatalf("exit %d, want %d", code, exitOK)
-	}
-	assertNoRawControls(t, "stdout", stdout)
-	assertNoRawControls(t, "stderr", stderr)
-	for _, want := range []string{
-		`ok \x1b[2J\x1b]52;c;SGVsbG8=\x07 \u202eevil` + "\n",
-		`line two \u2028 \u009b2J \xff` + "\n",
-	} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("stdout lacks the escaped line %q", want)
-		}
-	}
-}
-
 // TestHooksListEscapesHostileHooks lists hooks from a Podio whose answer
 // holds a hook URL and type with C1 codes, bidi overrides and ESC.
 func TestHooksListEscapesHostileHooks(t *testing.T) {

@@ -52,6 +52,17 @@ func String(s string) string {
 	return b.String()
 }
 
+// Lines is [String] applied to each line of s, for texts shown on several
+// lines (bodies, messages): the newlines stay, everything a terminal would
+// obey inside a line (ESC, CR, C1, bidi controls, U+2028) is escaped.
+func Lines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = String(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // firstUnsafe returns the index of the first byte of s String escapes, or
 // -1.
 func firstUnsafe(s string) int {

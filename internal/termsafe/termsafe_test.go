@@ -78,3 +78,21 @@ func TestQuote(t *testing.T) {
 		})
 	}
 }
+
+func TestLines(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"empty", "", ""},
+		{"newlines kept", "a\nb\n", "a\nb\n"},
+		{"controls in lines escaped", "ok \x1b[2J\r\nline \u2028 \u009b2J\u202e\n\xff", `ok \x1b[2J\r` + "\n" + `line \u2028 \u009b2J\u202e` + "\n" + `\xff`},
+		{"tab escaped", "a\tb", `a\tb`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Lines(tt.in); got != tt.want {
+				t.Errorf("Lines(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/devhookhq/devhook/fixtures"
 )
 
 // maxLifetime bounds every helper process: it exits after this long even
@@ -85,7 +87,7 @@ func receive(args []string) error {
 				http.Error(w, err.Error(), http.StatusBadRequest)
 				return
 			}
-			if r.PostForm.Get("type") == "hook.verify" {
+			if r.PostForm.Get("type") == fixtures.VerifyEvent {
 				if *mock != "" {
 					validate(client, *mock, *token, r.PostForm.Get("hook_id"), r.PostForm.Get("code"))
 				}
