@@ -15,6 +15,7 @@ import (
 
 	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/deliverylog"
+	"github.com/devhookhq/devhook/internal/render"
 	"github.com/devhookhq/devhook/internal/termsafe"
 )
 
@@ -101,7 +102,7 @@ func runDeliveries(ctx context.Context, opts deliveriesOptions, stdout, stderr i
 	}
 	if opts.json {
 		for _, r := range recs {
-			b, err := readableJSON(r)
+			b, err := render.JSON(r)
 			if err != nil {
 				return fmt.Errorf("encode delivery %s: %w", r.ID, err)
 			}

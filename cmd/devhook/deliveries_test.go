@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
+	"github.com/devhookhq/devhook/internal/render"
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
@@ -275,7 +276,7 @@ func TestDeliveriesUsageErrors(t *testing.T) {
 	}
 }
 
-// fromReadableJSON reads a record as readableJSON writes it: bodies as
+// fromReadableJSON reads a record as render.JSON writes it: bodies as
 // text in "body", or in "body_base64".
 func fromReadableJSON(t *testing.T, line string) deliverylog.Record {
 	t.Helper()
@@ -315,7 +316,7 @@ func TestReadableJSON(t *testing.T) {
 		Request:  deliverylog.Request{Method: "POST", Path: "/", Body: []byte("type=item.create&item_id=1&title=h%C3%A9llo <b>")},
 		Response: deliverylog.Response{Status: 200, Body: []byte{0xff, 0xfe, 0x00, 'x'}},
 	}
-	b, err := readableJSON(r)
+	b, err := render.JSON(r)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,10 +6,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/devhookhq/devhook/internal/deliverylog"
-	"github.com/devhookhq/devhook/internal/session"
 )
 
 // rawTerminalControls are what a hostile receiver or Podio answer must never
@@ -59,30 +55,6 @@ func TestHooksListEscapesHostileHooks(t *testing.T) {
 	}
 	if stderr != "" {
 		t.Errorf("stderr = %q, want empty", stderr)
-	}
-}
-
-// TestUpPrinterEscapesHostileDelivery prints up's lines for a delivery, a
-// rejected request and a ready line whose texts hold bidi overrides, U+2028
-// and ESC.
-func TestUpPrinterEscapesHostileDelivery(t *testing.T) {
-	at := time.Date(2026, 11, 25, 10, 27, 0, 0, time.UTC)
-	events := []session.Event{
-		session.Ready{HookURL: "https://x.test/s\u202e", Target: "http://localhost:3000/\x1b[2J"},
-		session.Delivery{Record: deliverylog.Record{Time: at, Kind: deliverylog.KindDelivery, Type: "item.create\u202e", HookID: 101, Status: 500,
-			IDs: []string{"1\u2028", "2\u2066"}, Error: "app said \u202eboom\x07"}},
-		session.HookState{Time: at, HookID: 101, State: session.StateInactive, Line: "hook 101: \x1b]52;c;SGVsbG8=\x07"},
-		session.Warning{Text: "devhook: warning: \u2029\u009b"},
-	}
-	var stdout, stderr strings.Builder
-	p := &upPrinter{stdout: &stdout, stderr: &stderr}
-	for _, ev := range events {
-		p.print(ev)
-	}
-	assertNoRawControls(t, "stdout", stdout.String())
-	assertNoRawControls(t, "stderr", stderr.String())
-	if !strings.Contains(stdout.String(), `item.create\u202e`) {
-		t.Errorf("stdout lacks the escaped type:\n%s", stdout.String())
 	}
 }
 

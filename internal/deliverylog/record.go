@@ -182,17 +182,27 @@ func Cap(r Record) Record {
 		r.Request.Path = cut(r.Request.Path)
 		r.Request.Query = cut(r.Request.Query)
 	}
-	if b := r.Request.Body; len(b) > keep {
+	r.Request = capBody(r.Request, keep)
+	return r
+}
+
+// CapBody returns q with a body longer than [MaxBody] cut to a copy of its
+// first MaxBody bytes, BodySize and BodySHA256 describing the whole, as
+// [Cap] keeps a delivery's request body.
+func CapBody(q Request) Request { return capBody(q, MaxBody) }
+
+func capBody(q Request, keep int) Request {
+	if b := q.Body; len(b) > keep {
 		sum := sha256.Sum256(b)
-		r.Request.BodySize = int64(len(b))
-		r.Request.BodySHA256 = hex.EncodeToString(sum[:])
-		r.Request.BodyTruncated = true
-		r.Request.Body = nil
+		q.BodySize = int64(len(b))
+		q.BodySHA256 = hex.EncodeToString(sum[:])
+		q.BodyTruncated = true
+		q.Body = nil
 		if keep > 0 {
-			r.Request.Body = bytes.Clone(b[:keep])
+			q.Body = bytes.Clone(b[:keep])
 		}
 	}
-	return r
+	return q
 }
 
 func cut(s string) string {

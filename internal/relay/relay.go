@@ -12,6 +12,7 @@ package relay
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -103,6 +104,15 @@ type Config struct {
 	// Timeout bounds a background forward in Ack mode (Podio's own
 	// timeout bounds the others: it hangs up). Zero means 15 s.
 	Timeout time.Duration
+
+	// MaxBodyBytesInFlight bounds the request body bytes the Handler holds
+	// at once, across every request it is reading or forwarding (acked
+	// ones included): each body is reserved before it is read, and a
+	// request whose body does not fit gets 503 and is reported as
+	// rejected, its body read and dropped, never held (Podio counts it a
+	// failed delivery, as it would any 5xx). Zero means [DefaultMaxBodyBytesInFlight] (64 MiB).
+	// A body the Buffer keeps leaves this bound for the Buffer's own.
+	MaxBodyBytesInFlight int64
 
 	// Mark is the value of the [MarkHeader] the relay puts on every
 	// request it forwards. A request that arrives carrying it came back
@@ -219,6 +229,8 @@ type Handler struct {
 	client *http.Client
 	slow   time.Duration // effective SlowWarning; <= 0 disables
 
+	bodies budget // request body bytes held, against MaxBodyBytesInFlight
+
 	mu       sync.Mutex     // guards closed, inflight; wg.Add happens under mu
 	closed   bool           // set by Close; later requests get 503
 	wg       sync.WaitGroup // counts background (Ack) forwards
@@ -257,6 +269,7 @@ func New(cfg Config) (*Handler, error) {
 		h.mark = m
 	}
 	h.inflight = map[*deliverylog.Record]time.Time{}
+	h.bodies.max = cmp.Or(cfg.MaxBodyBytesInFlight, DefaultMaxBodyBytesInFlight)
 	if h.cfg.Now == nil {
 		h.cfg.Now = time.Now
 	}
@@ -336,16 +349,31 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	body, held, err := readBody(r, maxRequestBody, &h.bodies)
+	handedOff := false // an acked forward gives the bytes back when it ends
+	defer func() {
+		if !handedOff {
+			h.bodies.give(held)
+		}
+	}()
 	ev.Request.Body = body
 	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		ev.Request.BodySize = max(r.ContentLength, 0) // what was declared; the body is not kept
+		switch {
+		case errors.Is(err, errTooLarge):
 			h.finish(w, &ev, start, http.StatusRequestEntityTooLarge,
 				fmt.Sprintf("request body larger than %d bytes", maxRequestBody), "devhook: request body too large\n")
-			return
+		case errors.Is(err, errBusy):
+			// Read the body through a small buffer and drop it, so that
+			// the sender gets the answer rather than a reset connection.
+			io.Copy(io.Discard, io.LimitReader(r.Body, maxRequestBody))
+			h.finish(w, &ev, start, http.StatusServiceUnavailable,
+				fmt.Sprintf("busy: the request bodies in flight would pass %d bytes (%d in use)", h.bodies.max, h.bodies.inUse()),
+				"devhook: too many request bytes in flight, try again\n")
+		default:
+			h.finish(w, &ev, start, http.StatusBadRequest,
+				fmt.Sprintf("read request body: %v", err), "devhook: cannot read request body\n")
 		}
-		h.finish(w, &ev, start, http.StatusBadRequest,
-			fmt.Sprintf("read request body: %v", err), "devhook: cannot read request body\n")
 		return
 	}
 	form, err := url.ParseQuery(string(body))
@@ -387,7 +415,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.cfg.Ack {
-		h.ack(w, &ev, start, out)
+		handedOff = h.ack(w, &ev, start, out, held)
 		return
 	}
 	h.forward(w, r, &ev, start, out)
@@ -477,13 +505,15 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, ev *deliverylo
 	h.emit(w, ev)
 }
 
-// ack answers 200 at once and forwards out in the background.
-func (h *Handler) ack(w http.ResponseWriter, ev *deliverylog.Record, start time.Time, out *http.Request) {
+// ack answers 200 at once and forwards out in the background. It reports
+// whether it did: the background forward then gives the held body bytes
+// back when it ends.
+func (h *Handler) ack(w http.ResponseWriter, ev *deliverylog.Record, start time.Time, out *http.Request, held int64) bool {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
 		h.finish(w, ev, start, http.StatusServiceUnavailable, "relay closed", "devhook: relay is shutting down\n")
-		return
+		return false
 	}
 	h.wg.Add(1)
 	h.mu.Unlock()
@@ -514,6 +544,7 @@ func (h *Handler) ack(w http.ResponseWriter, ev *deliverylog.Record, start time.
 				ev.Outcome = deliverylog.OutcomeQueued
 				ev.Status = http.StatusOK
 			}
+			h.bodies.give(held) // before the record is reported, whose body is cut
 			h.emit(nil, ev)
 			return
 		}
@@ -527,8 +558,10 @@ func (h *Handler) ack(w http.ResponseWriter, ev *deliverylog.Record, start time.
 		if err != nil {
 			ev.Error = fmt.Sprintf("read local response body: %v", err)
 		}
+		h.bodies.give(held)
 		h.emit(nil, ev)
 	}()
+	return true
 }
 
 // finish writes the relay's own answer, records it in ev and reports ev. An
@@ -564,7 +597,15 @@ func (h *Handler) emit(w http.ResponseWriter, ev *deliverylog.Record) {
 	if w != nil {
 		_ = http.NewResponseController(w).Flush()
 	}
-	h.cfg.OnEvent(settle(*ev))
+	rec := settle(*ev)
+	if rec.Outcome != deliverylog.OutcomeQueued {
+		// Only the Buffer needs a whole body, to deliver it later; the
+		// log, the terminal and the inspector keep deliverylog.MaxBody of
+		// it, so the record does not hold the rest in memory until they
+		// have it.
+		rec.Request = deliverylog.CapBody(rec.Request)
+	}
+	h.cfg.OnEvent(rec)
 }
 
 // settle completes rec, whose Status is the local app's answer or else the

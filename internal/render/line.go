@@ -1,8 +1,8 @@
-// Package render turns what devhook saw into text for a terminal: one
-// line per delivery record ([deliverylog.Record]), whoever made it (the
-// relay of devhook up, a replay from the inspector), and the lines of a
-// devhook up session's events. Untrusted text goes through
-// [termsafe.Quote], so every line stays one line.
+// Package render turns delivery records ([deliverylog.Record]) into text:
+// one terminal line per record, whoever made it (the relay of devhook up,
+// a replay from the inspector), and one JSON object for --json output.
+// Untrusted text in a line goes through [termsafe.Quote], so every line
+// stays one line.
 package render
 
 import (

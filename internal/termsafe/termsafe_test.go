@@ -46,6 +46,24 @@ func TestString(t *testing.T) {
 	}
 }
 
+func TestLines(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"empty", "", ""},
+		{"newlines kept", "a\nb\n", "a\nb\n"},
+		{"controls in lines escaped", "ok \x1b[2J\r\nline \u2028 \u009b2J\u202e\n\xff", `ok \x1b[2J\r` + "\n" + `line \u2028 \u009b2J\u202e` + "\n" + `\xff`},
+		{"tab escaped", "a\tb", `a\tb`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Lines(tt.in); got != tt.want {
+				t.Errorf("Lines(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestQuote(t *testing.T) {
 	tests := []struct {
 		name, in, want string
@@ -74,24 +92,6 @@ func TestQuote(t *testing.T) {
 			}
 			if got := Quote(tt.in); String(got) != got {
 				t.Errorf("Quote(%q) = %q still holds unsafe text", tt.in, got)
-			}
-		})
-	}
-}
-
-func TestLines(t *testing.T) {
-	tests := []struct {
-		name, in, want string
-	}{
-		{"empty", "", ""},
-		{"newlines kept", "a\nb\n", "a\nb\n"},
-		{"controls in lines escaped", "ok \x1b[2J\r\nline \u2028 \u009b2J\u202e\n\xff", `ok \x1b[2J\r` + "\n" + `line \u2028 \u009b2J\u202e` + "\n" + `\xff`},
-		{"tab escaped", "a\tb", `a\tb`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Lines(tt.in); got != tt.want {
-				t.Errorf("Lines(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}

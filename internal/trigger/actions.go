@@ -13,9 +13,9 @@ import (
 )
 
 // The actions of trigger --mock: for each event type the API call that
-// fires it in Podio (https://developers.podio.com/doc/hooks names the
-// calls each event follows), made in the mock so the event reaches its
-// hooks, rules and tunnels like a real one. An event type missing here is
+// fires it in Podio (the events of https://developers.podio.com/doc/hooks
+// follow the API's create, update and delete calls), made in the mock so
+// the event reaches its hooks, rules and tunnels like a real one. An event type missing here is
 // fired through the control API instead (TestEveryEventTypeArrives keeps
 // both ways working for every type of the catalog).
 //
@@ -40,7 +40,9 @@ type action struct {
 	exclusive [2]string
 	// checkSet, if set, refuses bad --set values before any request.
 	checkSet func(set map[string]string) error
-	// withExt makes the item made for the event carry --set external_id.
+	// withExt makes the item made for the event carry --set external_id
+	// (item.create, item.delete); item.update sets it in its update, on
+	// an item made without it.
 	withExt bool
 }
 

@@ -436,3 +436,32 @@ func TestMockErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestMockExternalIDWithoutTextField updates a new item's external_id in
+// an app with no text field: the only change is the external_id, so the
+// item made for it must not carry it already; item.delete's must.
+func TestMockExternalIDWithoutTextField(t *testing.T) {
+	s, rcv, cl := newMock(t)
+	bare, err := cl.CreateApp(awaitCtx(t), mockpodio.DefaultSpaceID, podio.AppConfig{Name: "No fields"}, podio.WriteOptions{NoHook: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range []string{"item.update", "item.delete"} {
+		t.Run(typ, func(t *testing.T) {
+			addHook(t, s, mockpodio.AppRef(bare), typ, rcv)
+			var out bytes.Buffer
+			cfg := mockConfig(s, &out, typ, "external_id=ext-"+typ)
+			cfg.App = bare
+			if err := Run(t.Context(), cfg); err != nil {
+				t.Fatalf("Run: %v\n%s", err, out.String())
+			}
+			ev, err := rcv.AwaitEvent(awaitCtx(t), func(ev mockpodio.Event) bool { return ev.Type == typ })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ev.Params["external_id"]; got != "ext-"+typ {
+				t.Errorf("delivered external_id %q, want %q", got, "ext-"+typ)
+			}
+		})
+	}
+}

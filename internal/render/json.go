@@ -1,4 +1,4 @@
-package main
+package render
 
 import (
 	"bytes"
@@ -8,12 +8,12 @@ import (
 	"unicode/utf8"
 )
 
-// readableJSON renders v (a delivery record or a relay event) as one JSON
-// object for --json output, without a trailing newline. Its request and
+// JSON renders v (a delivery record) as one JSON object for --json
+// output, without a trailing newline. Its request and
 // response bodies, which encoding/json would write as base64, are text in
 // "body" when they are valid UTF-8, as form bodies always are; any other
 // body is in "body_base64". HTML characters are not escaped.
-func readableJSON(v any) ([]byte, error) {
+func JSON(v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
