@@ -336,12 +336,14 @@ func (s *Server) attempt(p *pending) {
 		}
 		duplicate = f.DuplicateRate > 0 && rng.Float64() < f.DuplicateRate
 	}
+	s.openLocked(p)
 	s.mu.Unlock()
 
 	res := s.deliver(p, now)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.closeLocked(p)
 	// The end is read under the lock, so the outcomes of concurrent
 	// deliveries reach the record and the rules in the order of their
 	// end times: replaying the record through Apply gives the hook's

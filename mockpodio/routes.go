@@ -331,10 +331,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	loop, looping := s.loopAt(c)
 	status, resp, err := rt.handle(s, c)
 	if err != nil {
 		writeError(w, r, err)
 		return
+	}
+	if looping {
+		s.signalLoop(loop)
 	}
 	if resp == nil && status == http.StatusNoContent {
 		w.WriteHeader(status)

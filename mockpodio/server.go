@@ -163,6 +163,11 @@ type Server struct {
 	// answer. It may be called for several deliveries at once. nil means
 	// every delivery is sent.
 	OnDeliver func(*Delivery) Response
+	// OnLoop is called with every [LoopSignal]: a write without
+	// hook=false to an object while a delivery about it is open. It runs
+	// like OnDelivery, outside the lock and in order. nil means no call
+	// (the log still has a line).
+	OnLoop func(LoopSignal)
 
 	srv       *http.Server
 	limits    httpguard.Limits // the listener's timeouts; zero means httpguard's defaults (tests set others)
@@ -229,7 +234,8 @@ type Server struct {
 	dirty                                map[string]map[string]struct{} // rows changed since the last save, by kind; nil without a StateFile
 	fullSave                             bool                           // the next save writes a whole snapshot (after a reset or a load)
 
-	kit kitState // the test kit's state: testkit.go
+	kit   kitState  // the test kit's state: testkit.go
+	loops loopState // open deliveries by object, for loop signals: loops.go
 }
 
 // NewServer starts and returns a Server listening on a loopback port. The

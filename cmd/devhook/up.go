@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/urfave/cli/v2"
 
@@ -121,8 +122,14 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error 
 		return usageError{err}
 	}
 	var mock *mockpodio.Server
+	var sess atomic.Pointer[session.Session] // for the mock's loop signals
 	if opts.mock {
-		if mock, err = startUpMock(opts, stderr); err != nil {
+		onLoop := func(l mockpodio.LoopSignal) {
+			if s := sess.Load(); s != nil {
+				s.LoopSeen(l.Advice())
+			}
+		}
+		if mock, err = startUpMock(opts, onLoop, stderr); err != nil {
 			return err
 		}
 		defer mock.Close() // after the session, whose cleanup calls it
@@ -161,14 +168,15 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error 
 		tun.Close()
 		return err
 	}
+	sess.Store(s)
 	return s.Run(ctx)
 }
 
 // startUpMock starts up --mock's embedded mock: the default seed, any
 // port allowed for hook URLs (the local tunnel listens on a random one),
 // quiet, on --mock-addr or, when the default address is taken, a free
-// port.
-func startUpMock(opts upOptions, stderr io.Writer) (*mockpodio.Server, error) {
+// port. onLoop receives its loop signals.
+func startUpMock(opts upOptions, onLoop func(mockpodio.LoopSignal), stderr io.Writer) (*mockpodio.Server, error) {
 	if opts.mockClock != "real" && opts.mockClock != "manual" {
 		return nil, usagef("--mock-clock must be real or manual, not %q", opts.mockClock)
 	}
@@ -177,6 +185,7 @@ func startUpMock(opts upOptions, stderr io.Writer) (*mockpodio.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.OnLoop = onLoop
 	if err := startMockServer(s, opts.mockAddr, "mock-addr", !opts.mockSet, stderr); err != nil {
 		return nil, err
 	}

@@ -239,3 +239,28 @@ func TestAckedBodiesStayInFlight(t *testing.T) {
 	recv(t, arrived)
 	recv(t, events)
 }
+
+// TestTooLargeBodyNotKept: a body over the 8 MiB limit is refused 413
+// from its declared length, without being read, and its record keeps no
+// body, only the declared size (issue 13 item 11 saw such a body logged as
+// an 11 MB line).
+func TestTooLargeBodyNotKept(t *testing.T) {
+	app, appReqs := startApp(t, nil)
+	h, srv, events := startRelay(t, Config{Target: mustParseURL(t, app.URL+"/hook")})
+	size := maxRequestBody + 3<<20
+	got := send(t, srv.Client(), http.MethodPost, srv.URL+"/"+testSecret, formType, bigForm(1, size), nil)
+	if got.Status != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d, want 413", got.Status)
+	}
+	rec := recv(t, events)
+	if rec.Kind != deliverylog.KindRejected || rec.Request.Body != nil || rec.Request.BodySize != int64(size) {
+		t.Errorf("record: kind %s, body %d bytes, size %d; want rejected, no body, %d", rec.Kind, len(rec.Request.Body), rec.Request.BodySize, size)
+	}
+	if n := len(appReqs); n != 0 {
+		t.Errorf("the local app got %d requests", n)
+	}
+	srv.Close()
+	if used := h.bodies.inUse(); used != 0 {
+		t.Errorf("%d body bytes still counted", used)
+	}
+}

@@ -133,3 +133,17 @@ func (s *Session) watchLoop(ev deliverylog.Record) {
 			"If your handler updates the item it was called for, Podio fires item.update again; pass hook=false on the updates your handler makes (Podio's advice)", item, n)})
 	}
 }
+
+// LoopSeen reports a hook loop seen as it happened, by an embedded mock
+// that knows which deliveries are open (a write without hook=false to the
+// object a delivery is still open about); advice says so on one line.
+// The session warns once about loops, seen or inferred.
+func (s *Session) LoopSeen(advice string) {
+	s.loopMu.Lock()
+	warn := !s.loopWarned
+	s.loopWarned = true
+	s.loopMu.Unlock()
+	if warn {
+		s.emit(Warning{Text: "devhook: warning: the mock saw a " + advice})
+	}
+}

@@ -118,3 +118,24 @@ func TestPodioSaw(t *testing.T) {
 		t.Errorf("podioSaw (-want +got):\n%s", diff)
 	}
 }
+
+// TestLoopSeen: a loop the mock saw warns once, with the mock's words,
+// and the inferred warning does not follow it.
+func TestLoopSeen(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	var warnings []string
+	s := &Session{cfg: Config{Sink: func(ev Event) {
+		if w, ok := ev.(Warning); ok {
+			warnings = append(warnings, w.Text)
+		}
+	}}, clock: clock.Real()}
+	advice := "hook loop: PUT /item/5 without hook=false arrived while the delivery of item.update about item_id=5 to hook 101 was still open; Pass hook=false"
+	s.LoopSeen(advice)
+	s.LoopSeen(advice)
+	for i := range 4 {
+		s.watchLoop(deliverylog.Record{Kind: deliverylog.KindDelivery, Type: "item.update", Time: t0.Add(time.Duration(i) * time.Second), IDs: []string{"item_id=5"}})
+	}
+	if diff := cmp.Diff([]string{"devhook: warning: the mock saw a " + advice}, warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}
