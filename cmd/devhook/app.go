@@ -10,6 +10,9 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/devhookhq/devhook/internal/buildinfo"
+	"github.com/devhookhq/devhook/internal/termsafe"
 )
 
 // Exit codes of devhook. They are the only ones the command returns.
@@ -41,7 +44,7 @@ func newApp(e *env) *cli.App {
 	app := &cli.App{
 		Name:                 "devhook",
 		Usage:                "build against Podio webhooks on a laptop",
-		Version:              buildVersion(),
+		Version:              buildinfo.Version(),
 		Writer:               e.stdout,
 		ErrWriter:            e.stderr,
 		ExitErrHandler:       func(*cli.Context, error) {},
@@ -73,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(e)
 	err := app.RunContext(ctx, flagsFirst(app, args))
 	if err != nil {
-		fmt.Fprintf(stderr, "devhook: %s\n", safeLines(err.Error()))
+		fmt.Fprintf(stderr, "devhook: %s\n", termsafe.Lines(err.Error()))
 	}
 	return exitCode(err)
 }

@@ -1,22 +1,17 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/render"
-	"github.com/devhookhq/devhook/internal/termsafe"
 )
 
 // defaultLast is how many deliveries `devhook deliveries` lists by default.
@@ -78,15 +73,7 @@ func runDeliveries(ctx context.Context, opts deliveriesOptions, stdout, stderr i
 		return fmt.Errorf("read delivery log: %w", err)
 	}
 	warnSkippedLines(stderr, c.Skipped)
-	var recs []deliverylog.Record
-	for _, r := range c.Records {
-		if (opts.typ == "" || r.Type == opts.typ) && (opts.hook == 0 || r.HookID == opts.hook) {
-			recs = append(recs, r)
-		}
-	}
-	if opts.last > 0 && len(recs) > opts.last {
-		recs = recs[len(recs)-opts.last:]
-	}
+	recs := deliverylog.Query{Type: opts.typ, HookID: opts.hook, Last: opts.last}.Select(c.Records)
 	if len(recs) == 0 {
 		// Keep stdout valid JSON lines in --json mode.
 		w := stdout
@@ -110,28 +97,7 @@ func runDeliveries(ctx context.Context, opts deliveriesOptions, stdout, stderr i
 		}
 		return nil
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTIME\tSOURCE\tTYPE\tHOOK\tIDS\tSTATUS\tLATENCY\tOUTCOME")
-	for _, r := range recs {
-		typ := r.Type
-		if typ == "" {
-			typ = string(r.Kind)
-		}
-		hook, status, latency := "-", "-", "-"
-		if r.HookID != 0 {
-			hook = strconv.FormatInt(r.HookID, 10)
-		}
-		if r.Status != 0 {
-			status = strconv.Itoa(r.Status)
-		}
-		if r.Status != 0 || r.LatencyMS != 0 {
-			latency = deliverylog.FormatLatencyMS(r.LatencyMS)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			logCell(r.ID), r.Time.Local().Format("2006-01-02 15:04:05"), logCell(r.Source), logCell(typ), hook,
-			logCell(strings.Join(r.IDs, ",")), status, latency, logCell(string(r.Outcome)))
-	}
-	return tw.Flush()
+	return render.Table(stdout, recs)
 }
 
 // warnSkippedLines tells about log lines that did not parse, typically one torn
@@ -143,10 +109,4 @@ func warnSkippedLines(w io.Writer, skipped []deliverylog.Skipped) {
 	s := skipped[0]
 	fmt.Fprintf(w, "devhook: warning: skipped %d unreadable line(s) of the delivery log, the first at %s line %d (%v)\n",
 		len(skipped), filepath.Base(s.File), s.Line, s.Err)
-}
-
-// logCell makes s fit one table cell: "-" when empty, quoted when it holds
-// control characters or tabs.
-func logCell(s string) string {
-	return cmp.Or(termsafe.Quote(s), "-")
 }

@@ -227,39 +227,6 @@ func parseHookIDs(args []string) ([]int64, error) {
 	return ids, nil
 }
 
-// hookEventsFor returns the event types a hook on refType may fire on.
-func hookEventsFor(refType string) []string {
-	var out []string
-	for _, s := range fixtures.Specs() {
-		if fixtures.Allowed(refType, s.Type) {
-			out = append(out, s.Type)
-		}
-	}
-	return out
-}
-
-// checkHookEvent reports, as a usage error, an event type that hooks on t
-// cannot fire on.
-func checkHookEvent(t hookTarget, event string) error {
-	if fixtures.Allowed(t.refType, event) {
-		return nil
-	}
-	allowed := strings.Join(hookEventsFor(t.refType), ", ")
-	if event == fixtures.VerifyEvent {
-		return usagef("event type %s cannot be hooked: Podio sends it to every new hook", event)
-	}
-	spec, known := fixtures.Lookup(event)
-	if !known || len(spec.RefTypes) == 0 {
-		return usagef("unknown event type %q; allowed on %s: %s", event, t, allowed)
-	}
-	where := make([]string, len(spec.RefTypes))
-	for i, rt := range spec.RefTypes {
-		where[i] = strings.ReplaceAll(rt, "_", " ")
-	}
-	return usagef("event type %s is not allowed on %s, only on: %s; allowed on %s: %s",
-		event, t, strings.Join(where, ", "), t, allowed)
-}
-
 func runHooksList(ctx context.Context, opts hooksListOptions, stdout io.Writer) error {
 	t, err := opts.ref.target("list")
 	if err != nil {
@@ -322,11 +289,11 @@ func runHooksCreate(ctx context.Context, opts hooksCreateOptions, stdout io.Writ
 		return err
 	}
 	if len(opts.events) == 0 {
-		return usagef("hooks create needs --event; allowed on %s: %s", t, strings.Join(hookEventsFor(t.refType), ", "))
+		return usagef("hooks create needs --event; allowed on %s: %s", t, strings.Join(fixtures.EventsOn(t.refType), ", "))
 	}
 	for _, ev := range opts.events {
-		if err := checkHookEvent(t, ev); err != nil {
-			return err
+		if err := fixtures.CheckHook(t.refType, t.String(), ev); err != nil {
+			return usageError{err}
 		}
 	}
 	if strings.TrimSpace(opts.url) == "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -74,7 +75,7 @@ func runReplay(ctx context.Context, opts replayOptions, stdout, stderr io.Writer
 	}
 
 	out := feed.Resend(ctx, rec, to)
-	logged, err := logReplay(dir, out)
+	logged, err := deliverylog.AppendTo(dir, out)
 	if err != nil {
 		fmt.Fprintf(stderr, "devhook: warning: the replay was not logged: %v\n", err)
 	}
@@ -94,26 +95,13 @@ func runReplay(ctx context.Context, opts replayOptions, stdout, stderr io.Writer
 	return nil
 }
 
-// logReplay logs r in dir and returns it as logged.
-func logReplay(dir string, r deliverylog.Record) (deliverylog.Record, error) {
-	l, err := deliverylog.Open(dir, deliverylog.Options{})
-	if err != nil {
-		return deliverylog.Record{}, err
-	}
-	r, err = l.Append(r)
-	if cerr := l.Close(); err == nil {
-		err = cerr
-	}
-	return r, err
-}
-
 // printReplayBody prints the first replayShown bytes of body, ending with a
 // newline.
 func printReplayBody(w io.Writer, body []byte) {
 	if len(body) == 0 {
 		return
 	}
-	printBody(w, body[:min(len(body), replayShown)])
+	fmt.Fprintln(w, termsafe.Lines(strings.TrimSuffix(string(body[:min(len(body), replayShown)]), "\n")))
 	if len(body) > replayShown {
 		fmt.Fprintf(w, "[body truncated: first %d bytes shown]\n", replayShown)
 	}

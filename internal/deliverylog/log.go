@@ -169,6 +169,20 @@ func (l *Log) Append(r Record) (Record, error) {
 	return r, nil
 }
 
+// AppendTo appends r to the log in dir, opened for this one record (with
+// the default options), and returns r as written.
+func AppendTo(dir string, r Record) (Record, error) {
+	l, err := Open(dir, Options{})
+	if err != nil {
+		return Record{}, err
+	}
+	r, err = l.Append(r)
+	if cerr := l.Close(); err == nil {
+		err = cerr
+	}
+	return r, err
+}
+
 // Close closes the log. Appends after Close fail.
 func (l *Log) Close() error {
 	l.mu.Lock()

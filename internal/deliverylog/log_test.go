@@ -536,3 +536,33 @@ func ExampleLog() {
 	// k3f9a2-1 item.create hook 101 -> 200 forwarded: type=item.create&hook_id=101&item_id=42
 	// true
 }
+
+// TestAppendTo: each call opens the log for one record, under a run of
+// its own, and the records read back in order.
+func TestAppendTo(t *testing.T) {
+	dir := t.TempDir()
+	a, err := AppendTo(dir, Record{Source: "replay", Kind: KindDelivery, Type: "item.create", ReplayOf: "x-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := AppendTo(dir, Record{Source: "replay", Kind: KindDelivery, Type: "item.update"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ID == "" || a.ID == b.ID || a.Time.IsZero() {
+		t.Errorf("records as written: %+v, %+v", a, b)
+	}
+	recs, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[0].ID != a.ID || recs[1].ID != b.ID || recs[0].ReplayOf != "x-1" {
+		t.Errorf("read back %+v", recs)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "blocked"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AppendTo(filepath.Join(dir, "blocked", "log"), Record{}); err == nil {
+		t.Error("AppendTo under a file: no error")
+	}
+}

@@ -1,4 +1,4 @@
-package main
+package buildinfo
 
 import (
 	"os"
@@ -62,8 +62,8 @@ func TestCommandFor(t *testing.T) {
 		wd, want        string
 	}{
 		{"go run in the repository", goRunExe, goRunExe, devel, repo, "go run ./cmd/devhook"},
-		{"go run ...@v1.2.3 elsewhere", goRunExe, goRunExe, v123, elsewhere, "go run " + mainPackage + "@v1.2.3"},
-		{"go run ...@latest elsewhere", goRunExe, goRunExe, devel, elsewhere, "go run " + mainPackage + "@latest"},
+		{"go run ...@v1.2.3 elsewhere", goRunExe, goRunExe, v123, elsewhere, "go run " + MainPackage + "@v1.2.3"},
+		{"go run ...@latest elsewhere", goRunExe, goRunExe, devel, elsewhere, "go run " + MainPackage + "@latest"},
 		{"go install, on PATH", "devhook", "/root/go/bin/devhook", v123, elsewhere, "devhook"},
 		{"a build started by its path", "./devhook", filepath.Join(repo, "devhook"), devel, repo, "./devhook"},
 		{"an absolute path", "/opt/tools/devhook", "/opt/tools/devhook", devel, elsewhere, "/opt/tools/devhook"},
