@@ -176,7 +176,11 @@ func (s *Server) hooksForLocked(typ string, targets []target) []*hook {
 }
 
 func (s *Server) newPendingLocked(eventID int64, h *hook, typ string, params []param) *pending {
-	u, extra := fixtures.SplitHookURL(h.URL)
+	if !h.split.ok || h.split.of != h.URL {
+		u, extra := fixtures.SplitHookURL(h.URL)
+		h.split = hookURLSplit{of: h.URL, ok: true, url: u, extra: extra}
+	}
+	u, extra := h.split.url, h.split.extra
 	ps := make([]param, 0, 2+len(params)+len(extra))
 	ps = append(ps, param{"type", typ}, param{"hook_id", strconv.FormatInt(h.ID, 10)})
 	ps = append(ps, params...)
@@ -506,6 +510,9 @@ func (s *Server) deliveryLocked(id int64) *Delivery {
 	return &s.deliveries[(id-1)%int64(len(s.deliveries))]
 }
 
+// idKeys are [fixtures.IDKeys], read once.
+var idKeys = fixtures.IDKeys()
+
 // Record returns d as devhook's delivery log keeps it (package
 // internal/deliverylog): a form POST to the hook URL, whose answer the
 // mock keeps only the status of.
@@ -523,7 +530,15 @@ func (d Delivery) Record() deliverylog.Record {
 		kind = deliverylog.KindVerify
 	}
 	var ids []string
-	if form, err := url.ParseQuery(d.Body); err == nil {
+	if d.Params != nil {
+		// Params holds the first value of each parameter of Body, as
+		// ParseQuery's Get does: no need to parse Body again.
+		for _, k := range idKeys {
+			if v := d.Params[k]; v != "" {
+				ids = append(ids, k+"="+v)
+			}
+		}
+	} else if form, err := url.ParseQuery(d.Body); err == nil {
 		ids = fixtures.IDParams(form)
 	}
 	return deliverylog.Record{

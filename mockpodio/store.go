@@ -3,6 +3,7 @@ package mockpodio
 import (
 	"time"
 
+	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/hookrules"
 )
 
@@ -130,6 +131,17 @@ type hook struct {
 
 	queue   []*pending // deliveries waiting for this hook's workers
 	workers int        // worker goroutines draining queue, at most HookConcurrency
+
+	split hookURLSplit // URL split once for its deliveries, not per event
+}
+
+// hookURLSplit is a hook URL split into where deliveries go and the query
+// pairs they carry ([fixtures.SplitHookURL]).
+type hookURLSplit struct {
+	of    string // the URL split; valid only when ok
+	ok    bool
+	url   string
+	extra []fixtures.Param
 }
 
 // ids hands out the mock's object ids, each kind from its own range so an

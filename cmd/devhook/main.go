@@ -13,5 +13,6 @@ func main() {
 // returns its exit code. The tests run it as the devhook command of their
 // scripts.
 func devhookMain() int {
+	defer startProfile(os.Getenv(profileEnv), os.Stderr)()
 	return run(interruptContext(), os.Args, os.Stdout, os.Stderr)
 }

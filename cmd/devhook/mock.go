@@ -194,15 +194,8 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	onReplay := func(r deliverylog.Record) {
-		if s.Logf != nil { // not --quiet: the log shows replays made from the inspector
-			s.Logf("%s", render.Summary(r))
-		}
-	}
-	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr, OnReplay: onReplay,
-		AllowedHosts: opts.allowHosts})
+	f := openMockFeed(s, opts, stderr)
 	defer f.Close() // after s.Close, which waits for the deliveries
-	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(d.Record()) }
 	if err := startMockServer(s, opts.addr, "addr", false, stderr); err != nil {
 		return err
 	}
@@ -214,6 +207,20 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 	fmt.Fprintln(stdout, "devhook mock: shutting down")
 	s.Close()
 	return nil
+}
+
+// openMockFeed opens the delivery log and the inspector of mock s and
+// feeds them every delivery s records.
+func openMockFeed(s *mockpodio.Server, opts mockOptions, stderr io.Writer) *feed.Feed {
+	onReplay := func(r deliverylog.Record) {
+		if s.Logf != nil { // not --quiet: the log shows replays made from the inspector
+			s.Logf("%s", render.Summary(r))
+		}
+	}
+	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr, OnReplay: onReplay,
+		AllowedHosts: opts.allowHosts})
+	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(d.Record()) }
+	return f
 }
 
 // startMockServer starts s, built by newMockServer, on addr: on a free

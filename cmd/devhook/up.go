@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/devhookhq/devhook/internal/asyncwriter"
 	"github.com/devhookhq/devhook/internal/hookrules"
 	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/internal/session"
@@ -109,6 +110,13 @@ With --mock everything runs offline against an embedded mock of Podio.`,
 }
 
 func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error {
+	// One line per delivery: written from a goroutine of its own, in
+	// batches under load, so a burst costs a copy per line rather than a
+	// system call; closed last, so every line is printed. Whatever goes
+	// to stderr waits for the lines before it.
+	out := asyncwriter.New(stdout, 0)
+	defer out.Close()
+	stdout, stderr = out, flushFirst{stderr, out}
 	target, err := session.ForwardTarget(opts.forwardTo, opts.port)
 	if err != nil {
 		return usageError{err}
@@ -200,4 +208,16 @@ func (o upOptions) onMock(s *mockpodio.Server) upOptions {
 	}
 	o.tunnel.Local = o.tunnel.PublicURL == "" && o.tunnel.Ngrok.Authtoken == "" && o.tunnel.Ngrok.ConnectURL == ""
 	return o
+}
+
+// flushFirst writes to w once everything written to before has been
+// written, so lines on two streams keep their order.
+type flushFirst struct {
+	w      io.Writer
+	before interface{ Flush() }
+}
+
+func (f flushFirst) Write(p []byte) (int, error) {
+	f.before.Flush()
+	return f.w.Write(p)
 }

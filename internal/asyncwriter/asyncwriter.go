@@ -20,10 +20,11 @@ type Writer struct {
 	limit int
 
 	mu     sync.Mutex
-	cond   sync.Cond // signalled when the goroutine took the buffer or ended
+	cond   sync.Cond // signalled when the goroutine took the buffer, wrote it or ended
 	buf    []byte    // waiting to be written
 	spare  []byte
 	closed bool  // Close was called
+	busy   bool  // the goroutine is writing a batch
 	err    error // the first error of w
 	kick   chan struct{}
 	done   chan struct{}
@@ -81,6 +82,7 @@ func (a *Writer) run() {
 		}
 		batch := a.buf
 		a.buf, a.spare = a.spare[:0], nil
+		a.busy = true
 		a.cond.Broadcast()
 		a.mu.Unlock()
 		_, err := a.w.Write(batch)
@@ -89,7 +91,21 @@ func (a *Writer) run() {
 			a.err = err
 		}
 		a.spare = batch[:0]
+		a.busy = false
+		a.cond.Broadcast()
 		a.mu.Unlock()
+	}
+}
+
+// Flush blocks until every byte written before it has been written to w
+// (or w has failed, or the Writer is closed): a writer that also writes
+// to another stream, such as stderr beside stdout, calls it first to keep
+// the order of the two.
+func (a *Writer) Flush() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for (len(a.buf) > 0 || a.busy) && a.err == nil && !a.closed {
+		a.cond.Wait()
 	}
 }
 

@@ -94,3 +94,26 @@ func TestWriterErrorIsReported(t *testing.T) {
 		t.Errorf("Close = %v, want disk full", err)
 	}
 }
+
+// TestFlushWaitsForTheWrites: Flush returns only once every byte written
+// before it reached the writer, which is released while Flush waits.
+func TestFlushWaitsForTheWrites(t *testing.T) {
+	sw := &stuckWriter{release: make(chan struct{})}
+	a := asyncwriter.New(sw, 0)
+	defer a.Close()
+	var want bytes.Buffer
+	for i := range 100 {
+		line := fmt.Sprintf("line %d\n", i)
+		want.WriteString(line)
+		io.WriteString(a, line)
+	}
+	go close(sw.release)
+	a.Flush()
+	sw.mu.Lock()
+	got := sw.buf.String()
+	sw.mu.Unlock()
+	if got != want.String() {
+		t.Errorf("after Flush the writer has %d bytes, want the %d written before it", len(got), want.Len())
+	}
+	a.Flush() // nothing waiting: returns at once
+}

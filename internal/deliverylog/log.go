@@ -81,8 +81,9 @@ type Log struct {
 	maxFiles int
 	run      string
 
-	mu     sync.Mutex // guards f, seq, closed
+	mu     sync.Mutex // guards f, fi, seq, closed
 	f      *os.File
+	fi     os.FileInfo // f's identity, to tell whether it is still the current file
 	seq    int64
 	closed bool
 }
@@ -210,7 +211,12 @@ func (l *Log) openLocked() error {
 	if err != nil {
 		return fmt.Errorf("deliverylog: %w", err)
 	}
-	l.f = f
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("deliverylog: %w", err)
+	}
+	l.f, l.fi = f, fi
 	return nil
 }
 
@@ -244,21 +250,21 @@ func (l *Log) makeRoomLocked(n int64) error {
 	return l.openLocked()
 }
 
-// currentSizeLocked returns the size of l.f and whether it is still the
-// directory's current file.
+// currentSizeLocked reports whether l.f is still the directory's current
+// file and, when it is, its size. One stat(2) of the current file's name
+// tells both: l.f's identity does not change.
 func (l *Log) currentSizeLocked() (size int64, current bool, err error) {
-	fi, err := l.f.Stat()
-	if err != nil {
-		return 0, false, fmt.Errorf("deliverylog: %w", err)
-	}
 	pi, err := os.Stat(fileName(l.dir, 0))
 	if errors.Is(err, fs.ErrNotExist) {
-		return fi.Size(), false, nil
+		return 0, false, nil
 	}
 	if err != nil {
 		return 0, false, fmt.Errorf("deliverylog: %w", err)
 	}
-	return fi.Size(), os.SameFile(fi, pi), nil
+	if !os.SameFile(l.fi, pi) {
+		return 0, false, nil
+	}
+	return pi.Size(), true, nil
 }
 
 // rotateLocked shifts deliveries.jsonl to deliveries.1.jsonl and so on,

@@ -181,6 +181,12 @@ func (s *Server) init() {
 // and its page reconnects and fetches the records again. Publish after
 // [Server.Close] does nothing.
 func (s *Server) Publish(r deliverylog.Record) {
+	s.mu.Lock()
+	idle := len(s.streams) == 0
+	s.mu.Unlock()
+	if idle {
+		return // no page is open: nothing to encode (a page fetches the records when it opens)
+	}
 	b, err := json.Marshal(r)
 	if err != nil {
 		return // a Record always marshals

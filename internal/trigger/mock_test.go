@@ -399,7 +399,9 @@ func TestMockErrors(t *testing.T) {
 		wantStatus int    // the mock's answer to the failing call; 0: none
 		wantDown   bool   // the mock is not reachable
 		wantText   string // part of the error
+		noControl  bool   // Config.Control is nil
 	}{
+		{name: "no control client", event: "item.create", noControl: true, wantText: "trigger: no control API client for the mock"},
 		{name: "mock down", event: "item.create", mock: down, wantDown: true, wantText: "cannot reach the mock at " + down + " (is devhook mock running?)"},
 		{name: "unknown item", event: "item.update", set: []string{"item_id=999999"}, wantStatus: http.StatusNotFound},
 		{name: "unknown task", event: "task.delete", set: []string{"task_id=999999"}, wantStatus: http.StatusNotFound},
@@ -416,6 +418,9 @@ func TestMockErrors(t *testing.T) {
 			cfg.App = tt.app
 			if tt.mock != "" {
 				cfg.Mock = tt.mock
+			}
+			if tt.noControl {
+				cfg.Control = nil
 			}
 			err := Run(t.Context(), cfg)
 			if err == nil || errors.Is(err, ErrUsage) {

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -109,5 +111,21 @@ func TestUnknownParamLists(t *testing.T) {
 	}
 	if pe.Suggestion != "item_id" {
 		t.Errorf("suggestion = %q, want %q", pe.Suggestion, "item_id")
+	}
+}
+
+// TestZeroOutAndCommand runs with no Out (nothing printed, no panic) and
+// no Command (hints name devhook).
+func TestZeroOutAndCommand(t *testing.T) {
+	recv := newReceiver(t, answer(200), "ok", 0)
+	if err := Run(t.Context(), Config{Event: "item.create", To: recv.URL, Repeat: 1, Concurrency: 1, Timeout: 10 * time.Second}); err != nil {
+		t.Errorf("Run without Out: %v", err)
+	}
+	if n := len(recv.Events()); n != 1 {
+		t.Errorf("the receiver got %d requests, want 1", n)
+	}
+	err := Run(t.Context(), Config{Event: fixtures.VerifyEvent, Mock: closedURL(t)})
+	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "devhook hooks verify ID") {
+		t.Errorf("Run: %v, want a usage error that names devhook hooks verify", err)
 	}
 }

@@ -87,46 +87,93 @@ func runBench(args []string) error {
 
 	fmt.Printf("# devhookbench: %d workers, %d rounds (medians), %d deliveries, %d GETs, %d burst; all on 127.0.0.1\n",
 		workers, cfg.rounds, cfg.deliveries, cfg.gets, cfg.burst)
-	var rows []row
-	for _, b := range cfg.bins {
-		concs := []string{""}
-		if b.hasConc {
-			concs = []string{"", "1"}
-		}
-		for _, k := range concs {
-			r, err := cfg.deliveryRow(b, k)
-			if err != nil {
-				return fmt.Errorf("%s deliveries: %w", b.label, err)
+	// Each measurement runs its rounds for every binary in turn, the
+	// order reversed every other round, so a change in the machine's
+	// other load falls on all of them alike: compare within one run.
+	rows := make([][]*row, len(cfg.bins))
+	kinds := []struct {
+		name string
+		conc string // for deliveries
+		make func(b bin, conc string) (*bench, error)
+	}{
+		{"deliveries", "", cfg.deliveryBench},
+		{"deliveries", "1", cfg.deliveryBench},
+		{"GET", "", func(b bin, _ string) (*bench, error) { return cfg.getBench(b) }},
+		{"burst", "", func(b bin, _ string) (*bench, error) { return cfg.burstBench(b) }},
+	}
+	for _, k := range kinds {
+		var benches []*bench
+		var idx []int // bin index of each bench
+		stopAll := func() {
+			for _, bn := range benches {
+				bn.stop()
 			}
-			rows = append(rows, r)
-			fmt.Fprintln(os.Stderr, r.String())
 		}
-		r, err := cfg.getRow(b)
-		if err != nil {
-			return fmt.Errorf("%s GET: %w", b.label, err)
+		for i, b := range cfg.bins {
+			if k.conc != "" && !b.hasConc {
+				continue
+			}
+			bn, err := k.make(b, k.conc)
+			if err != nil {
+				stopAll()
+				return fmt.Errorf("%s %s: %w", b.label, k.name, err)
+			}
+			benches = append(benches, bn)
+			idx = append(idx, i)
 		}
-		rows = append(rows, r)
-		fmt.Fprintln(os.Stderr, r.String())
-		r, err = cfg.burstRow(b)
-		if err != nil {
-			return fmt.Errorf("%s burst: %w", b.label, err)
+		for round := range cfg.rounds {
+			for j := range benches {
+				if round%2 == 1 {
+					j = len(benches) - 1 - j
+				}
+				if err := benches[j].round(); err != nil {
+					stopAll()
+					return fmt.Errorf("%s %s: %w", cfg.bins[idx[j]].label, k.name, err)
+				}
+			}
 		}
-		rows = append(rows, r)
-		fmt.Fprintln(os.Stderr, r.String())
+		stopAll()
+		for j, bn := range benches {
+			rows[idx[j]] = append(rows[idx[j]], bn.r)
+			fmt.Fprintln(os.Stderr, bn.r.String())
+		}
 	}
 	fmt.Println()
-	fmt.Println("| measurement | devhook | plain net/http | ratio | target |")
-	fmt.Println("|---|---:|---:|---:|---|")
-	for _, r := range rows {
-		fmt.Println(r.String())
+	fmt.Println("| measurement | devhook | plain net/http | ratio | target | devhook CPU per request |")
+	fmt.Println("|---|---:|---:|---:|---|---:|")
+	for _, rs := range rows {
+		for _, r := range rs {
+			fmt.Println(r.String())
+		}
 	}
 	return nil
+}
+
+// bench is one measurement of one binary, set up: each call of round
+// adds a round's figures to r; stop ends its processes.
+type bench struct {
+	r     *row
+	round func() error
+	stop  func()
+}
+
+// stops returns a function calling fs in reverse order.
+func stops(fs ...func()) func() {
+	return func() {
+		for i := len(fs) - 1; i >= 0; i-- {
+			fs[i]()
+		}
+	}
 }
 
 // row is one line of the table: medians of the rounds.
 type row struct {
 	name, target string
 	mock, base   []float64 // per round, per second
+	// cpu is the devhook process's CPU time (user and system) per request
+	// of the round, in µs: less sensitive to the machine's other load than
+	// the rates, so it shows what a change costs or saves.
+	cpu []float64
 }
 
 func median(v []float64) float64 {
@@ -143,11 +190,64 @@ func median(v []float64) float64 {
 
 func (r row) String() string {
 	m := median(r.mock)
+	cpu := "n/a"
+	if len(r.cpu) > 0 {
+		cpu = fmt.Sprintf("%.0f µs", median(r.cpu))
+	}
 	if len(r.base) == 0 {
-		return fmt.Sprintf("| %s | %.0f/s | | | %s |", r.name, m, r.target)
+		return fmt.Sprintf("| %s | %.0f/s | | | %s | %s |", r.name, m, r.target, cpu)
 	}
 	b := median(r.base)
-	return fmt.Sprintf("| %s | %.0f/s | %.0f/s | %.2f | %s |", r.name, m, b, m/b, r.target)
+	return fmt.Sprintf("| %s | %.0f/s | %.0f/s | %.2f | %s | %s |", r.name, m, b, m/b, r.target, cpu)
+}
+
+// cpuMeter reads a process's CPU time; ok is false where /proc is not
+// there to read it from.
+type cpuMeter struct {
+	pid   int
+	start time.Duration
+	ok    bool
+}
+
+func meterCPU(p *proc) *cpuMeter {
+	m := &cpuMeter{pid: p.cmd.Process.Pid}
+	m.start, m.ok = cpuTime(m.pid)
+	return m
+}
+
+// perRequest appends to r.cpu the CPU time used since meterCPU, per
+// request of n, in µs.
+func (m *cpuMeter) perRequest(r *row, n int) {
+	if end, ok := cpuTime(m.pid); ok && m.ok {
+		r.cpu = append(r.cpu, float64(end-m.start)/float64(time.Microsecond)/float64(n))
+	}
+}
+
+// clockTick is the unit of /proc/PID/stat's times (USER_HZ, 100 on Linux).
+const clockTick = 10 * time.Millisecond
+
+// cpuTime returns the user and system time process pid has used.
+func cpuTime(pid int) (time.Duration, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// The command name, in parentheses, may hold spaces: count fields
+	// after its closing parenthesis. utime and stime are fields 14 and 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(ut+st) * clockTick, true
 }
 
 // proc is a child process whose stdout is read line by line.
@@ -421,10 +521,10 @@ func createItems(cl *http.Client, api, tok string, app int64, n int) (time.Durat
 	})
 }
 
-// deliveryRow: items created through the API by the workers, each
+// deliveryBench: items created through the API by the workers, each
 // delivered to one hook whose receiver counts in another process, beside
 // the workers POSTing the same forms straight to that receiver.
-func (c *config) deliveryRow(b bin, conc string) (row, error) {
+func (c *config) deliveryBench(b bin, conc string) (*bench, error) {
 	name := fmt.Sprintf("%s: deliveries to one hook, %d items created by %d workers", b.label, c.deliveries, workers)
 	target := ""
 	switch {
@@ -437,46 +537,52 @@ func (c *config) deliveryRow(b bin, conc string) (row, error) {
 		name += " (--hook-concurrency " + conc + ")"
 		target = "≥ 0.15"
 	}
-	r := row{name: name, target: target}
+	r := &row{name: name, target: target}
 	mock, api, tok, err := c.startMock(b, conc)
 	if err != nil {
-		return r, err
+		return nil, err
 	}
-	defer mock.stop()
 	recvProc, recv, err := c.startHelper("receive", "-mock", api, "-token", tok)
 	if err != nil {
-		return r, err
+		mock.stop()
+		return nil, err
 	}
-	defer recvProc.stop()
+	stop := stops(mock.stop, recvProc.stop)
 	sd, _ := defaultSeed()
 	out, err := apiCall("POST", fmt.Sprintf("%s/hook/app/%d/", api, sd.appID), tok, map[string]string{"url": recv + "/hook", "type": "item.create"})
 	if err != nil {
-		return r, err
+		stop()
+		return nil, err
 	}
 	var hook struct {
 		HookID int64 `json:"hook_id"`
 	}
 	json.Unmarshal(out, &hook)
 	if err := awaitActive(api, tok, sd.appID); err != nil {
-		return r, err
+		stop()
+		return nil, err
 	}
 	cl := newClient(workers)
-	for round := range c.rounds {
+	round := 0
+	return &bench{r: r, stop: stop, round: func() error {
+		defer func() { round++ }()
 		if err := resetCount(recv); err != nil {
-			return r, err
+			return err
 		}
 		start := time.Now()
+		cpu := meterCPU(mock)
 		if _, err := createItems(cl, api, tok, sd.appID, c.deliveries); err != nil {
-			return r, err
+			return err
 		}
 		if err := awaitCount(recv, c.deliveries); err != nil {
-			return r, err
+			return err
 		}
 		r.mock = append(r.mock, float64(c.deliveries)/time.Since(start).Seconds())
+		cpu.perRequest(r, c.deliveries)
 
 		// The same forms, straight to the receiver.
 		if err := resetCount(recv); err != nil {
-			return r, err
+			return err
 		}
 		start = time.Now()
 		_, err := hammer(cl, workers, c.deliveries, func(i int) (*http.Request, error) {
@@ -488,14 +594,14 @@ func (c *config) deliveryRow(b bin, conc string) (row, error) {
 			return req, err
 		})
 		if err != nil {
-			return r, err
+			return err
 		}
 		if err := awaitCount(recv, c.deliveries); err != nil {
-			return r, err
+			return err
 		}
 		r.base = append(r.base, float64(c.deliveries)/time.Since(start).Seconds())
-	}
-	return r, nil
+		return nil
+	}}, nil
 }
 
 // awaitActive waits until every hook on app is active.
@@ -522,38 +628,40 @@ func awaitActive(api, tok string, app int64) error {
 	return errors.New("hooks never became active")
 }
 
-// getRow: GET /hook/app/{id}/ with three hooks, beside a plain net/http
-// process answering the same bytes.
-func (c *config) getRow(b bin) (row, error) {
-	r := row{name: fmt.Sprintf("%s: GET /hook/app/{id}/ (3 hooks), %d workers", b.label, workers), target: "≥ 0.6"}
+// getBench: GET /hook/app/{id}/ with three hooks, beside a plain
+// net/http process answering the same bytes.
+func (c *config) getBench(b bin) (*bench, error) {
+	r := &row{name: fmt.Sprintf("%s: GET /hook/app/{id}/ (3 hooks), %d workers", b.label, workers), target: "≥ 0.6"}
 	mock, api, tok, err := c.startMock(b, "")
 	if err != nil {
-		return r, err
+		return nil, err
 	}
-	defer mock.stop()
 	sd, _ := defaultSeed()
 	list := fmt.Sprintf("%s/hook/app/%d/", api, sd.appID)
 	for i := range 3 {
 		// Unverified hooks on a closed port: listed all the same.
 		if _, err := apiCall("POST", list, tok, map[string]string{"url": fmt.Sprintf("http://127.0.0.1:9/h%d", i), "type": "item.create"}); err != nil {
-			return r, err
+			mock.stop()
+			return nil, err
 		}
 	}
 	body, err := apiCall("GET", list, tok, nil)
 	if err != nil {
-		return r, err
+		mock.stop()
+		return nil, err
 	}
 	f, err := os.CreateTemp(c.stateDir, "body-*.json")
 	if err != nil {
-		return r, err
+		mock.stop()
+		return nil, err
 	}
 	f.Write(body)
 	f.Close()
 	plain, plainURL, err := c.startHelper("serve", "-body", f.Name())
 	if err != nil {
-		return r, err
+		mock.stop()
+		return nil, err
 	}
-	defer plain.stop()
 	cl := newClient(workers)
 	get := func(u string) func(int) (*http.Request, error) {
 		return func(int) (*http.Request, error) {
@@ -564,63 +672,70 @@ func (c *config) getRow(b bin) (row, error) {
 			return req, err
 		}
 	}
-	for range c.rounds {
+	return &bench{r: r, stop: stops(mock.stop, plain.stop), round: func() error {
+		cpu := meterCPU(mock)
 		d, err := hammer(cl, workers, c.gets, get(list))
 		if err != nil {
-			return r, err
+			return err
 		}
 		r.mock = append(r.mock, float64(c.gets)/d.Seconds())
+		cpu.perRequest(r, c.gets)
 		d, err = hammer(cl, workers, c.gets, get(plainURL+"/hook/app/3001/"))
 		if err != nil {
-			return r, err
+			return err
 		}
 		r.base = append(r.base, float64(c.gets)/d.Seconds())
-	}
-	return r, nil
+		return nil
+	}}, nil
 }
 
 var upMockURL = regexp.MustCompile(`embedded mock at (http://127\.0\.0\.1:\d+)`)
 var upReady = regexp.MustCompile(`^(Forwarding) `)
 
-// burstRow: items created through the API of `devhook up --mock`, each
-// relayed to a local app in another process, which counts them.
-func (c *config) burstRow(b bin) (row, error) {
-	r := row{name: fmt.Sprintf("%s: burst of %d through up --mock to a local app", b.label, c.burst), target: "≥ 3,000/s"}
+// burstBench: items created through the API of `devhook up --mock`,
+// each relayed to a local app in another process, which counts them.
+func (c *config) burstBench(b bin) (*bench, error) {
+	r := &row{name: fmt.Sprintf("%s: burst of %d through up --mock to a local app", b.label, c.burst), target: "≥ 3,000/s"}
 	app, appURL, err := c.startHelper("receive")
 	if err != nil {
-		return r, err
+		return nil, err
 	}
-	defer app.stop()
 	up, err := c.start(b.path, "up", "--mock", "--mock-addr", "127.0.0.1:0", "--forward-to", appURL+"/podio", "--inspect", "127.0.0.1:0")
 	if err != nil {
-		return r, err
+		app.stop()
+		return nil, err
 	}
-	defer up.stop()
+	stop := stops(app.stop, up.stop)
 	api, err := up.await(upMockURL)
 	if err != nil {
-		return r, err
+		stop()
+		return nil, err
 	}
 	if _, err := up.await(upReady); err != nil {
-		return r, err
+		stop()
+		return nil, err
 	}
 	sd, _ := defaultSeed()
 	tok, err := token(api, sd)
 	if err != nil {
-		return r, err
+		stop()
+		return nil, err
 	}
 	cl := newClient(workers)
-	for range c.rounds {
+	return &bench{r: r, stop: stop, round: func() error {
 		if err := resetCount(appURL); err != nil {
-			return r, err
+			return err
 		}
 		start := time.Now()
+		cpu := meterCPU(up)
 		if _, err := createItems(cl, api, tok, sd.appID, c.burst); err != nil {
-			return r, err
+			return err
 		}
 		if err := awaitCount(appURL, c.burst); err != nil {
-			return r, err
+			return err
 		}
 		r.mock = append(r.mock, float64(c.burst)/time.Since(start).Seconds())
-	}
-	return r, nil
+		cpu.perRequest(r, c.burst)
+		return nil
+	}}, nil
 }
