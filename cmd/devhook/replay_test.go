@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -15,7 +14,7 @@ import (
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
-// received is a request as a replay receiver got it.
+// received is what the tests compare of a request a replay receiver got.
 type received struct {
 	Method, Path, Query string
 	ContentType         string
@@ -23,41 +22,22 @@ type received struct {
 	Body                string
 }
 
-// replayReceiver is a loopback HTTP server that keeps every request and
-// answers with a fixed status and body.
-type replayReceiver struct {
-	URL string
-	got chan received
-}
-
-func newReplayReceiver(t *testing.T, status int, body string) *replayReceiver {
-	t.Helper()
-	r := &replayReceiver{got: make(chan received, 10)}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		b, _ := io.ReadAll(req.Body)
-		r.got <- received{Method: req.Method, Path: req.URL.EscapedPath(), Query: req.URL.RawQuery,
-			ContentType: req.Header.Get("Content-Type"), Header: req.Header.Clone(), Body: string(b)}
-		w.Header().Set("Content-Type", "text/plain")
-		w.WriteHeader(status)
-		io.WriteString(w, body)
-	}))
-	t.Cleanup(srv.Close)
-	r.URL = srv.URL
+// newReplayReceiver starts the kit's receiver (mockpodio.Receiver, on a
+// test mock that only hosts it) answering status and body.
+func newReplayReceiver(t *testing.T, status int, body string) *mockpodio.Receiver {
+	r := mockpodio.NewReceiver(t, mockpodio.NewTestServer(t))
+	r.Respond(mockpodio.Response{Status: status, Body: body})
 	return r
 }
 
-// requests returns the requests received so far. The replay has returned
-// by then, so each request it made was received.
-func (r *replayReceiver) requests() []received {
+// receivedSince returns the requests r got after its first n.
+func receivedSince(r *mockpodio.Receiver, n int) []received {
 	var out []received
-	for {
-		select {
-		case req := <-r.got:
-			out = append(out, req)
-		default:
-			return out
-		}
+	for _, ev := range r.Events()[n:] {
+		out = append(out, received{Method: ev.Method, Path: ev.Path, Query: ev.Query,
+			ContentType: ev.Header.Get("Content-Type"), Header: ev.Header, Body: ev.Body})
 	}
+	return out
 }
 
 // deadURL returns the URL of a server that was closed: nothing listens.
@@ -110,7 +90,7 @@ func TestReplay(t *testing.T) {
 	tests := []struct {
 		name     string
 		args     []string
-		recv     *replayReceiver
+		recv     *mockpodio.Receiver
 		want     received
 		wantCode int
 		wantOut  []string // regular expressions, one per line
@@ -128,7 +108,7 @@ func TestReplay(t *testing.T) {
 				IDs: []string{"item_id=1000001", "item_revision_id=5000001"}, Outcome: "replayed", Status: 200,
 				Target: app.URL + "/podio/hook?x=1", ReplayOf: "src-1",
 				Request:  deliverylog.Request{Method: "POST", Path: "/podio/hook", Query: "x=1", Header: upHeader, Body: []byte(podioBody)},
-				Response: deliverylog.Response{Status: 200, Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("thanks\n")}},
+				Response: deliverylog.Response{Status: 200, Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, Body: []byte("thanks\n")}},
 		},
 		{
 			name: "mock record --to elsewhere, flag after the id",
@@ -142,7 +122,7 @@ func TestReplay(t *testing.T) {
 				IDs: []string{"item_id=7"}, Outcome: "replayed", Status: 201, Target: other.URL + "/elsewhere", ReplayOf: "src-2",
 				Request: deliverylog.Request{Method: "POST", Path: "/elsewhere",
 					Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: []byte("type=item.update&hook_id=102&item_id=7")},
-				Response: deliverylog.Response{Status: 201, Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("created")}},
+				Response: deliverylog.Response{Status: 201, Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, Body: []byte("created")}},
 		},
 		{
 			name: "mock record by default to its hook URL",
@@ -156,7 +136,7 @@ func TestReplay(t *testing.T) {
 				IDs: []string{"item_id=7"}, Outcome: "replayed", Status: 200, Target: mockHook.URL + "/hook", ReplayOf: "src-2",
 				Request: deliverylog.Request{Method: "POST", Path: "/hook",
 					Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: []byte("type=item.update&hook_id=102&item_id=7")},
-				Response: deliverylog.Response{Status: 200, Header: http.Header{"Content-Type": {"text/plain"}}}},
+				Response: deliverylog.Response{Status: 200}},
 		},
 		{
 			name: "up record --to a bare URL, flag before the id",
@@ -170,7 +150,7 @@ func TestReplay(t *testing.T) {
 				IDs: []string{"item_id=1000001", "item_revision_id=5000001"}, Outcome: "replayed", Status: 201,
 				Target: other.URL, ReplayOf: "src-1",
 				Request:  deliverylog.Request{Method: "POST", Path: "/", Header: upHeader, Body: []byte(podioBody)},
-				Response: deliverylog.Response{Status: 201, Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("created")}},
+				Response: deliverylog.Response{Status: 201, Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, Body: []byte("created")}},
 		},
 		{
 			name: "non-2xx exits 1",
@@ -185,7 +165,7 @@ func TestReplay(t *testing.T) {
 				IDs: []string{"item_id=1000001", "item_revision_id=5000001"}, Outcome: "failed", Status: 500,
 				Error: "answered 500, not 2xx", Target: failing.URL + "/", ReplayOf: "src-3",
 				Request:  deliverylog.Request{Method: "POST", Path: "/", Header: upHeader, Body: []byte(podioBody)},
-				Response: deliverylog.Response{Status: 500, Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("boom")}},
+				Response: deliverylog.Response{Status: 500, Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, Body: []byte("boom")}},
 		},
 	}
 	// The headers a Go server adds or computes itself.
@@ -200,11 +180,12 @@ func TestReplay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			seen := len(tt.recv.Events())
 			code, stdout, stderr := runLogCLI(t, tt.args...)
 			if code != tt.wantCode {
 				t.Errorf("exit code = %d, want %d", code, tt.wantCode)
 			}
-			if diff := cmp.Diff([]received{tt.want}, tt.recv.requests(), ignoreHeaders); diff != "" {
+			if diff := cmp.Diff([]received{tt.want}, receivedSince(tt.recv, seen), ignoreHeaders); diff != "" {
 				t.Errorf("received (-want +got):\n%s", diff)
 			}
 			checkLines(t, stdout, tt.wantOut)
@@ -225,7 +206,7 @@ func TestReplay(t *testing.T) {
 			if diff := cmp.Diff(tt.wantLog, got, ignoreLogFields, ignoreResponseHeaders, ignoreHeaders); diff != "" {
 				t.Errorf("logged replay (-want +got):\n%s", diff)
 			}
-			if got.Response.Header.Get("Content-Type") != "text/plain" {
+			if ct := got.Response.Header.Get("Content-Type"); (ct == "text/plain; charset=utf-8") != (len(got.Response.Body) > 0) {
 				t.Errorf("logged response header = %v, want the receiver's", got.Response.Header)
 			}
 			if !strings.Contains(stdout, "logged as "+got.ID+")") {

@@ -54,6 +54,9 @@ type Options struct {
 	// AllowedHosts are host names, besides localhost and IP addresses,
 	// the inspector may be addressed to (--allow-host).
 	AllowedHosts []string
+	// listenLimits are the inspector listener's timeouts and header cap;
+	// zero means httpguard's (tests set shorter ones).
+	listenLimits httpguard.Limits
 }
 
 // InspectDisabled reports whether an --inspect value turns the inspector
@@ -109,7 +112,7 @@ func Open(opts Options) *Feed {
 		state = func() inspector.State { return inspector.State{} }
 	}
 	f.insp = inspector.New(inspector.Source{State: state, Records: f.Records, Replay: f.Replay, AllowedHosts: opts.AllowedHosts})
-	f.server = httpguard.Server(f.insp, httpguard.Limits{})
+	f.server = httpguard.Server(f.insp, opts.listenLimits)
 	f.url = "http://" + ln.Addr().String()
 	go f.server.Serve(ln)
 	return f

@@ -1,7 +1,6 @@
 package feed
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/httpguard"
 	"github.com/devhookhq/devhook/internal/inspector"
+	"github.com/devhookhq/devhook/mockpodio"
 )
 
 var logT0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
@@ -94,49 +94,12 @@ func TestLogger(t *testing.T) {
 	})
 }
 
-// received is a request as a replay receiver got it.
-type received struct {
-	Method, Path, Query string
-	ContentType         string
-	Header              http.Header
-	Body                string
-}
-
-// replayReceiver is a loopback HTTP server that keeps every request and
-// answers with a fixed status and body.
-type replayReceiver struct {
-	URL string
-	got chan received
-}
-
-func newReplayReceiver(t *testing.T, status int, body string) *replayReceiver {
-	t.Helper()
-	r := &replayReceiver{got: make(chan received, 10)}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		b, _ := io.ReadAll(req.Body)
-		r.got <- received{Method: req.Method, Path: req.URL.EscapedPath(), Query: req.URL.RawQuery,
-			ContentType: req.Header.Get("Content-Type"), Header: req.Header.Clone(), Body: string(b)}
-		w.Header().Set("Content-Type", "text/plain")
-		w.WriteHeader(status)
-		io.WriteString(w, body)
-	}))
-	t.Cleanup(srv.Close)
-	r.URL = srv.URL
+// newReplayReceiver starts the kit's receiver (mockpodio.Receiver, on a
+// test mock that only hosts it) answering status and body.
+func newReplayReceiver(t *testing.T, status int, body string) *mockpodio.Receiver {
+	r := mockpodio.NewReceiver(t, mockpodio.NewTestServer(t))
+	r.Respond(mockpodio.Response{Status: status, Body: body})
 	return r
-}
-
-// requests returns the requests received so far. The replay has returned
-// by then, so each request it made was received.
-func (r *replayReceiver) requests() []received {
-	var out []received
-	for {
-		select {
-		case req := <-r.got:
-			out = append(out, req)
-		default:
-			return out
-		}
-	}
 }
 
 const podioBody = "type=item.create&hook_id=101&item_id=1000001&item_revision_id=5000001&external_id=&note=a%26b+c"
@@ -211,7 +174,7 @@ func TestResend(t *testing.T) {
 	if got.Time.IsZero() || got.LatencyMS <= 0 {
 		t.Errorf("Time = %v, LatencyMS = %v; want both set", got.Time, got.LatencyMS)
 	}
-	if n := len(recv.requests()); n != 1 {
+	if n := len(recv.Events()); n != 1 {
 		t.Errorf("receiver got %d requests, want 1", n)
 	}
 }
@@ -293,11 +256,11 @@ func TestReplayEdited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := recv.requests()
+	got := recv.Events()
 	if len(got) != 2 {
 		t.Fatalf("receiver got %d requests, want 2", len(got))
 	}
-	if got[0].Body != body || got[0].ContentType != "text/plain" || got[0].Header.Get("X-Try") != "2" || got[0].Header.Get("X-Podio-Test") != "" {
+	if got[0].Body != body || got[0].Header.Get("Content-Type") != "text/plain" || got[0].Header.Get("X-Try") != "2" || got[0].Header.Get("X-Podio-Test") != "" {
 		t.Errorf("edited replay sent %+v, want the edit's body and headers only", got[0])
 	}
 	if got[1].Body != podioBody || got[1].Header.Get("X-Podio-Test") != "kept" {

@@ -39,6 +39,14 @@ var eventOpts = cmp.Options{
 	cmpopts.EquateEmpty(),
 }
 
+// itemCreateRecord is the record of itemCreate POSTed to the secret
+// path and forwarded to target, as the relay reports it.
+func itemCreateRecord(outcome deliverylog.Outcome, status int, target string) deliverylog.Record {
+	return deliverylog.Record{Time: testTime, Source: "up", Kind: deliverylog.KindDelivery, Type: "item.create", HookID: 12,
+		IDs: []string{"item_id=42", "item_revision_id=7"}, Outcome: outcome, Status: status, Target: target,
+		Request: deliverylog.Request{Method: "POST", Path: "/", Body: []byte(itemCreate)}}
+}
+
 // appRequest is what the local app received.
 type appRequest struct {
 	Method string
@@ -633,21 +641,9 @@ func TestLocalAppDown(t *testing.T) {
 				t.Errorf("reply mismatch (-want +got):\n%s", diff)
 			}
 			ev := recv(t, events)
-			want := deliverylog.Record{
-				Time:     testTime,
-				Kind:     deliverylog.KindDelivery,
-				Type:     "item.create",
-				HookID:   12,
-				IDs:      []string{"item_id=42", "item_revision_id=7"},
-				Source:   "up",
-				Outcome:  deliverylog.OutcomeFailed,
-				Status:   502,
-				Acked:    tt.ack,
-				Target:   target + "?x=1",
-				Error:    wantErr,
-				Request:  deliverylog.Request{Method: "POST", Path: "/", Query: "x=1", Body: []byte(itemCreate)},
-				Response: tt.wantResp,
-			}
+			want := itemCreateRecord(deliverylog.OutcomeFailed, 502, target+"?x=1")
+			want.Acked, want.Error, want.Response = tt.ack, wantErr, tt.wantResp
+			want.Request.Query = "x=1"
 			if tt.ack {
 				want.Status = http.StatusOK // what Podio got
 			}
@@ -655,7 +651,7 @@ func TestLocalAppDown(t *testing.T) {
 				t.Errorf("event mismatch (-want +got):\n%s", diff)
 			}
 			if line := render.Line(ev); !strings.HasSuffix(line, "502  "+wantErr) {
-				t.Errorf("FormatLine = %q, want it to end in %q", line, "502  "+wantErr)
+				t.Errorf("render.Line = %q, want it to end in %q", line, "502  "+wantErr)
 			}
 		})
 	}
@@ -744,20 +740,9 @@ func TestAck(t *testing.T) {
 	default:
 		t.Fatal("Close returned before the background forward reported its event")
 	}
-	want := deliverylog.Record{
-		Time:     testTime,
-		Kind:     deliverylog.KindDelivery,
-		Type:     "item.create",
-		HookID:   12,
-		IDs:      []string{"item_id=42", "item_revision_id=7"},
-		Source:   "up",
-		Outcome:  deliverylog.OutcomeForwarded,
-		Status:   http.StatusOK, // what Podio got; Response is the app's answer
-		Acked:    true,
-		Target:   app.URL + "/hook",
-		Request:  deliverylog.Request{Method: "POST", Path: "/", Body: []byte(itemCreate)},
-		Response: deliverylog.Response{Status: http.StatusCreated, Body: []byte("done")},
-	}
+	// Status is what Podio got; Response is the app's answer.
+	want := itemCreateRecord(deliverylog.OutcomeForwarded, http.StatusOK, app.URL+"/hook")
+	want.Acked, want.Response = true, deliverylog.Response{Status: http.StatusCreated, Body: []byte("done")}
 	if diff := cmp.Diff(want, ev, eventOpts); diff != "" {
 		t.Errorf("event mismatch (-want +got):\n%s", diff)
 	}

@@ -37,17 +37,34 @@ func JSON(v any) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("readable JSON: %s body: %w", part, err)
 		}
-		if utf8.Valid(raw) {
-			m["body"] = string(raw)
+		delete(m, "body")
+		text, b64 := Body(raw)
+		if b64 == "" {
+			m["body"] = text
 		} else {
-			delete(m, "body")
-			m["body_base64"] = s
+			m["body_base64"] = b64
 		}
 	}
+	return Encode(obj)
+}
+
+// Body is how --json output shows a request or response body: as text
+// when it is valid UTF-8, as Podio's form bodies always are; any other
+// body as base64, in b64.
+func Body(b []byte) (text, b64 string) {
+	if utf8.Valid(b) {
+		return string(b), ""
+	}
+	return "", base64.StdEncoding.EncodeToString(b)
+}
+
+// Encode renders v as one line of JSON without the trailing newline, HTML
+// characters not escaped.
+func Encode(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(obj); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil

@@ -95,6 +95,9 @@ type Config struct {
 	// may be addressed to (--allow-host, for containers and proxies that
 	// rewrite Host).
 	AllowedHosts []string
+	// listenLimits are the relay listener's timeouts and header cap; zero
+	// means httpguard's (tests set shorter ones).
+	listenLimits httpguard.Limits
 	// Clock is the session's time: the wait for verification and the time
 	// stamped on deliveries read it (the probe of the public URL waits on
 	// the network, so on the wall clock). It is the mock's clock type, so
@@ -354,7 +357,7 @@ func (s *Session) startRelay() error {
 			return
 		}
 		mux.ServeHTTP(w, r)
-	}), httpguard.Limits{})
+	}), s.cfg.listenLimits)
 	go s.http.Serve(s.cfg.Tunnel)
 	return nil
 }

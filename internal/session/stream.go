@@ -1,14 +1,11 @@
 package session
 
 import (
-	"bytes"
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"time"
-	"unicode/utf8"
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
+	"github.com/devhookhq/devhook/internal/render"
 )
 
 // The --json stream of `devhook up` is one JSON object per line, of two
@@ -51,13 +48,6 @@ type StreamBody struct {
 	Header     http.Header `json:"header,omitempty"`
 }
 
-func streamBody(b []byte) (text, b64 string) {
-	if utf8.Valid(b) {
-		return string(b), ""
-	}
-	return "", base64.StdEncoding.EncodeToString(b)
-}
-
 // StreamHookState is a "hook_state" line.
 type StreamHookState struct {
 	Kind   string     `json:"kind"` // "hook_state"
@@ -85,9 +75,9 @@ func StreamLine(ev Event) ([]byte, bool) {
 			HeldAs: r.ReplayOf, LatencyMS: r.LatencyMS, Error: r.Error, Warning: r.Warning, Target: r.Target}
 		q, a := r.Request, r.Response
 		d.Request = StreamBody{Method: q.Method, Path: q.Path, Query: q.Query, Header: q.Header}
-		d.Request.Body, d.Request.BodyBase64 = streamBody(q.Body)
+		d.Request.Body, d.Request.BodyBase64 = render.Body(q.Body)
 		d.Response = StreamBody{Status: a.Status, Header: a.Header}
-		d.Response.Body, d.Response.BodyBase64 = streamBody(a.Body)
+		d.Response.Body, d.Response.BodyBase64 = render.Body(a.Body)
 		if a.Status != 0 && r.Target != "" && r.Error == "" {
 			d.AppStatus = a.Status
 		}
@@ -102,11 +92,6 @@ func StreamLine(ev Event) ([]byte, bool) {
 	default:
 		return nil, false
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, false
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), true
+	line, err := render.Encode(v)
+	return line, err == nil
 }
