@@ -107,6 +107,12 @@ func TestControlClient(t *testing.T) {
 		}
 	}
 
+	// The inactive hook's hook.verify is delivered in the background: the
+	// four deliveries (two hook.verify, two item.create) must be recorded
+	// before the two reads of the counters can agree.
+	if err := s.AwaitDeliveries(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
 	stats, err := cc.Stats(ctx)
 	if err != nil {
 		t.Fatal(err)
