@@ -2,9 +2,8 @@ package render
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
-	"text/tabwriter"
+	"strconv"
 	"time"
 
 	"github.com/devhookhq/devhook/internal/podio"
@@ -15,16 +14,15 @@ import (
 // hook under a header, creation times in UTC, untrusted text quoted
 // ([termsafe.Quote]).
 func HookTable(w io.Writer, hooks []podio.Hook) error {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "HOOK ID\tSTATUS\tTYPE\tURL\tCREATED")
+	rows := make([][]string, 0, len(hooks))
 	for _, h := range hooks {
 		created := "-"
 		if !h.CreatedOn.IsZero() {
 			created = h.CreatedOn.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", h.HookID, termsafe.Quote(h.Status), termsafe.Quote(h.Type), termsafe.Quote(h.URL), created)
+		rows = append(rows, []string{strconv.FormatInt(h.HookID, 10), termsafe.Quote(h.Status), termsafe.Quote(h.Type), termsafe.Quote(h.URL), created})
 	}
-	return tw.Flush()
+	return columns(w, []string{"HOOK ID", "STATUS", "TYPE", "URL", "CREATED"}, rows)
 }
 
 // hookJSON is one hook in the output of hooks list --json.
