@@ -166,20 +166,56 @@ func (s *Server) handleDeleteApp(c *call) (int, any, error) {
 	return statusNoContent, nil, nil
 }
 
-func (s *Server) appJSONLocked(a *app) map[string]any {
-	fields := []map[string]any{}
+// appJSON is an app as Podio's API returns it
+// (https://developers.podio.com/doc/applications), as far as the mock
+// keeps one. Its fields are in the order of their keys, as the maps it
+// replaced encoded them.
+type appJSON struct {
+	AppID   int64          `json:"app_id"`
+	Config  appConfigJSON  `json:"config"`
+	Fields  []appFieldJSON `json:"fields"`
+	Link    string         `json:"link"`
+	SpaceID int64          `json:"space_id"`
+	Status  string         `json:"status"`
+}
+
+type appConfigJSON struct {
+	ItemName string `json:"item_name"`
+	Name     string `json:"name"`
+}
+
+type appFieldJSON struct {
+	Config     appFieldConfigJSON `json:"config"`
+	ExternalID string             `json:"external_id"`
+	FieldID    int64              `json:"field_id"`
+	Label      string             `json:"label"`
+	Status     string             `json:"status"`
+	Type       string             `json:"type"`
+}
+
+type appFieldConfigJSON struct {
+	Label    string                `json:"label"`
+	Settings *appFieldSettingsJSON `json:"settings,omitempty"` // category fields only
+}
+
+type appFieldSettingsJSON struct {
+	Options []fieldOption `json:"options"`
+}
+
+func (s *Server) appJSONLocked(a *app) appJSON {
+	fields := make([]appFieldJSON, 0, len(a.FieldIDs))
 	for _, fid := range a.FieldIDs {
 		f := s.fields[fid]
-		cfg := map[string]any{"label": f.Label}
+		cfg := appFieldConfigJSON{Label: f.Label}
 		if f.Type == "category" {
-			cfg["settings"] = map[string]any{"options": f.Options}
+			cfg.Settings = &appFieldSettingsJSON{Options: f.Options}
 		}
-		fields = append(fields, map[string]any{"field_id": f.ID, "external_id": f.ExternalID, "type": f.Type, "label": f.Label, "status": "active", "config": cfg})
+		fields = append(fields, appFieldJSON{FieldID: f.ID, ExternalID: f.ExternalID, Type: f.Type, Label: f.Label, Status: "active", Config: cfg})
 	}
-	return map[string]any{
-		"app_id": a.ID, "space_id": a.SpaceID, "status": "active",
-		"config": map[string]any{"name": a.Name, "item_name": a.ItemName},
-		"fields": fields, "link": fmt.Sprintf("https://podio.com/mock/apps/%d", a.ID),
+	return appJSON{
+		AppID: a.ID, SpaceID: a.SpaceID, Status: "active",
+		Config: appConfigJSON{Name: a.Name, ItemName: a.ItemName},
+		Fields: fields, Link: "https://podio.com/mock/apps/" + strconv.FormatInt(a.ID, 10),
 	}
 }
 

@@ -1,7 +1,6 @@
 package mockpodio
 
 import (
-	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -98,7 +97,7 @@ func (s *Server) handleListComments(c *call) (int, any, error) {
 		}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
-	out := []map[string]any{}
+	out := make([]commentJSON, 0, len(list))
 	for _, cm := range list {
 		out = append(out, s.commentJSONLocked(cm))
 	}
@@ -141,19 +140,45 @@ func (s *Server) handleDeleteComment(c *call) (int, any, error) {
 	return statusNoContent, nil, nil
 }
 
-func (s *Server) commentJSONLocked(cm *comment) map[string]any {
-	var ext any
+// commentJSON is a comment as Podio's API returns it
+// (https://developers.podio.com/doc/comments). Its fields are in the
+// order of their keys, as the maps it replaced encoded them.
+type commentJSON struct {
+	CommentID  int64          `json:"comment_id"`
+	CreatedBy  byline         `json:"created_by"`
+	CreatedOn  string         `json:"created_on"`
+	CreatedVia viaJSON        `json:"created_via"`
+	ExternalID *string        `json:"external_id"`
+	Files      []struct{}     `json:"files"`
+	IsLiked    bool           `json:"is_liked"`
+	LastEditOn *string        `json:"last_edit_on"`
+	LikeCount  int            `json:"like_count"`
+	Ref        commentRefJSON `json:"ref"`
+	RichValue  string         `json:"rich_value"`
+	Value      string         `json:"value"`
+}
+
+type commentRefJSON struct {
+	ID    int64  `json:"id"`
+	Link  string `json:"link"`
+	Title string `json:"title"`
+	Type  string `json:"type"`
+}
+
+func (s *Server) commentJSONLocked(cm *comment) commentJSON {
+	var ext *string
 	if cm.ExternalID != "" {
-		ext = cm.ExternalID
+		e := cm.ExternalID // a copy: the answer is encoded after the lock is released
+		ext = &e
 	}
 	title := ""
 	if it, ok := s.items[cm.RefID]; ok {
 		title = s.itemTitleLocked(it)
 	}
-	return map[string]any{
-		"comment_id": cm.ID, "value": cm.Value, "rich_value": cm.Value, "external_id": ext,
-		"ref":        map[string]any{"type": cm.RefType, "id": cm.RefID, "title": title, "link": fmt.Sprintf("https://podio.com/mock/items/%d", cm.RefID)},
-		"created_on": podioTime(cm.CreatedOn), "created_by": s.bylineLocked(cm.CreatedBy), "created_via": via(),
-		"files": []any{}, "like_count": 0, "is_liked": false, "last_edit_on": nil,
+	return commentJSON{
+		CommentID: cm.ID, Value: cm.Value, RichValue: cm.Value, ExternalID: ext,
+		Ref:       commentRefJSON{Type: cm.RefType, ID: cm.RefID, Title: title, Link: "https://podio.com/mock/items/" + strconv.FormatInt(cm.RefID, 10)},
+		CreatedOn: podioTime(cm.CreatedOn), CreatedBy: s.bylineLocked(cm.CreatedBy), CreatedVia: via(),
+		Files: []struct{}{},
 	}
 }

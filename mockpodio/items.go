@@ -424,7 +424,15 @@ func (s *Server) handleFilterItems(c *call) (int, any, error) {
 	for i := body.Offset; i < len(all) && len(items) < limit; i++ {
 		items = append(items, s.itemJSONLocked(all[i]))
 	}
-	return http.StatusOK, map[string]any{"total": len(all), "filtered": len(all), "items": items}, nil
+	return http.StatusOK, itemsFilterJSON{Filtered: len(all), Items: items, Total: len(all)}, nil
+}
+
+// itemsFilterJSON is the answer of POST /item/app/{app_id}/filter/, its
+// fields in the order of their keys.
+type itemsFilterJSON struct {
+	Filtered int        `json:"filtered"`
+	Items    []itemJSON `json:"items"`
+	Total    int        `json:"total"`
 }
 
 func (s *Server) handleUpdateItem(c *call) (int, any, error) {

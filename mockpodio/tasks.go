@@ -205,34 +205,57 @@ func (s *Server) setTaskStatus(c *call, status string) (int, any, error) {
 	return statusNoContent, nil, nil
 }
 
-func (s *Server) taskJSONLocked(t *task) map[string]any {
-	var ref any
-	if t.RefType != "" {
-		ref = map[string]any{"type": t.RefType, "id": t.RefID}
-	}
-	var ext any
-	if t.ExternalID != "" {
-		ext = t.ExternalID
-	}
-	return map[string]any{
-		"task_id": t.ID, "text": t.Text, "description": t.Description, "status": t.Status,
-		"private": t.Private, "due_date": nilIfEmpty(t.DueDate), "external_id": ext, "ref": ref,
-		"space_id": nilIfZero(t.SpaceID), "created_on": podioTime(t.CreatedOn),
-		"created_by": s.bylineLocked(t.CreatedBy), "created_via": via(),
-		"link": "https://podio.com/mock/tasks/" + strconv.FormatInt(t.ID, 10),
-	}
+// taskJSON is a task as Podio's API returns it
+// (https://developers.podio.com/doc/tasks). Its fields are in the order
+// of their keys, as the maps it replaced encoded them.
+type taskJSON struct {
+	CreatedBy   byline       `json:"created_by"`
+	CreatedOn   string       `json:"created_on"`
+	CreatedVia  viaJSON      `json:"created_via"`
+	Description string       `json:"description"`
+	DueDate     *string      `json:"due_date"`
+	ExternalID  *string      `json:"external_id"`
+	Link        string       `json:"link"`
+	Private     bool         `json:"private"`
+	Ref         *taskRefJSON `json:"ref"`
+	SpaceID     *int64       `json:"space_id"`
+	Status      string       `json:"status"`
+	TaskID      int64        `json:"task_id"`
+	Text        string       `json:"text"`
 }
 
-func nilIfEmpty(s string) any {
+type taskRefJSON struct {
+	ID   int64  `json:"id"`
+	Type string `json:"type"`
+}
+
+func (s *Server) taskJSONLocked(t *task) taskJSON {
+	out := taskJSON{
+		TaskID: t.ID, Text: t.Text, Description: t.Description, Status: t.Status,
+		Private: t.Private, DueDate: nilIfEmpty(t.DueDate), ExternalID: nilIfEmpty(t.ExternalID),
+		SpaceID: nilIfZero(t.SpaceID), CreatedOn: podioTime(t.CreatedOn),
+		CreatedBy: s.bylineLocked(t.CreatedBy), CreatedVia: via(),
+		Link: "https://podio.com/mock/tasks/" + strconv.FormatInt(t.ID, 10),
+	}
+	if t.RefType != "" {
+		out.Ref = &taskRefJSON{Type: t.RefType, ID: t.RefID}
+	}
+	return out
+}
+
+// nilIfEmpty is s, or nil (JSON null) when it is empty. s is a copy: the
+// answer is encoded after the lock is released.
+func nilIfEmpty(s string) *string {
 	if s == "" {
 		return nil
 	}
-	return s
+	return &s
 }
 
-func nilIfZero(n int64) any {
+// nilIfZero is n, or nil (JSON null) when it is 0.
+func nilIfZero(n int64) *int64 {
 	if n == 0 {
 		return nil
 	}
-	return n
+	return &n
 }

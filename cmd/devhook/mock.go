@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -18,9 +16,9 @@ import (
 	"github.com/devhookhq/devhook/internal/asyncwriter"
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/feed"
+	"github.com/devhookhq/devhook/internal/httpguard"
 	"github.com/devhookhq/devhook/internal/inspector"
 	"github.com/devhookhq/devhook/internal/render"
-	"github.com/devhookhq/devhook/internal/termsafe"
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
@@ -143,18 +141,7 @@ func newMockServer(opts mockOptions, log io.Writer) (*mockpodio.Server, error) {
 		return nil, fmt.Errorf("seed %s: %w", orDefault(opts.seedFile, "(default)"), err)
 	}
 	if !opts.quiet {
-		var (
-			mu   sync.Mutex
-			line []byte
-		)
-		s.Logf = func(format string, args ...any) {
-			mu.Lock()
-			defer mu.Unlock()
-			line = time.Now().AppendFormat(line[:0], "15:04:05")
-			line = append(line, "  "...)
-			line = append(append(line, termsafe.String(fmt.Sprintf(format, args...))...), '\n')
-			log.Write(line)
-		}
+		s.Logf = render.Logf(log)
 	}
 	return s, nil
 }
@@ -228,16 +215,12 @@ func openMockFeed(s *mockpodio.Server, opts mockOptions, stderr io.Writer) *feed
 // on stderr. flag names the option that sets addr. It warns on stderr when
 // the address is reachable beyond loopback.
 func startMockServer(s *mockpodio.Server, addr, flag string, fallback bool, stderr io.Writer) error {
-	l, err := net.Listen("tcp", addr)
-	if err != nil && fallback {
-		taken := err
-		if l, err = net.Listen("tcp", "127.0.0.1:0"); err == nil {
-			fmt.Fprintf(stderr, "devhook: warning: %s is taken (%v): the mock listens on http://%s instead; give that URL to --mock\n",
-				addr, shortListenError(taken), l.Addr())
-		}
-	}
+	l, taken, err := httpguard.Listen(addr, fallback)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w (--%s 127.0.0.1:0 picks a free port)", addr, shortListenError(err), flag)
+		return fmt.Errorf("listen on %s: %w (--%s 127.0.0.1:0 picks a free port)", addr, err, flag)
+	}
+	if taken != nil {
+		fmt.Fprintf(stderr, "devhook: warning: %s is taken (%v): the mock listens on http://%s instead; give that URL to --mock\n", addr, taken, l.Addr())
 	}
 	s.Listener = l
 	if err := s.Start(); err != nil {
@@ -250,28 +233,10 @@ func startMockServer(s *mockpodio.Server, addr, flag string, fallback bool, stde
 		}
 		return err
 	}
-	if warn := exposureWarning(l.Addr()); warn != "" {
-		fmt.Fprintln(stderr, warn)
+	if httpguard.Exposed(l.Addr()) {
+		fmt.Fprintf(stderr, "devhook: warning: listening on %s, reachable from other machines; use 127.0.0.1 to keep it local\n", l.Addr())
 	}
 	return nil
-}
-
-// shortListenError is a listen error without the "listen tcp ADDR:" the
-// message already names.
-func shortListenError(err error) error {
-	if oe, ok := errors.AsType[*net.OpError](err); ok && oe.Err != nil {
-		return oe.Err
-	}
-	return err
-}
-
-// exposureWarning warns when a server binds beyond loopback.
-func exposureWarning(a net.Addr) string {
-	tcp, ok := a.(*net.TCPAddr)
-	if !ok || tcp.IP.IsLoopback() {
-		return ""
-	}
-	return fmt.Sprintf("devhook: warning: listening on %s, reachable from other machines; use 127.0.0.1 to keep it local", a)
 }
 
 func printMockBanner(w io.Writer, s *mockpodio.Server, opts mockOptions) {

@@ -3,6 +3,8 @@ package inspector
 import (
 	"fmt"
 	"net"
+
+	"github.com/devhookhq/devhook/internal/httpguard"
 )
 
 // DefaultAddr is where [Listen] listens when given no address.
@@ -19,7 +21,7 @@ func Listen(addr string) (ln net.Listener, warning string, err error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("inspector: %w", err)
 	}
-	if tcp, ok := ln.Addr().(*net.TCPAddr); !ok || !tcp.IP.IsLoopback() {
+	if httpguard.Exposed(ln.Addr()) {
 		warning = fmt.Sprintf("inspector: %s is not a loopback address: anyone who can reach it sees every delivery and can replay it", ln.Addr())
 	}
 	return ln, warning, nil

@@ -8,9 +8,12 @@ package render
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/termsafe"
@@ -99,5 +102,24 @@ func replay(b *strings.Builder, r deliverylog.Record) {
 	}
 	if r.Error != "" {
 		b.WriteString("  " + termsafe.Quote(r.Error))
+	}
+}
+
+// Logf returns a printf-style logger that writes each message to w as one
+// line, after the time of day and with untrusted text escaped
+// ([termsafe.String]): devhook mock's log of API calls and deliveries. It
+// is safe for concurrent use.
+func Logf(w io.Writer) func(format string, args ...any) {
+	var (
+		mu   sync.Mutex
+		line []byte
+	)
+	return func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		line = time.Now().AppendFormat(line[:0], "15:04:05")
+		line = append(line, "  "...)
+		line = append(append(line, termsafe.String(fmt.Sprintf(format, args...))...), '\n')
+		w.Write(line)
 	}
 }

@@ -1,6 +1,8 @@
 package render
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +115,22 @@ func TestLine(t *testing.T) {
 				t.Errorf("Line() =\n%s\nwant\n%s", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestLogf(t *testing.T) {
+	var b strings.Builder
+	logf := Logf(&b)
+	logf("GET /item/%d -> %d", 42, 200)
+	logf("hostile %s", "\x1b[2J\nnext")
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("Logf wrote %d lines, want 2:\n%s", len(lines), b.String())
+	}
+	re := regexp.MustCompile(`^\d\d:\d\d:\d\d  `)
+	for i, want := range []string{"GET /item/42 -> 200", `hostile \x1b[2J\nnext`} {
+		if !re.MatchString(lines[i]) || !strings.HasSuffix(lines[i], "  "+want) {
+			t.Errorf("line %d = %q, want the time then %q", i, lines[i], want)
+		}
 	}
 }
