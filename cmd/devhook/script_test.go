@@ -234,7 +234,9 @@ func cmdBg(ts *testscript.TestScript, neg bool, args []string) {
 	cmd.Stdout, cmd.Stderr = pw, pw
 	l.cmd, l.done = cmd, make(chan struct{})
 	ts.Check(cmd.Start())
+	scanned := make(chan struct{})
 	go func() {
+		defer close(scanned)
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			l.add(sc.Text())
@@ -243,6 +245,7 @@ func cmdBg(ts *testscript.TestScript, neg bool, args []string) {
 	go func() {
 		cmd.Wait()
 		pw.Close()
+		<-scanned // every line the process wrote is added before it counts as done
 		close(l.done)
 	}()
 	state(ts).add(ts, args[0], l)
