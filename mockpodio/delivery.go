@@ -464,7 +464,7 @@ func (s *Server) recordLocked(p *pending, d Delivery) {
 				if d.Error != "" {
 					msg = "  " + d.Error
 				}
-				logf("hook %d  %s  -> %s %d  %.1f ms%s", d.HookID, d.Type, d.Outcome, d.StatusCode, d.DurationMS, msg)
+				logf("hook %d  %s  -> %s %d  %s%s", d.HookID, d.Type, d.Outcome, d.StatusCode, deliverylog.FormatLatencyMS(d.DurationMS), msg)
 			}
 		})
 	}

@@ -2,20 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/fixtures"
-	"github.com/devhookhq/devhook/internal/podio"
-	"github.com/devhookhq/devhook/internal/termsafe"
+	"github.com/devhookhq/devhook/internal/render"
 )
 
 // hookRefOptions name what hooks are registered on: exactly one of an
@@ -241,46 +237,13 @@ func runHooksList(ctx context.Context, opts hooksListOptions, stdout io.Writer) 
 		return err
 	}
 	if opts.json {
-		return writeHooksJSON(stdout, t, hooks)
+		return render.HooksJSON(stdout, t.refType, t.id, hooks)
 	}
 	if len(hooks) == 0 {
 		_, err := fmt.Fprintf(stdout, "no hooks on %s\n", t)
 		return err
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "HOOK ID\tSTATUS\tTYPE\tURL\tCREATED")
-	for _, h := range hooks {
-		created := "-"
-		if !h.CreatedOn.IsZero() {
-			created = h.CreatedOn.UTC().Format(time.RFC3339)
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", h.HookID, termsafe.String(h.Status), termsafe.String(h.Type), termsafe.String(h.URL), created)
-	}
-	return tw.Flush()
-}
-
-// hookListJSON is one hook in the output of hooks list --json.
-type hookListJSON struct {
-	HookID    int64     `json:"hook_id"`
-	RefType   string    `json:"ref_type"`
-	RefID     int64     `json:"ref_id"`
-	Status    string    `json:"status"`
-	Type      string    `json:"type"`
-	URL       string    `json:"url"`
-	CreatedOn time.Time `json:"created_on,omitzero"`
-}
-
-func writeHooksJSON(w io.Writer, t hookTarget, hooks []podio.Hook) error {
-	out := make([]hookListJSON, 0, len(hooks))
-	for _, h := range hooks {
-		out = append(out, hookListJSON{
-			HookID: h.HookID, RefType: t.refType, RefID: t.id,
-			Status: h.Status, Type: h.Type, URL: h.URL, CreatedOn: h.CreatedOn.UTC(),
-		})
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return render.HookTable(stdout, hooks)
 }
 
 func runHooksCreate(ctx context.Context, opts hooksCreateOptions, stdout io.Writer) error {

@@ -189,6 +189,7 @@ const scriptTimeout = 20 * time.Second
 //	app NAME [STATUS]         a local app answering STATUS (200); $NAME_URL and $NAME_PORT; each request is a line "METHOD PATH BODY" and a line "  Content-Type: TYPE"
 //	podio NAME [SEED]         an outside Podio (a mock) from SEED, permissive without one; $PODIO_URL; its hook.verify and deliveries reach only loopback (or the ngrok edge)
 //	ngrok-edge                a fake ngrok edge accepting authtoken good-token; sets DEVHOOK_NGROK_CONNECT_URL and DEVHOOK_NGROK_CA
+//	ngrok-drop                drop every agent session of the ngrok edge, as a network failure would
 //	curl [-s] [-X M] [-H H]... [-d DATA]... URL   an HTTP request; the body to stdout; fails on no answer
 //	grab VAR REGEXP           set VAR to the first submatch of REGEXP in the last stdout
 //	freeport VAR              set VAR to a loopback host:port nothing listens on
@@ -201,6 +202,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"app":        cmdApp,
 	"podio":      cmdPodio,
 	"ngrok-edge": cmdNgrokEdge,
+	"ngrok-drop": cmdNgrokDrop,
 	"curl":       cmdCurl,
 	"grab":       cmdGrab,
 	"freeport":   cmdFreeport,
@@ -234,7 +236,9 @@ func cmdBg(ts *testscript.TestScript, neg bool, args []string) {
 	cmd.Stdout, cmd.Stderr = pw, pw
 	l.cmd, l.done = cmd, make(chan struct{})
 	ts.Check(cmd.Start())
+	scanned := make(chan struct{})
 	go func() {
+		defer close(scanned)
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			l.add(sc.Text())
@@ -243,6 +247,7 @@ func cmdBg(ts *testscript.TestScript, neg bool, args []string) {
 	go func() {
 		cmd.Wait()
 		pw.Close()
+		<-scanned // every line the process wrote is added before it counts as done
 		close(l.done)
 	}()
 	state(ts).add(ts, args[0], l)
@@ -419,6 +424,14 @@ func cmdNgrokEdge(ts *testscript.TestScript, neg bool, args []string) {
 	state(ts).edge = edge
 	ts.Setenv("DEVHOOK_NGROK_CONNECT_URL", edge.Addr)
 	ts.Setenv("DEVHOOK_NGROK_CA", ca)
+}
+
+func cmdNgrokDrop(ts *testscript.TestScript, neg bool, args []string) {
+	edge := state(ts).edge
+	if neg || len(args) != 0 || edge == nil {
+		ts.Fatalf("usage: ngrok-drop (after ngrok-edge)")
+	}
+	edge.DropSessions()
 }
 
 func cmdCurl(ts *testscript.TestScript, neg bool, args []string) {

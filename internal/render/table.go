@@ -16,8 +16,7 @@ import (
 // under a header, times in the local zone, "-" for what a record lacks,
 // untrusted text quoted ([termsafe.Quote]).
 func Table(w io.Writer, recs []deliverylog.Record) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTIME\tSOURCE\tTYPE\tHOOK\tIDS\tSTATUS\tLATENCY\tOUTCOME")
+	rows := make([][]string, 0, len(recs))
 	for _, r := range recs {
 		hook, status, latency := "-", "-", "-"
 		if r.HookID != 0 {
@@ -29,9 +28,18 @@ func Table(w io.Writer, recs []deliverylog.Record) error {
 		if r.Status != 0 || r.LatencyMS != 0 {
 			latency = deliverylog.FormatLatencyMS(r.LatencyMS)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			cell(r.ID), r.Time.Local().Format("2006-01-02 15:04:05"), cell(r.Source), cell(cmp.Or(r.Type, string(r.Kind))), hook,
-			cell(strings.Join(r.IDs, ",")), status, latency, cell(string(r.Outcome)))
+		rows = append(rows, []string{cell(r.ID), r.Time.Local().Format("2006-01-02 15:04:05"), cell(r.Source),
+			cell(cmp.Or(r.Type, string(r.Kind))), hook, cell(strings.Join(r.IDs, ",")), status, latency, cell(string(r.Outcome))})
+	}
+	return columns(w, []string{"ID", "TIME", "SOURCE", "TYPE", "HOOK", "IDS", "STATUS", "LATENCY", "OUTCOME"}, rows)
+}
+
+// columns writes header and rows as columns two spaces apart.
+func columns(w io.Writer, header []string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	return tw.Flush()
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -35,6 +36,9 @@ func (s *Session) probeOnce(ctx context.Context) (probeAnswer, error) {
 	}
 	res, err := client.Do(req)
 	if err != nil {
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			err = ue.Err // without the probe's secret path
+		}
 		return probeAnswer{detail: err.Error()}, nil
 	}
 	body, _ := io.ReadAll(io.LimitReader(res.Body, 1024))
@@ -82,11 +86,17 @@ func (s *Session) probePublicURL(ctx context.Context) error {
 // bound again.
 const offlineAnswers = 3
 
+// errOffline is wrapped by stillReachable's error when ngrok says no agent
+// serves the public URL: the URL is gone, not merely unreachable from here.
+var errOffline = errors.New("the endpoint is offline")
+
 // stillReachable checks, after the tunnel's session was restored, that the
-// public URL still reaches the relay. It returns nil when it does, and an
-// error saying what came back when ngrok says the URL is offline
-// offlineAnswers times in a row or it does not answer within the connect
-// timeout. It waits on the wall clock, as the network does.
+// public URL still reaches the relay. It returns nil when it does; an
+// error wrapping errOffline when ngrok says the URL is offline
+// offlineAnswers times in a row; and another error, saying what came back
+// last, when there is no such answer within the connect timeout (the
+// network may be what fails). It waits on the wall clock, as the network
+// does.
 func (s *Session) stillReachable(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(s.cfg.ConnectTimeout, DefaultConnectTimeout))
 	defer cancel()
@@ -107,7 +117,7 @@ func (s *Session) stillReachable(ctx context.Context) error {
 			offline = 0
 		}
 		if offline >= offlineAnswers {
-			return errors.New(last)
+			return fmt.Errorf("%w (%s)", errOffline, last)
 		}
 		if err := wallWait(ctx, wait); err != nil {
 			if errors.Is(err, context.Canceled) {

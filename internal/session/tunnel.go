@@ -14,8 +14,9 @@ import (
 // (ngrok): deliveries resume by themselves once it is back, but the
 // service may have given the public URL away meanwhile, and ngrok-go does
 // not say so. After each restore it checks the URL still reaches the
-// relay; when ngrok says it is offline, it asks the tunnel for a new
-// endpoint and wakes the monitor, whose followTunnel moves the hooks there.
+// relay (unless probes are off); when ngrok says it is offline, it asks the
+// tunnel for a new endpoint and wakes the monitor, whose followTunnel
+// moves the hooks there.
 func (s *Session) watchTunnel(ctx context.Context, rt tunnel.Reconnecting) {
 	for {
 		select {
@@ -24,6 +25,10 @@ func (s *Session) watchTunnel(ctx context.Context, rt tunnel.Reconnecting) {
 		case <-rt.Restored():
 		}
 		old := rt.URL()
+		if s.cfg.SkipProbe {
+			s.emit(Warning{Text: "devhook: the tunnel reconnected; deliveries resume"})
+			continue
+		}
 		err := s.stillReachable(ctx)
 		switch {
 		case ctx.Err() != nil:
@@ -31,8 +36,13 @@ func (s *Session) watchTunnel(ctx context.Context, rt tunnel.Reconnecting) {
 		case err == nil:
 			s.emit(Warning{Text: fmt.Sprintf("devhook: the tunnel reconnected; %s still reaches devhook, deliveries resume", old)})
 			continue
+		case !errors.Is(err, errOffline):
+			// No word from ngrok either way: the network may be what
+			// fails, and a new URL would not help.
+			s.emit(Warning{Text: fmt.Sprintf("devhook: warning: the tunnel reconnected, but checking %s failed (%v); keeping it", old, err)})
+			continue
 		}
-		s.emit(Warning{Text: fmt.Sprintf("devhook: the tunnel reconnected, but %s no longer reaches devhook (%v); asking for a new public URL", old, err)})
+		s.emit(Warning{Text: fmt.Sprintf("devhook: the tunnel reconnected, but %s no longer reaches devhook: %v; asking for a new public URL", old, err)})
 		if err := rt.Renew(ctx); err != nil {
 			if ctx.Err() == nil {
 				s.emit(Warning{Text: fmt.Sprintf("devhook: warning: %v; Podio's deliveries are lost until the tunnel serves a URL again (restart devhook up)", err)})

@@ -1,11 +1,13 @@
 package session_test
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,7 +94,7 @@ func TestTunnelDropNewURL(t *testing.T) {
 
 	edge.DropSessions()
 	w, at := awaitEv(t, l, at, func(w session.Warning) bool { return strings.Contains(w.Text, "reconnected") })
-	if want := oldURL + " no longer reaches devhook (answered 404 " + fakeedge.OfflineCode + ")"; !strings.Contains(w.Text, want) {
+	if want := oldURL + " no longer reaches devhook: the endpoint is offline (answered 404 " + fakeedge.OfflineCode + ")"; !strings.Contains(w.Text, want) {
 		t.Errorf("warning %q lacks %q", w.Text, want)
 	}
 	rt, at := awaitEv(t, l, at, func(session.Retunneled) bool { return true })
@@ -110,6 +112,59 @@ func TestTunnelDropNewURL(t *testing.T) {
 	d, _ := l.fire(t, 2, at)
 	if d.Record.Status != 200 || d.Record.HookID != rt.Hooks[0].ID {
 		t.Errorf("after the move: %+v", d.Record)
+	}
+}
+
+// failAfter is a transport that works until fail is set, then fails every
+// request, as a network that cannot reach the public URL does.
+type failAfter struct {
+	next http.RoundTripper
+	fail atomic.Bool
+}
+
+func (f *failAfter) RoundTrip(r *http.Request) (*http.Response, error) {
+	if f.fail.Load() {
+		return nil, errors.New("test: no route to the public URL")
+	}
+	return f.next.RoundTrip(r)
+}
+
+// TestTunnelDropUncheckable: after the drop the public URL cannot be
+// checked at all (no answer, not ngrok's "offline"): the session says so
+// and keeps the URL and its hooks, for a new URL would not help; and with
+// probes off it does not check.
+func TestTunnelDropUncheckable(t *testing.T) {
+	tests := []struct {
+		name      string
+		skipProbe bool
+		want      string
+	}{
+		{"no answer", false, "devhook: warning: the tunnel reconnected, but checking %s failed (test: no route to the public URL); keeping it"},
+		{"probes off", true, "devhook: the tunnel reconnected; deliveries resume"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, edge, tun := edgeLive(t, func(e *fakeedge.Server) { e.NewURLOnRebind = true })
+			tr := &failAfter{next: edge.Client().Transport}
+			ready := l.run(t, session.Config{Tunnel: tun, PublicClient: &http.Client{Transport: tr}, SkipProbe: tt.skipProbe, ConnectTimeout: time.Second})
+			tr.fail.Store(true)
+			old := tun.URL()
+			edge.DropSessions()
+			w, _ := awaitEv(t, l, 0, func(w session.Warning) bool { return strings.Contains(w.Text, "reconnected") })
+			want := tt.want
+			if strings.Contains(want, "%s") {
+				want = fmt.Sprintf(want, old)
+			}
+			if w.Text != want {
+				t.Errorf("warning %q, want %q", w.Text, want)
+			}
+			if tun.URL() != old || l.s.HookURL() != ready.HookURL {
+				t.Errorf("moved: tunnel %s (was %s), hooks on %s", tun.URL(), old, l.s.HookURL())
+			}
+			if hooks := l.mock.Hooks(); len(hooks) != 1 || hooks[0].HookID != ready.Hooks[0].ID {
+				t.Errorf("the mock's hooks: %+v", hooks)
+			}
+		})
 	}
 }
 
