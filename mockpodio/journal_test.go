@@ -165,16 +165,6 @@ func TestJournalMatchesSnapshot(t *testing.T) {
 	if err := s.Advance(time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	// Every delivery has ended before the state is saved: with several in
-	// flight per hook, some still are once the hook is suspended.
-	stats := s.Stats()
-	pending := stats.Targeted
-	for _, n := range stats.EventOutcomes {
-		pending -= int64(n)
-	}
-	if err := s.AwaitDeliveries(ctx, int(stats.Deliveries+pending)); err != nil {
-		t.Fatal(err)
-	}
 	if err := s.SaveState(); err != nil {
 		t.Fatal(err)
 	}
