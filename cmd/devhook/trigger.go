@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/internal/formpost"
+	"github.com/devhookhq/devhook/internal/hookadmin"
 	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/internal/trigger"
 	"github.com/devhookhq/devhook/mockpodio"
@@ -130,7 +131,7 @@ func optionalID(flag, v string) (int64, error) {
 	if v == "" {
 		return 0, nil
 	}
-	id, ok := parseHookID(v)
+	id, ok := hookadmin.ParseID(v)
 	if !ok {
 		return 0, usagef("--%s wants a number (a positive id), not %q", flag, v)
 	}
