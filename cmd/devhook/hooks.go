@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"os"
 
 	"github.com/devhookhq/devhook/internal/hookadmin"
@@ -103,8 +102,7 @@ func hooksPodioFlags() []cli.Flag {
 
 // hooksAction is the Action of a hooks subcommand: it reads the arguments
 // (flags may follow them), refuses any when takesArgs is false, reads the
-// Podio options and calls do, whose usage errors (hookadmin.ErrUsage) it
-// marks as such.
+// Podio options and calls do.
 func hooksAction(name string, takesArgs bool, do func(c *cli.Context, args []string, po podioOptions) error) cli.ActionFunc {
 	return func(c *cli.Context) error {
 		args := c.Args().Slice() // flagsFirst put the flags before them
@@ -125,10 +123,6 @@ func hooksAction(name string, takesArgs bool, do func(c *cli.Context, args []str
 			}
 			po = po.withMockDefaults(u.String())
 		}
-		err = do(c, args, po)
-		if errors.Is(err, hookadmin.ErrUsage) {
-			return usageError{err}
-		}
-		return err
+		return do(c, args, po)
 	}
 }

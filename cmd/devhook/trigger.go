@@ -2,7 +2,6 @@ package main
 
 import (
 	"cmp"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -80,11 +79,7 @@ item's external_id and file.change's action_type.`,
 				return err
 			}
 			cfg.Out = e.stdout
-			if err := trigger.Run(c.Context, cfg); errors.Is(err, trigger.ErrUsage) {
-				return usageError{err}
-			} else {
-				return err
-			}
+			return trigger.Run(c.Context, cfg)
 		},
 	}
 }

@@ -11,7 +11,6 @@ package hookadmin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -20,21 +19,15 @@ import (
 	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/internal/render"
+	"github.com/devhookhq/devhook/internal/usage"
 )
 
 // ErrUsage marks an error in how an operation was called: a missing or
-// bad id, event or URL. The operation returns it before signing in.
-var ErrUsage = errors.New("usage")
+// bad id, event or URL. The operation returns it before signing in. It is
+// [usage.Err].
+var ErrUsage = usage.Err
 
-// usageError is an error that matches [ErrUsage] and reads as err.
-type usageError struct{ err error }
-
-func (e usageError) Error() string   { return e.err.Error() }
-func (e usageError) Unwrap() []error { return []error{e.err, ErrUsage} }
-
-func usagef(format string, args ...any) error {
-	return usageError{fmt.Errorf(format, args...)}
-}
+var usagef = usage.Errorf
 
 // SignIn returns a client signed in to Podio (or the mock). The
 // operations call it once their input is checked.
@@ -141,7 +134,7 @@ func Create(ctx context.Context, signIn SignIn, ref Ref, events []string, hookUR
 	}
 	for _, ev := range events {
 		if err := fixtures.CheckHook(t.RefType, t.String(), ev); err != nil {
-			return usageError{err}
+			return usage.Wrap(err)
 		}
 	}
 	if strings.TrimSpace(hookURL) == "" {

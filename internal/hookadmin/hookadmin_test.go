@@ -16,24 +16,25 @@ import (
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
+// app3001 is the seeded app of mockpodio.DefaultSeed.
+var app3001 = hookadmin.Ref{App: "3001"}
+
 func TestRefTarget(t *testing.T) {
-	tests := []struct {
-		name    string
-		ref     hookadmin.Ref
-		want    hookadmin.Target
-		wantStr string
-		wantErr string
+	// wantStr is want's String; wantErr a usage error instead.
+	for _, tt := range []struct {
+		name, wantStr, wantErr string
+		ref                    hookadmin.Ref
+		want                   hookadmin.Target
 	}{
-		{"app", hookadmin.Ref{App: "3001"}, hookadmin.Target{RefType: fixtures.RefApp, ID: 3001}, "app 3001", ""},
-		{"space", hookadmin.Ref{Space: "2001"}, hookadmin.Target{RefType: fixtures.RefSpace, ID: 2001}, "space 2001", ""},
-		{"field", hookadmin.Ref{Field: "4001"}, hookadmin.Target{RefType: fixtures.RefAppField, ID: 4001}, "app field 4001", ""},
-		{"none", hookadmin.Ref{}, hookadmin.Target{}, "", "hooks list needs one of --app, --space or --field"},
-		{"two", hookadmin.Ref{App: "1", Space: "2"}, hookadmin.Target{}, "", "hooks list takes only one of --app, --space and --field"},
-		{"zero", hookadmin.Ref{App: "0"}, hookadmin.Target{}, "", `--app wants a number (a positive id), not "0"`},
-		{"negative", hookadmin.Ref{Field: "-4"}, hookadmin.Target{}, "", `--field wants a number (a positive id), not "-4"`},
-		{"word", hookadmin.Ref{Space: "x"}, hookadmin.Target{}, "", `--space wants a number (a positive id), not "x"`},
-	}
-	for _, tt := range tests {
+		{"app", "app 3001", "", app3001, hookadmin.Target{RefType: fixtures.RefApp, ID: 3001}},
+		{"space", "space 2001", "", hookadmin.Ref{Space: "2001"}, hookadmin.Target{RefType: fixtures.RefSpace, ID: 2001}},
+		{"field", "app field 4001", "", hookadmin.Ref{Field: "4001"}, hookadmin.Target{RefType: fixtures.RefAppField, ID: 4001}},
+		{"none", "", "hooks list needs one of --app, --space or --field", hookadmin.Ref{}, hookadmin.Target{}},
+		{"two", "", "hooks list takes only one of --app, --space and --field", hookadmin.Ref{App: "1", Space: "2"}, hookadmin.Target{}},
+		{"zero", "", `--app wants a number (a positive id), not "0"`, hookadmin.Ref{App: "0"}, hookadmin.Target{}},
+		{"negative", "", `--field wants a number (a positive id), not "-4"`, hookadmin.Ref{Field: "-4"}, hookadmin.Target{}},
+		{"word", "", `--space wants a number (a positive id), not "x"`, hookadmin.Ref{Space: "x"}, hookadmin.Target{}},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := tt.ref.Target("list")
 			if tt.wantErr != "" {
@@ -86,7 +87,7 @@ func noSignIn(t *testing.T) hookadmin.SignIn {
 }
 
 func TestUsageErrorsComeFirst(t *testing.T) {
-	app := hookadmin.Ref{App: "3001"}
+	app := app3001
 	tests := []struct {
 		name string
 		run  func(hookadmin.SignIn) error
@@ -140,8 +141,16 @@ func TestLifecycle(t *testing.T) {
 			AppID: mockpodio.DefaultAppID, AppToken: podio.NewSecret(mockpodio.DefaultAppToken),
 		})
 	}
-	app := hookadmin.Ref{App: "3001"}
+	app := app3001
 	var hook, code string // set by the steps "create" and "await the code"
+	// awaitCode sets code to that of a hook.verify other than the last.
+	awaitCode := func(*strings.Builder) error {
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		ev, err := recv.AwaitEvent(ctx, func(e mockpodio.Event) bool { return e.Type == "hook.verify" && e.Params["code"] != code })
+		code = ev.Params["code"]
+		return err
+	}
 	steps := []struct {
 		name string
 		run  func(w *strings.Builder) error
@@ -156,16 +165,11 @@ func TestLifecycle(t *testing.T) {
 			hook = strings.TrimSuffix(strings.Fields(w.String() + " x x")[2], ":")
 			return err
 		}, "created hook HOOK: item.create on app 3001, inactive until verified\n"},
+		{"await the code create sent", awaitCode, ""},
 		{"request verification", func(w *strings.Builder) error {
 			return hookadmin.Verify(t.Context(), signIn, []string{hook}, "", w)
 		}, "requested verification of hook HOOK: a new hook.verify is on its way to the hook's URL\n"},
-		{"await the code", func(*strings.Builder) error {
-			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-			defer cancel()
-			ev, err := recv.AwaitEvent(ctx, func(e mockpodio.Event) bool { return e.Type == "hook.verify" })
-			code = ev.Params["code"]
-			return err
-		}, ""},
+		{"await the new code", awaitCode, ""},
 		{"validate", func(w *strings.Builder) error { return hookadmin.Verify(t.Context(), signIn, []string{hook}, code, w) },
 			"verified hook HOOK: it is active\n"},
 		{"list the active hook", func(w *strings.Builder) error {
