@@ -296,7 +296,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if rt.upload {
 		maxBody = s.maxFileBytes() + multipartSlack
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	var body []byte
+	var err error
+	if r.Body != nil && r.Body != http.NoBody { // a GET has none: no buffer to allocate
+		body, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	}
 	if err != nil {
 		writeError(w, r, invalid("Could not read the request body: %v", err))
 		return
@@ -407,7 +411,9 @@ func (s *Server) countCallLocked(w http.ResponseWriter, t *token) error {
 	if remaining < 0 {
 		remaining = 0
 	}
-	w.Header().Set("X-Rate-Limit-Limit", strconv.Itoa(ceiling))
+	if w.Header().Get("X-Rate-Limit-Limit") == "" { // serve set it already, to the same ceiling
+		w.Header().Set("X-Rate-Limit-Limit", strconv.Itoa(ceiling))
+	}
 	w.Header().Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
 	return nil
 }
