@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -17,7 +15,6 @@ import (
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/feed"
 	"github.com/devhookhq/devhook/internal/httpguard"
-	"github.com/devhookhq/devhook/internal/inspector"
 	"github.com/devhookhq/devhook/internal/render"
 	"github.com/devhookhq/devhook/mockpodio"
 )
@@ -120,7 +117,7 @@ func newMockServer(opts mockOptions, log io.Writer) (*mockpodio.Server, error) {
 		MaxFileBytes:    opts.maxFileBytes,
 	}
 	var err error
-	if s.RateLimit, err = parseRateLimit(opts.rateLimit); err != nil {
+	if s.RateLimit, err = mockpodio.ParseRateLimit(opts.rateLimit); err != nil {
 		return nil, err
 	}
 	switch opts.clock {
@@ -146,23 +143,6 @@ func newMockServer(opts mockOptions, log io.Writer) (*mockpodio.Server, error) {
 	return s, nil
 }
 
-// parseRateLimit reads "1000/h", "1000/hour" or "1000"; empty means off.
-func parseRateLimit(v string) (int, error) {
-	if v == "" {
-		return 0, nil
-	}
-	n, unit, _ := strings.Cut(v, "/")
-	limit, err := strconv.Atoi(strings.TrimSpace(n))
-	if err != nil || limit < 1 {
-		return 0, usagef("--rate-limit must look like 1000/h, not %q", v)
-	}
-	switch strings.TrimSpace(unit) {
-	case "", "h", "hour":
-		return limit, nil
-	}
-	return 0, usagef("--rate-limit counts calls per hour (like 1000/h), not per %q", unit)
-}
-
 func orDefault(s, def string) string {
 	if s == "" {
 		return def
@@ -186,7 +166,7 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 	if err := startMockServer(s, opts.addr, "addr", false, stderr); err != nil {
 		return err
 	}
-	printMockBanner(stdout, s, opts)
+	s.WriteBanner(stdout, opts.seedFile)
 	if u := f.InspectorURL(); u != "" {
 		fmt.Fprintf(stdout, "Inspector   %s\n", u)
 	}
@@ -204,7 +184,7 @@ func openMockFeed(s *mockpodio.Server, opts mockOptions, stderr io.Writer) *feed
 			s.Logf("%s", render.Summary(r))
 		}
 	}
-	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: func() inspector.State { return mockInspectorState(s) }, Warn: stderr, OnReplay: onReplay,
+	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: s.InspectorState, Warn: stderr, OnReplay: onReplay,
 		AllowedHosts: opts.allowHosts})
 	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(d.Record()) }
 	return f
@@ -237,45 +217,4 @@ func startMockServer(s *mockpodio.Server, addr, flag string, fallback bool, stde
 		fmt.Fprintf(stderr, "devhook: warning: listening on %s, reachable from other machines; use 127.0.0.1 to keep it local\n", l.Addr())
 	}
 	return nil
-}
-
-func printMockBanner(w io.Writer, s *mockpodio.Server, opts mockOptions) {
-	mode := "permissive: any client and app credentials are accepted"
-	if s.Strict {
-		mode = "strict: only the credentials in " + opts.seedFile
-	}
-	fmt.Fprintf(w, "devhook mock: Podio API on %s (%s)\n", s.URL, mode)
-	if len(s.Seed.Clients) > 0 {
-		c := s.Seed.Clients[0]
-		fmt.Fprintf(w, "  client      client_id=%s client_secret=%s\n", c.ClientID, c.ClientSecret)
-	}
-	for _, a := range s.Seed.Apps {
-		fmt.Fprintf(w, "  app %d     %q app_token=%s\n", a.AppID, a.Name, a.AppToken)
-	}
-	for _, u := range s.Seed.Users {
-		fmt.Fprintf(w, "  user        %s / %s\n", u.Username, u.Password)
-	}
-	if len(s.Seed.Clients) > 0 && len(s.Seed.Apps) > 0 {
-		c, a := s.Seed.Clients[0], s.Seed.Apps[0]
-		fmt.Fprintf(w, "  token       curl -s %s/oauth/token -d grant_type=app -d app_id=%d -d app_token=%s -d client_id=%s -d client_secret=%s\n",
-			s.URL, a.AppID, a.AppToken, c.ClientID, c.ClientSecret)
-	}
-	fmt.Fprintf(w, "  control     %s/_mock/hooks  %s/_mock/deliveries  %s/_mock/clock\n", s.URL, s.URL, s.URL)
-	if !s.AllowAnyPort {
-		fmt.Fprintln(w, "  note        hook URLs must use port 80 or 443, as on Podio (--allow-any-port to relax)")
-	}
-	fmt.Fprintln(w, "Press Ctrl-C to stop.")
-}
-
-// mockInspectorState is what the inspector shows of a mock: its hooks with
-// their suspension state, and its clock.
-func mockInspectorState(s *mockpodio.Server) inspector.State {
-	clock := s.ClockState()
-	st := inspector.State{Title: "devhook mock", PublicURL: s.URL, MockClock: &clock.Now, ClockManual: clock.Manual}
-	for _, h := range s.Hooks() {
-		st.Hooks = append(st.Hooks, inspector.Hook{HookID: h.HookID, RefType: h.RefType, RefID: h.RefID, Type: h.Type,
-			URL: h.URL, Status: h.Status, InactiveReason: h.InactiveReason, SuspendedUntil: h.SuspendedUntil,
-			Failures15m: h.Failures15m, Failures7d: h.Failures7d, ConsecutiveFailures: h.ConsecutiveFailures})
-	}
-	return st
 }
