@@ -284,6 +284,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Rate-Limit-Remaining", ceiling)
 	parts := splitPath(r.URL.Path)
 	if len(parts) > 0 && parts[0] == "_mock" {
+		held, err := s.reserveControl(r)
+		defer s.bodies.give(held)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
 		s.serveControl(w, r, parts[1:])
 		return
 	}
@@ -296,14 +302,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if rt.upload {
 		maxBody = s.maxFileBytes() + multipartSlack
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	body, held, err := s.readBody(r, maxBody) // reserved against MaxBodyBytesInFlight: inflight.go
+	defer s.bodies.give(held)
 	if err != nil {
-		writeError(w, r, invalid("Could not read the request body: %v", err))
-		return
-	}
-	if int64(len(body)) > maxBody {
-		writeError(w, r, errorf(http.StatusRequestEntityTooLarge, codeTooLarge,
-			"Request body too large: more than %d bytes", maxBody))
+		writeError(w, r, err)
 		return
 	}
 	if d := jsonDepth(body); d > MaxJSONDepth {
