@@ -280,9 +280,14 @@ func (s *Server) work(h *hook) {
 		} else {
 			h.queue = append(h.queue[:i], h.queue[i+1:]...)
 		}
-		s.mu.Unlock()
-		if p.ready == nil || s.awaitReady(p) {
-			s.attempt(p)
+		if p.ready == nil {
+			s.attemptLocked(p) // in the same hold of the lock: one less handoff per delivery
+		} else {
+			s.mu.Unlock()
+			if s.awaitReady(p) {
+				s.mu.Lock()
+				s.attemptLocked(p)
+			}
 		}
 		s.wg.Done()
 	}
@@ -300,10 +305,11 @@ func (s *Server) awaitReady(p *pending) bool {
 	}
 }
 
-// attempt delivers p, unless the hook's state or a fault says otherwise,
-// records the outcome and applies the rules.
-func (s *Server) attempt(p *pending) {
-	s.mu.Lock()
+// attemptLocked delivers p, unless the hook's state or a fault says
+// otherwise, records the outcome and applies the rules. It is called with
+// s.mu held and releases it: the lock is not held while the receiver
+// answers.
+func (s *Server) attemptLocked(p *pending) {
 	h := s.hooks[p.hookID]
 	if p.gen != s.gen {
 		h = nil
@@ -458,7 +464,7 @@ func (s *Server) recordLocked(p *pending, d Delivery) {
 				if d.Error != "" {
 					msg = "  " + d.Error
 				}
-				logf("hook %d  %s  -> %s %d  %.1f ms%s", d.HookID, d.Type, d.Outcome, d.StatusCode, d.DurationMS, msg)
+				logf("hook %d  %s  -> %s %d  %s%s", d.HookID, d.Type, d.Outcome, d.StatusCode, deliverylog.FormatLatencyMS(d.DurationMS), msg)
 			}
 		})
 	}

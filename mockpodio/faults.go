@@ -146,6 +146,7 @@ func (s *Server) AddFaults(f Faults) error {
 	for _, a := range f.API {
 		s.faults.api = append(s.faults.api, &apiFaultState{APIFault: a, left: a.Count})
 	}
+	s.apiFaults.Store(int64(len(s.faults.api)))
 	for _, d := range f.Delivery {
 		replaced := false
 		for i := range s.faults.delivery {
@@ -167,6 +168,7 @@ func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = faultSet{}
+	s.apiFaults.Store(0)
 }
 
 // CurrentFaults returns the faults in force; an API fault's Count is what
@@ -230,6 +232,9 @@ func defaultFaultError(status int) (code, desc string) {
 // applyAPIFaults applies the first matching API fault to c: latency, then
 // token expiry, then a status.
 func (s *Server) applyAPIFaults(c *call) error {
+	if s.apiFaults.Load() == 0 {
+		return nil // none injected: no need to take the lock every call takes
+	}
 	p := "/" + strings.Trim(c.r.URL.Path, "/")
 	s.mu.Lock()
 	var hit *APIFault
@@ -251,6 +256,7 @@ func (s *Server) applyAPIFaults(c *call) error {
 			a.left--
 			if a.left == 0 {
 				s.faults.api = append(s.faults.api[:i:i], s.faults.api[i+1:]...)
+				s.apiFaults.Store(int64(len(s.faults.api)))
 			}
 		}
 		break

@@ -322,16 +322,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		r.Header.Set("Authorization", "OAuth2 "+r.URL.Query().Get("oauth_token"))
 	}
 	if !rt.public {
-		tok, err := s.authenticate(r)
+		tok, err := s.authenticate(w, r)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
 		c.auth = tok
-		if err := s.countCall(w, tok); err != nil {
-			writeError(w, r, err)
-			return
-		}
 	}
 	loop, looping := s.loopAt(c)
 	status, resp, err := rt.handle(s, c)
@@ -354,8 +350,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // authenticate checks the Authorization header: "OAuth2 <token>" (the
-// scheme word "Bearer" is accepted too).
-func (s *Server) authenticate(r *http.Request) (*token, error) {
+// scheme word "Bearer" is accepted too), and counts the call against the
+// token's rate limit ([Server.countCallLocked]), in one hold of the lock.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*token, error) {
 	h := r.Header.Get("Authorization")
 	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
 	if h == "" {
@@ -375,15 +372,23 @@ func (s *Server) authenticate(r *http.Request) (*token, error) {
 		return nil, errorf(http.StatusUnauthorized, codeExpiredToken, descExpired)
 	}
 	cp := *t
+	if err := s.countCallLocked(w, &cp); err != nil {
+		return nil, err
+	}
 	return &cp, nil
 }
 
-// countCall counts an API call against the token's hourly window, sets
-// the rate-limit headers and refuses the call with 420 once over the
-// configured limit.
+// countCall is countCallLocked for a caller without the lock.
 func (s *Server) countCall(w http.ResponseWriter, t *token) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.countCallLocked(w, t)
+}
+
+// countCallLocked counts an API call against the token's hourly window,
+// sets the rate-limit headers and refuses the call with 420 once over the
+// configured limit.
+func (s *Server) countCallLocked(w http.ResponseWriter, t *token) error {
 	now := s.now()
 	key := rateKey{t.Ref.Type, t.Ref.ID, t.ClientID}
 	win := s.calls[key]

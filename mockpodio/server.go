@@ -232,6 +232,7 @@ type Server struct {
 	dropped                              int // deliveries dropped from the record by MaxDeliveries
 	changed                              chan struct{}
 	faults                               faultSet
+	apiFaults                            atomic.Int64        // len(faults.api), read without mu
 	rng                                  *mrand.Rand         // API fault rates
 	hookRands                            map[*hook]*hookRand // each hook's random streams
 	delivClient                          *http.Client
@@ -426,6 +427,7 @@ func (s *Server) resetLocked() {
 	s.deliveries = nil
 	s.dropped = 0
 	s.faults = faultSet{}
+	s.apiFaults.Store(0)
 	s.hookRands = map[*hook]*hookRand{}
 	if s.Seed != nil {
 		s.loadSeedLocked(s.Seed)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -87,24 +86,16 @@ func (o podioOptions) credentials() (podio.Credentials, error) {
 	return cr, nil
 }
 
-// The default seed's credentials (mockpodio.DefaultSeed), which --mock
-// signs in with when no PODIO_* credentials are given.
-const (
-	seedClientID     = mockpodio.DefaultClientID
-	seedClientSecret = mockpodio.DefaultClientSecret
-	seedAppID        = mockpodio.DefaultAppID
-	seedAppToken     = mockpodio.DefaultAppToken
-)
-
 // withMockDefaults returns o for the mock at url: the default seed's
-// client, and its app 3001, for what o does not set.
+// client, and its app 3001 (mockpodio.DefaultSeed), for what o does not
+// set.
 func (o podioOptions) withMockDefaults(url string) podioOptions {
 	o.url = strings.TrimRight(url, "/")
 	if o.clientID == "" && o.clientSecret.IsZero() {
-		o.clientID, o.clientSecret = seedClientID, podio.NewSecret(seedClientSecret)
+		o.clientID, o.clientSecret = mockpodio.DefaultClientID, podio.NewSecret(mockpodio.DefaultClientSecret)
 	}
 	if o.appID == 0 && o.appToken.IsZero() && o.username == "" && o.password.IsZero() {
-		o.appID, o.appToken = seedAppID, podio.NewSecret(seedAppToken)
+		o.appID, o.appToken = mockpodio.DefaultAppID, podio.NewSecret(mockpodio.DefaultAppToken)
 	}
 	return o
 }
@@ -115,11 +106,7 @@ func (o podioOptions) signIn(ctx context.Context) (*podio.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl := &podio.Client{BaseURL: o.url}
-	if err := cl.Authenticate(ctx, cr); err != nil {
-		return nil, fmt.Errorf("sign in to %s: %w", redactURL(o.url), err)
-	}
-	return cl, nil
+	return podio.SignIn(ctx, o.url, cr)
 }
 
 // checkPodioURL refuses a --podio-url that is not a plain http(s) base
@@ -135,14 +122,4 @@ func checkPodioURL(raw string) error {
 		return usagef("--podio-url must not carry user info, a query or a fragment (the value given is not shown: it may hold a secret); give credentials with --client-id and the PODIO_* variables")
 	}
 	return nil
-}
-
-// redactURL hides a password in a URL's user info, and the whole URL
-// when it does not parse.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(an unparseable URL)"
-	}
-	return u.Redacted()
 }

@@ -83,6 +83,7 @@ type scriptState struct {
 	mu    sync.Mutex
 	procs map[string]*outLines
 	edge  *fakeedge.Server
+	podio *mockpodio.Server // the outside Podio of the podio command
 }
 
 func state(ts *testscript.TestScript) *scriptState {
@@ -188,23 +189,27 @@ const scriptTimeout = 20 * time.Second
 //	exited NAME CODE          wait for NAME to exit by itself with CODE; its output becomes stdout
 //	app NAME [STATUS]         a local app answering STATUS (200); $NAME_URL and $NAME_PORT; each request is a line "METHOD PATH BODY" and a line "  Content-Type: TYPE"
 //	podio NAME [SEED]         an outside Podio (a mock) from SEED, permissive without one; $PODIO_URL; its hook.verify and deliveries reach only loopback (or the ngrok edge)
+//	awaitdelivery N TYPE HOOK wait until the outside Podio has made N deliveries of TYPE to hook HOOK
 //	ngrok-edge                a fake ngrok edge accepting authtoken good-token; sets DEVHOOK_NGROK_CONNECT_URL and DEVHOOK_NGROK_CA
+//	ngrok-drop                drop every agent session of the ngrok edge, as a network failure would
 //	curl [-s] [-X M] [-H H]... [-d DATA]... URL   an HTTP request; the body to stdout; fails on no answer
 //	grab VAR REGEXP           set VAR to the first submatch of REGEXP in the last stdout
 //	freeport VAR              set VAR to a loopback host:port nothing listens on
 //	hold ADDR                 keep ADDR (host:port) taken for the rest of the script, if nothing else has it
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
-	"bg":         cmdBg,
-	"await":      cmdAwait,
-	"interrupt":  cmdInterrupt,
-	"exited":     cmdExited,
-	"app":        cmdApp,
-	"podio":      cmdPodio,
-	"ngrok-edge": cmdNgrokEdge,
-	"curl":       cmdCurl,
-	"grab":       cmdGrab,
-	"freeport":   cmdFreeport,
-	"hold":       cmdHold,
+	"bg":            cmdBg,
+	"awaitdelivery": cmdAwaitDelivery,
+	"await":         cmdAwait,
+	"interrupt":     cmdInterrupt,
+	"exited":        cmdExited,
+	"app":           cmdApp,
+	"podio":         cmdPodio,
+	"ngrok-edge":    cmdNgrokEdge,
+	"ngrok-drop":    cmdNgrokDrop,
+	"curl":          cmdCurl,
+	"grab":          cmdGrab,
+	"freeport":      cmdFreeport,
+	"hold":          cmdHold,
 }
 
 func cmdBg(ts *testscript.TestScript, neg bool, args []string) {
@@ -234,7 +239,9 @@ func cmdBg(ts *testscript.TestScript, neg bool, args []string) {
 	cmd.Stdout, cmd.Stderr = pw, pw
 	l.cmd, l.done = cmd, make(chan struct{})
 	ts.Check(cmd.Start())
+	scanned := make(chan struct{})
 	go func() {
+		defer close(scanned)
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			l.add(sc.Text())
@@ -243,6 +250,7 @@ func cmdBg(ts *testscript.TestScript, neg bool, args []string) {
 	go func() {
 		cmd.Wait()
 		pw.Close()
+		<-scanned // every line the process wrote is added before it counts as done
 		close(l.done)
 	}()
 	state(ts).add(ts, args[0], l)
@@ -384,6 +392,31 @@ func cmdPodio(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(s.Start())
 	ts.Defer(s.Close)
 	ts.Setenv("PODIO_URL", s.URL)
+	state(ts).podio = s
+}
+
+func cmdAwaitDelivery(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: awaitdelivery N TYPE HOOK")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	hook, err := strconv.ParseInt(args[2], 10, 64)
+	ts.Check(err)
+	s := state(ts).podio
+	if s == nil {
+		ts.Fatalf("awaitdelivery: no podio started")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	seen := 0
+	_, err = s.AwaitDelivery(ctx, func(d mockpodio.Delivery) bool {
+		if d.Type == args[1] && d.HookID == hook {
+			seen++
+		}
+		return seen >= n
+	})
+	ts.Check(err)
 }
 
 // loopbackOnly is an HTTP client that reaches only loopback addresses: a
@@ -419,6 +452,14 @@ func cmdNgrokEdge(ts *testscript.TestScript, neg bool, args []string) {
 	state(ts).edge = edge
 	ts.Setenv("DEVHOOK_NGROK_CONNECT_URL", edge.Addr)
 	ts.Setenv("DEVHOOK_NGROK_CA", ca)
+}
+
+func cmdNgrokDrop(ts *testscript.TestScript, neg bool, args []string) {
+	edge := state(ts).edge
+	if neg || len(args) != 0 || edge == nil {
+		ts.Fatalf("usage: ngrok-drop (after ngrok-edge)")
+	}
+	edge.DropSessions()
 }
 
 func cmdCurl(ts *testscript.TestScript, neg bool, args []string) {

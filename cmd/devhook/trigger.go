@@ -119,7 +119,7 @@ func triggerConfig(c *cli.Context) (trigger.Config, error) {
 	if cfg.Credentials, err = po.credentials(); err != nil {
 		return cfg, err
 	}
-	cfg.DefaultApp = cmp.Or(po.appID, seedAppID)
+	cfg.DefaultApp = cmp.Or(po.appID, mockpodio.DefaultAppID)
 	cfg.DefaultUser = mockpodio.DefaultSecondUserID
 	cfg.Control = &mockpodio.ControlClient{URL: po.url, HTTPClient: &http.Client{Timeout: podio.DefaultTimeout}}
 	return cfg, nil

@@ -11,6 +11,22 @@ import (
 	"time"
 )
 
+// SignIn returns a client of the API at baseURL ([DefaultBaseURL] when
+// empty) authenticated with creds. Its error names baseURL with any
+// password in it hidden; a baseURL that does not parse is refused without
+// a request and without being shown, since it may hold a secret.
+func SignIn(ctx context.Context, baseURL string, creds Credentials) (*Client, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, errors.New("sign in: the API URL does not parse (not shown: it may hold a secret)")
+	}
+	c := &Client{BaseURL: baseURL}
+	if err := c.Authenticate(ctx, creds); err != nil {
+		return nil, fmt.Errorf("sign in to %s: %w", u.Redacted(), err)
+	}
+	return c, nil
+}
+
 // Authenticate exchanges creds for a token with POST /oauth/token
 // (form-encoded, client credentials in the body, grant_type "app" or
 // "password") and keeps both: the token for every later call, the

@@ -3,6 +3,7 @@ package podio
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -391,5 +392,31 @@ func TestRenewWithoutRefreshToken(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, f.requests()); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+}
+
+// TestSignIn: a signed-in client on success; on failure an error that
+// names the API without the password of its URL and still matches the
+// sentinels.
+func TestSignIn(t *testing.T) {
+	srv, _ := newFake(t, tokenReply("tok1", "ref1"))
+	c, err := SignIn(t.Context(), srv.URL, appCreds)
+	if err != nil {
+		t.Fatalf("SignIn: %v", err)
+	}
+	if tok, ok := c.Token(); !ok || tok.AccessToken.Reveal() != "tok1" || c.BaseURL != srv.URL {
+		t.Errorf("client %+v, token %v %v", c, tok, ok)
+	}
+
+	bad, _ := newFake(t, jsonReply(http.StatusBadRequest, `{"error":"invalid_grant","error_description":"wrong"}`))
+	withPassword := strings.Replace(bad.URL, "http://", "http://me:hunter2@", 1)
+	_, err = SignIn(t.Context(), withPassword, appCreds)
+	if err == nil || !errors.Is(err, ErrInvalidGrant) || strings.Contains(err.Error(), "hunter2") ||
+		!strings.HasPrefix(err.Error(), "sign in to http://me:xxxxx@") {
+		t.Errorf("SignIn with wrong credentials = %v, want invalid_grant naming the URL without its password", err)
+	}
+	_, err = SignIn(t.Context(), "http://a b\x7f:secret@x", appCreds)
+	if err == nil || err.Error() != "sign in: the API URL does not parse (not shown: it may hold a secret)" {
+		t.Errorf("SignIn to an unparseable URL = %v", err)
 	}
 }
