@@ -23,7 +23,7 @@ func TestShed(t *testing.T) {
 	long := strings.Repeat("p", 3000)
 	full := func(b []byte) Record {
 		return Record{Kind: KindDelivery, Outcome: OutcomeForwarded, Status: 200,
-			Request: Request{Method: "POST", Path: "/hook", Query: "a=1", Header: http.Header{"Content-Type": {"x"}}, Body: b},
+			Request:  Request{Method: "POST", Path: "/hook", Query: "a=1", Header: http.Header{"Content-Type": {"x"}}, Body: b},
 			Response: Response{Status: 200, Header: http.Header{"X": {"y"}}, Body: []byte("ok")}}
 	}
 	longPath := full(small)
