@@ -65,6 +65,9 @@ func runReplay(ctx context.Context, opts replayOptions, stdout, stderr io.Writer
 	if err != nil {
 		return fmt.Errorf("read delivery log: %w", err)
 	}
+	if err := feed.Whole(rec); err != nil {
+		return fmt.Errorf("delivery %s cannot be replayed: %w", rec.ID, err)
+	}
 	if to == nil {
 		if to, err = feed.Target(rec); err != nil {
 			if errors.Is(err, feed.ErrNoTarget) {

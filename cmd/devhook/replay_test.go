@@ -216,6 +216,12 @@ func TestReplay(t *testing.T) {
 	}
 }
 
+// bigBody is r with a request body one byte over what the log keeps.
+func bigBody(r deliverylog.Record) deliverylog.Record {
+	r.Request.Body = []byte(strings.Repeat("x", deliverylog.MaxBody+1))
+	return r
+}
+
 // checkLines checks that out has one line per pattern, each matching it.
 func checkLines(t *testing.T, out string, patterns []string) {
 	t.Helper()
@@ -259,6 +265,7 @@ func TestReplayErrors(t *testing.T) {
 		deliverylog.Record{Time: logT0, Source: "up", Kind: "rejected", Status: 404, Outcome: "rejected",
 			Request: deliverylog.Request{Method: "GET", Path: "/x"}},
 		upRecord("ftp://example.com/"),
+		bigBody(upRecord(dead+"/hook")),
 	)
 	tests := []struct {
 		name       string
@@ -267,6 +274,8 @@ func TestReplayErrors(t *testing.T) {
 		wantStderr string // a regular expression
 		wantLogged bool   // the attempt is logged
 	}{
+		{"body kept in part", []string{"replay", "e-4", "--to", dead}, exitError,
+			`^devhook: delivery e-4 cannot be replayed: only part of its body was kept: the first 65536 of its 65537 bytes\n$`, false},
 		{"unreachable", []string{"replay", "e-1"}, exitError,
 			`^devhook: replay e-1 to ` + regexp.QuoteMeta(dead) + `/hook: .*connection refused\n$`, true},
 		{"unreachable --to", []string{"replay", "e-2", "--to", dead}, exitError,

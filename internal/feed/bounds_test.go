@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -105,7 +107,7 @@ func TestBigBodyKeptTruncated(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := f.Replay(ctx, r.ID, nil); err == nil || !strings.Contains(err.Error(), "body bytes were kept") {
+	if _, err := f.Replay(ctx, r.ID, nil); !errors.Is(err, ErrPartialBody) || !strings.Contains(err.Error(), fmt.Sprintf("the first %d of its %d bytes", deliverylog.MaxBody, len(body))) {
 		t.Errorf("Replay of a truncated body: err = %v, want a refusal", err)
 	}
 }

@@ -194,8 +194,8 @@ func (f *Feed) Replay(ctx context.Context, id string, edit *inspector.Edit) (del
 	if err != nil {
 		return deliverylog.Record{}, fmt.Errorf("replay %s: %w", id, err)
 	}
-	if rec.Request.BodyTruncated && (edit == nil || edit.Body == nil) {
-		return deliverylog.Record{}, fmt.Errorf("replay %s: only the first %d of its %d body bytes were kept", id, deliverylog.MaxBody, rec.Request.BodySize)
+	if err := Whole(rec); err != nil && (edit == nil || edit.Body == nil) {
+		return deliverylog.Record{}, fmt.Errorf("replay %s: %w", id, err)
 	}
 	if edit != nil {
 		if edit.Header != nil {

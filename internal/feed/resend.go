@@ -33,6 +33,20 @@ func Target(rec deliverylog.Record) (*url.URL, error) {
 	return to, nil
 }
 
+// ErrPartialBody means a record keeps only the first [deliverylog.MaxBody]
+// bytes of its request body, so re-sending it would send another request.
+var ErrPartialBody = errors.New("only part of its body was kept")
+
+// Whole reports, as an error matching [ErrPartialBody], a record whose
+// request body was cut short when it was logged; re-sending it as it is
+// would send less than was delivered.
+func Whole(rec deliverylog.Record) error {
+	if !rec.Request.BodyTruncated {
+		return nil
+	}
+	return fmt.Errorf("%w: the first %d of its %d bytes", ErrPartialBody, len(rec.Request.Body), rec.Request.BodySize)
+}
+
 // ParseURL checks that raw is an absolute http or https URL.
 func ParseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
