@@ -129,3 +129,48 @@ func TestBodiesInFlightBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestChunkedBodyReserved: a body of unknown length is reserved a chunk
+// at a time as it is read: one that passes what is free gets 503 and
+// stores nothing; one that fits is served and gives its bytes back.
+func TestChunkedBodyReserved(t *testing.T) {
+	const budget = 64 << 10
+	s := newServer(t, withSeed(t, false), func(s *mockpodio.Server) { s.MaxBodyBytesInFlight = budget })
+	tok, err := s.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := mockpodio.SnapshotJSON(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(body string) response {
+		t.Helper()
+		// A MultiReader has no length: the request goes chunked.
+		req, err := http.NewRequestWithContext(t.Context(), "POST", s.URL+"/item/app/"+itoa(seedAppID)+"/", io.MultiReader(strings.NewReader(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "OAuth2 "+tok)
+		return send(t, s, req)
+	}
+	big := `{"fields":{"title":"` + strings.Repeat("x", budget) + `"}}`
+	res := post(big)
+	mustStatus(t, "chunked body past the bound", res, http.StatusServiceUnavailable)
+	if errCode(res) != "unavailable" {
+		t.Errorf("error %s, want unavailable", res.Raw)
+	}
+	after, err := mockpodio.SnapshotJSON(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(before), string(after)); diff != "" {
+		t.Errorf("a refused request changed the state (-before +after):\n%s", diff)
+	}
+	mustStatus(t, "chunked body within the bound", post(`{"fields":{"title":"`+strings.Repeat("x", budget/2)+`"}}`), http.StatusOK)
+	s.Close()
+	if got := mockpodio.BodyBytesInFlight(s); got != 0 {
+		t.Errorf("%d bytes still held after every request ended", got)
+	}
+}
