@@ -1,8 +1,11 @@
 package mockpodio
 
 import (
+	"bytes"
+	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 )
 
@@ -63,18 +66,61 @@ func (s *Server) maxBodyBytesInFlight() int64 {
 	return DefaultMaxBodyBytesInFlight
 }
 
-// errBusy is the answer to a request whose body does not fit in what is
-// left of MaxBodyBytesInFlight: 503 in Podio's error shape, before
-// anything is read or changed. The client may retry.
-func errBusy(max int64) error {
-	return errorf(http.StatusServiceUnavailable, codeUnavailable,
-		"The mock is reading too many request bodies at once (%d bytes at most in flight); retry shortly", max)
+// errBusy is the error of a request whose body does not fit in what is
+// left of MaxBodyBytesInFlight; busy wraps it in its answer.
+var errBusy = errors.New("mockpodio: too many request body bytes in flight")
+
+// busy is the answer to a request whose body does not fit: 503 in Podio's
+// error shape, before the body is read or anything changed. The client
+// may retry.
+func busy(max int64) error {
+	return &busyError{errorf(http.StatusServiceUnavailable, codeUnavailable,
+		"The mock is reading too many request bodies at once (%d bytes at most in flight); retry shortly", max)}
 }
+
+// busyError is the APIError of busy, which also matches errBusy.
+type busyError struct{ *APIError }
+
+func (e *busyError) Unwrap() []error { return []error{e.APIError, errBusy} }
+
+// refuseBusy answers err (from busy) at once and then reads and drops
+// the rest of the body, at most limit bytes, in a small buffer: a client
+// still sending gets the answer instead of a connection reset, and the
+// body is never held.
+func (s *Server) refuseBusy(w http.ResponseWriter, r *http.Request, err error, limit int64) {
+	rc := http.NewResponseController(w)
+	if rc.EnableFullDuplex() != nil {
+		writeError(w, r, err) // net/http closes the connection after it
+		return
+	}
+	// With a Content-Length the client has the whole answer before the
+	// handler has read the rest of the body.
+	ans := &answerBuffer{header: w.Header(), status: http.StatusOK}
+	writeError(ans, r, err)
+	w.Header().Set("Content-Length", strconv.Itoa(ans.body.Len()))
+	w.WriteHeader(ans.status)
+	w.Write(ans.body.Bytes())
+	rc.Flush()
+	io.Copy(io.Discard, io.LimitReader(r.Body, limit+1))
+}
+
+// answerBuffer is an http.ResponseWriter that keeps the answer, to send
+// it with its length.
+type answerBuffer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (a *answerBuffer) Header() http.Header         { return a.header }
+func (a *answerBuffer) WriteHeader(status int)      { a.status = status }
+func (a *answerBuffer) Write(b []byte) (int, error) { return a.body.Write(b) }
 
 // readBody reads r's body, at most limit bytes, reserving every byte in
 // s.bodies before it is read. A body whose declared length is over limit
 // gets 413 unread; one whose declared length does not fit in the budget
-// gets 503 unread; one of unknown length is read a chunk at a time, each
+// gets busy's 503 before any of it is read (the caller answers it with
+// refuseBusy); one of unknown length is read a chunk at a time, each
 // reserved first. It returns the body and the bytes reserved, which the
 // caller gives back once it no longer holds the body (also on error).
 func (s *Server) readBody(r *http.Request, limit int64) (body []byte, held int64, err error) {
@@ -84,7 +130,7 @@ func (s *Server) readBody(r *http.Request, limit int64) (body []byte, held int64
 	}
 	if r.ContentLength >= 0 {
 		if !s.bodies.take(r.ContentLength, max) {
-			return nil, 0, errBusy(max)
+			return nil, 0, busy(max)
 		}
 		body = make([]byte, r.ContentLength)
 		if _, err := io.ReadFull(r.Body, body); err != nil {
@@ -95,7 +141,7 @@ func (s *Server) readBody(r *http.Request, limit int64) (body []byte, held int64
 	for {
 		step := min(int64(bodyChunk), limit+1-int64(len(body)))
 		if !s.bodies.take(step, max) {
-			return nil, held, errBusy(max)
+			return nil, held, busy(max)
 		}
 		held += step
 		body = append(body, make([]byte, step)...)
@@ -125,7 +171,7 @@ func (s *Server) reserveControl(r *http.Request) (held int64, err error) {
 		n = r.ContentLength
 	}
 	if max := s.maxBodyBytesInFlight(); !s.bodies.take(n, max) {
-		return 0, errBusy(max)
+		return 0, busy(max)
 	}
 	return n, nil
 }

@@ -287,7 +287,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		held, err := s.reserveControl(r)
 		defer s.bodies.give(held)
 		if err != nil {
-			writeError(w, r, err)
+			s.refuseBusy(w, r, err, maxControlBody)
 			return
 		}
 		s.serveControl(w, r, parts[1:])
@@ -305,7 +305,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, held, err := s.readBody(r, maxBody) // reserved against MaxBodyBytesInFlight: inflight.go
 	defer s.bodies.give(held)
 	if err != nil {
-		writeError(w, r, err)
+		if errors.Is(err, errBusy) {
+			s.refuseBusy(w, r, err, maxBody)
+		} else {
+			writeError(w, r, err)
+		}
 		return
 	}
 	if d := jsonDepth(body); d > MaxJSONDepth {
@@ -433,6 +437,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	}
 	return w.ResponseWriter.Write(b)
 }
+
+// Unwrap lets http.ResponseController reach the connection (refuseBusy).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) rateCeiling() int {
 	if s.RateLimit > 0 {
