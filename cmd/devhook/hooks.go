@@ -46,7 +46,7 @@ Credentials come from the PODIO_* environment variables or the flags.`,
 					&cli.BoolFlag{Name: "json", Usage: "print JSON"}),
 					hooksPodioFlags()...),
 				Action: hooksAction("list", false, func(c *cli.Context, _ []string, po podioOptions) error {
-					return hookadmin.List(c.Context, po.signIn, refFrom(c), c.Bool("json"), e.stdout)
+					return hookadmin.List(c.Context, po.SignIn, refFrom(c), c.Bool("json"), e.stdout)
 				}),
 			},
 			{
@@ -60,7 +60,7 @@ Credentials come from the PODIO_* environment variables or the flags.`,
 					&cli.StringFlag{Name: "url", Usage: "`URL` Podio POSTs the events to"}),
 					hooksPodioFlags()...),
 				Action: hooksAction("create", false, func(c *cli.Context, _ []string, po podioOptions) error {
-					return hookadmin.Create(c.Context, po.signIn, refFrom(c), c.StringSlice("event"), c.String("url"), e.stdout)
+					return hookadmin.Create(c.Context, po.SignIn, refFrom(c), c.StringSlice("event"), c.String("url"), e.stdout)
 				}),
 			},
 			{
@@ -71,7 +71,7 @@ Credentials come from the PODIO_* environment variables or the flags.`,
 				HideHelpCommand: true,
 				Flags:           hooksPodioFlags(),
 				Action: hooksAction("delete", true, func(c *cli.Context, args []string, po podioOptions) error {
-					return hookadmin.Delete(c.Context, po.signIn, args, e.stdout)
+					return hookadmin.Delete(c.Context, po.SignIn, args, e.stdout)
 				}),
 			},
 			{
@@ -86,7 +86,7 @@ the hook's URL. With --code, sends that code back: the hook becomes active.`,
 					&cli.StringFlag{Name: "code", Usage: "the `CODE` of the hook.verify the hook's URL received"},
 				}, hooksPodioFlags()...),
 				Action: hooksAction("verify", true, func(c *cli.Context, args []string, po podioOptions) error {
-					return hookadmin.Verify(c.Context, po.signIn, args, c.String("code"), e.stdout)
+					return hookadmin.Verify(c.Context, po.SignIn, args, c.String("code"), e.stdout)
 				}),
 			},
 		},
@@ -121,7 +121,7 @@ func hooksAction(name string, takesArgs bool, do func(c *cli.Context, args []str
 			if err != nil {
 				return err
 			}
-			po = po.withMockDefaults(u.String())
+			po = withMockDefaults(po, u.String())
 		}
 		return do(c, args, po)
 	}

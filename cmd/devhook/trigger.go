@@ -111,13 +111,13 @@ func triggerConfig(c *cli.Context) (trigger.Config, error) {
 	}
 	// The mock's seed (mockpodio.DefaultSeed) signs in and is acted in
 	// unless the PODIO_* credentials say otherwise.
-	po = po.withMockDefaults(cfg.Mock)
-	if cfg.Credentials, err = po.credentials(); err != nil {
+	po = withMockDefaults(po, cfg.Mock)
+	if cfg.Credentials, err = po.Check(); err != nil {
 		return cfg, err
 	}
-	cfg.DefaultApp = cmp.Or(po.appID, mockpodio.DefaultAppID)
+	cfg.DefaultApp = cmp.Or(po.AppID, mockpodio.DefaultAppID)
 	cfg.DefaultUser = mockpodio.DefaultSecondUserID
-	cfg.Control = &mockpodio.ControlClient{URL: po.url, HTTPClient: &http.Client{Timeout: podio.DefaultTimeout}}
+	cfg.Control = &mockpodio.ControlClient{URL: po.URL, HTTPClient: &http.Client{Timeout: podio.DefaultTimeout}}
 	return cfg, nil
 }
 
