@@ -114,7 +114,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		b = []byte(`{"error":"server_error","error_description":"encode response"}`)
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
 	w.Write(b)
 }
+
+// jsonContentType is the Content-Type of every JSON answer, shared rather
+// than allocated per answer: a header's values are replaced, never changed
+// in place.
+var jsonContentType = []string{"application/json; charset=utf-8"}

@@ -124,6 +124,9 @@ func (a *answerBuffer) Write(b []byte) (int, error) { return a.body.Write(b) }
 // reserved first. It returns the body and the bytes reserved, which the
 // caller gives back once it no longer holds the body (also on error).
 func (s *Server) readBody(r *http.Request, limit int64) (body []byte, held int64, err error) {
+	if r.Body == nil || r.Body == http.NoBody { // a GET has none: no buffer to allocate
+		return nil, 0, nil
+	}
 	max := s.maxBodyBytesInFlight()
 	if r.ContentLength > limit {
 		return nil, 0, errTooLarge(limit)

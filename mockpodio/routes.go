@@ -413,7 +413,9 @@ func (s *Server) countCallLocked(w http.ResponseWriter, t *token) error {
 	if remaining < 0 {
 		remaining = 0
 	}
-	w.Header().Set("X-Rate-Limit-Limit", strconv.Itoa(ceiling))
+	if w.Header().Get("X-Rate-Limit-Limit") == "" { // serve set it already, to the same ceiling
+		w.Header().Set("X-Rate-Limit-Limit", strconv.Itoa(ceiling))
+	}
 	w.Header().Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/devhookhq/devhook/internal/buildinfo"
 	"github.com/devhookhq/devhook/internal/termsafe"
+	"github.com/devhookhq/devhook/internal/usage"
 )
 
 // Exit codes of devhook. They are the only ones the command returns.
@@ -82,12 +83,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // exitCode maps a command's error to the exit code: 0, 2 for a usage
-// error, 1 for anything else.
+// error (usageError, or from the packages usage.Err), 1 for anything else.
 func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, new(usageError)):
+	case errors.As(err, new(usageError)), errors.Is(err, usage.Err):
 		return exitUsage
 	}
 	return exitError

@@ -1,48 +1,11 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"io"
 	"os"
-	"strconv"
-	"strings"
 
+	"github.com/devhookhq/devhook/internal/hookadmin"
 	"github.com/urfave/cli/v2"
-
-	"github.com/devhookhq/devhook/fixtures"
-	"github.com/devhookhq/devhook/internal/render"
 )
-
-// hookRefOptions name what hooks are registered on: exactly one of an
-// app, a space or an app field, as the raw flag values.
-type hookRefOptions struct {
-	app, space, field string
-}
-
-type hooksListOptions struct {
-	podio podioOptions
-	ref   hookRefOptions
-	json  bool
-}
-
-type hooksCreateOptions struct {
-	podio  podioOptions
-	ref    hookRefOptions
-	events []string
-	url    string
-}
-
-type hooksDeleteOptions struct {
-	podio podioOptions
-	ids   []string
-}
-
-type hooksVerifyOptions struct {
-	podio podioOptions
-	ids   []string
-	code  string
-}
 
 func hooksCommand(e *env) *cli.Command {
 	refFlags := func(verb string) []cli.Flag {
@@ -52,8 +15,8 @@ func hooksCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "field", Usage: verb + " on the app field with this `ID`"},
 		}
 	}
-	refFrom := func(c *cli.Context) hookRefOptions {
-		return hookRefOptions{app: c.String("app"), space: c.String("space"), field: c.String("field")}
+	refFrom := func(c *cli.Context) hookadmin.Ref {
+		return hookadmin.Ref{App: c.String("app"), Space: c.String("space"), Field: c.String("field")}
 	}
 	usageErr := func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
 	return &cli.Command{
@@ -83,7 +46,7 @@ Credentials come from the PODIO_* environment variables or the flags.`,
 					&cli.BoolFlag{Name: "json", Usage: "print JSON"}),
 					hooksPodioFlags()...),
 				Action: hooksAction("list", false, func(c *cli.Context, _ []string, po podioOptions) error {
-					return runHooksList(c.Context, hooksListOptions{podio: po, ref: refFrom(c), json: c.Bool("json")}, e.stdout)
+					return hookadmin.List(c.Context, po.SignIn, refFrom(c), c.Bool("json"), e.stdout)
 				}),
 			},
 			{
@@ -97,9 +60,7 @@ Credentials come from the PODIO_* environment variables or the flags.`,
 					&cli.StringFlag{Name: "url", Usage: "`URL` Podio POSTs the events to"}),
 					hooksPodioFlags()...),
 				Action: hooksAction("create", false, func(c *cli.Context, _ []string, po podioOptions) error {
-					return runHooksCreate(c.Context, hooksCreateOptions{
-						podio: po, ref: refFrom(c), events: c.StringSlice("event"), url: c.String("url"),
-					}, e.stdout)
+					return hookadmin.Create(c.Context, po.SignIn, refFrom(c), c.StringSlice("event"), c.String("url"), e.stdout)
 				}),
 			},
 			{
@@ -110,7 +71,7 @@ Credentials come from the PODIO_* environment variables or the flags.`,
 				HideHelpCommand: true,
 				Flags:           hooksPodioFlags(),
 				Action: hooksAction("delete", true, func(c *cli.Context, args []string, po podioOptions) error {
-					return runHooksDelete(c.Context, hooksDeleteOptions{podio: po, ids: args}, e.stdout)
+					return hookadmin.Delete(c.Context, po.SignIn, args, e.stdout)
 				}),
 			},
 			{
@@ -125,7 +86,7 @@ the hook's URL. With --code, sends that code back: the hook becomes active.`,
 					&cli.StringFlag{Name: "code", Usage: "the `CODE` of the hook.verify the hook's URL received"},
 				}, hooksPodioFlags()...),
 				Action: hooksAction("verify", true, func(c *cli.Context, args []string, po podioOptions) error {
-					return runHooksVerify(c.Context, hooksVerifyOptions{podio: po, ids: args, code: c.String("code")}, e.stdout)
+					return hookadmin.Verify(c.Context, po.SignIn, args, c.String("code"), e.stdout)
 				}),
 			},
 		},
@@ -160,166 +121,8 @@ func hooksAction(name string, takesArgs bool, do func(c *cli.Context, args []str
 			if err != nil {
 				return err
 			}
-			po = po.withMockDefaults(u.String())
+			po = withMockDefaults(po, u.String())
 		}
 		return do(c, args, po)
 	}
-}
-
-// hookTarget is a parsed hookRefOptions.
-type hookTarget struct {
-	refType string // fixtures.RefApp, RefSpace or RefAppField
-	id      int64
-}
-
-// String names the target for people: "app 3001", "app field 4001".
-func (t hookTarget) String() string {
-	return strings.ReplaceAll(t.refType, "_", " ") + " " + strconv.FormatInt(t.id, 10)
-}
-
-// target checks that exactly one of --app, --space and --field is set to
-// a positive id.
-func (o hookRefOptions) target(cmd string) (hookTarget, error) {
-	var set []hookTarget
-	for _, f := range []struct{ flag, refType, v string }{
-		{"app", fixtures.RefApp, o.app},
-		{"space", fixtures.RefSpace, o.space},
-		{"field", fixtures.RefAppField, o.field},
-	} {
-		if f.v == "" {
-			continue
-		}
-		id, ok := parseHookID(f.v)
-		if !ok {
-			return hookTarget{}, usagef("--%s wants a number (a positive id), not %q", f.flag, f.v)
-		}
-		set = append(set, hookTarget{f.refType, id})
-	}
-	switch len(set) {
-	case 0:
-		return hookTarget{}, usagef("hooks %s needs one of --app, --space or --field", cmd)
-	case 1:
-		return set[0], nil
-	}
-	return hookTarget{}, usagef("hooks %s takes only one of --app, --space and --field", cmd)
-}
-
-// parseHookID parses an id given on the command line: a positive number.
-func parseHookID(s string) (int64, bool) {
-	id, err := strconv.ParseInt(s, 10, 64)
-	return id, err == nil && id > 0
-}
-
-// parseHookIDs parses hook ids given as arguments.
-func parseHookIDs(args []string) ([]int64, error) {
-	ids := make([]int64, 0, len(args))
-	for _, a := range args {
-		id, ok := parseHookID(a)
-		if !ok {
-			return nil, usagef("a hook id is a positive number, not %q", a)
-		}
-		ids = append(ids, id)
-	}
-	return ids, nil
-}
-
-func runHooksList(ctx context.Context, opts hooksListOptions, stdout io.Writer) error {
-	t, err := opts.ref.target("list")
-	if err != nil {
-		return err
-	}
-	cl, err := opts.podio.signIn(ctx)
-	if err != nil {
-		return err
-	}
-	hooks, err := cl.ListHooks(ctx, t.refType, t.id)
-	if err != nil {
-		return err
-	}
-	if opts.json {
-		return render.HooksJSON(stdout, t.refType, t.id, hooks)
-	}
-	if len(hooks) == 0 {
-		_, err := fmt.Fprintf(stdout, "no hooks on %s\n", t)
-		return err
-	}
-	return render.HookTable(stdout, hooks)
-}
-
-func runHooksCreate(ctx context.Context, opts hooksCreateOptions, stdout io.Writer) error {
-	t, err := opts.ref.target("create")
-	if err != nil {
-		return err
-	}
-	if len(opts.events) == 0 {
-		return usagef("hooks create needs --event; allowed on %s: %s", t, strings.Join(fixtures.EventsOn(t.refType), ", "))
-	}
-	for _, ev := range opts.events {
-		if err := fixtures.CheckHook(t.refType, t.String(), ev); err != nil {
-			return usageError{err}
-		}
-	}
-	if strings.TrimSpace(opts.url) == "" {
-		return usagef("hooks create needs --url, where Podio will POST the events")
-	}
-	cl, err := opts.podio.signIn(ctx)
-	if err != nil {
-		return err
-	}
-	for _, ev := range opts.events {
-		id, err := cl.CreateHook(ctx, t.refType, t.id, opts.url, ev)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "created hook %d: %s on %s, inactive until verified\n", id, ev, t)
-	}
-	return nil
-}
-
-func runHooksDelete(ctx context.Context, opts hooksDeleteOptions, stdout io.Writer) error {
-	if len(opts.ids) == 0 {
-		return usagef("hooks delete needs at least one hook id")
-	}
-	ids, err := parseHookIDs(opts.ids)
-	if err != nil {
-		return err
-	}
-	cl, err := opts.podio.signIn(ctx)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if err := cl.DeleteHook(ctx, id); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "deleted hook %d\n", id)
-	}
-	return nil
-}
-
-func runHooksVerify(ctx context.Context, opts hooksVerifyOptions, stdout io.Writer) error {
-	if len(opts.ids) != 1 {
-		return usagef("hooks verify takes one hook id, got %d", len(opts.ids))
-	}
-	ids, err := parseHookIDs(opts.ids)
-	if err != nil {
-		return err
-	}
-	id := ids[0]
-	cl, err := opts.podio.signIn(ctx)
-	if err != nil {
-		return err
-	}
-	if opts.code == "" {
-		if err := cl.RequestVerification(ctx, id); err != nil {
-			return err
-		}
-		_, err := fmt.Fprintf(stdout, "requested verification of hook %d: a new hook.verify is on its way to the hook's URL\n", id)
-		return err
-	}
-	if err := cl.ValidateHook(ctx, id, opts.code); err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(stdout, "verified hook %d: it is active\n", id)
-	return err
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"cmp"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/internal/formpost"
+	"github.com/devhookhq/devhook/internal/hookadmin"
 	"github.com/devhookhq/devhook/internal/podio"
 	"github.com/devhookhq/devhook/internal/trigger"
 	"github.com/devhookhq/devhook/mockpodio"
@@ -79,11 +79,7 @@ item's external_id and file.change's action_type.`,
 				return err
 			}
 			cfg.Out = e.stdout
-			if err := trigger.Run(c.Context, cfg); errors.Is(err, trigger.ErrUsage) {
-				return usageError{err}
-			} else {
-				return err
-			}
+			return trigger.Run(c.Context, cfg)
 		},
 	}
 }
@@ -115,13 +111,13 @@ func triggerConfig(c *cli.Context) (trigger.Config, error) {
 	}
 	// The mock's seed (mockpodio.DefaultSeed) signs in and is acted in
 	// unless the PODIO_* credentials say otherwise.
-	po = po.withMockDefaults(cfg.Mock)
-	if cfg.Credentials, err = po.credentials(); err != nil {
+	po = withMockDefaults(po, cfg.Mock)
+	if cfg.Credentials, err = po.Check(); err != nil {
 		return cfg, err
 	}
-	cfg.DefaultApp = cmp.Or(po.appID, mockpodio.DefaultAppID)
+	cfg.DefaultApp = cmp.Or(po.AppID, mockpodio.DefaultAppID)
 	cfg.DefaultUser = mockpodio.DefaultSecondUserID
-	cfg.Control = &mockpodio.ControlClient{URL: po.url, HTTPClient: &http.Client{Timeout: podio.DefaultTimeout}}
+	cfg.Control = &mockpodio.ControlClient{URL: po.URL, HTTPClient: &http.Client{Timeout: podio.DefaultTimeout}}
 	return cfg, nil
 }
 
@@ -130,7 +126,7 @@ func optionalID(flag, v string) (int64, error) {
 	if v == "" {
 		return 0, nil
 	}
-	id, ok := parseHookID(v)
+	id, ok := hookadmin.ParseID(v)
 	if !ok {
 		return 0, usagef("--%s wants a number (a positive id), not %q", flag, v)
 	}

@@ -139,7 +139,7 @@ func runUp(ctx context.Context, opts upOptions, stdout, stderr io.Writer) error 
 	if err != nil {
 		return usageError{err}
 	}
-	client, err := opts.podio.signIn(ctx)
+	client, err := opts.podio.SignIn(ctx)
 	if err != nil {
 		return err
 	}
@@ -200,8 +200,8 @@ func startUpMock(opts upOptions, onLoop func(mockpodio.LoopSignal), stderr io.Wr
 func (o upOptions) onMock(s *mockpodio.Server) upOptions {
 	seed := s.Seed
 	o.podio = podioOptions{
-		url: s.URL, clientID: seed.Clients[0].ClientID, clientSecret: podio.NewSecret(seed.Clients[0].ClientSecret),
-		appID: seed.Apps[0].AppID, appToken: podio.NewSecret(seed.Apps[0].AppToken),
+		URL: s.URL, Credentials: podio.Credentials{ClientID: seed.Clients[0].ClientID, ClientSecret: podio.NewSecret(seed.Clients[0].ClientSecret),
+			AppID: seed.Apps[0].AppID, AppToken: podio.NewSecret(seed.Apps[0].AppToken)},
 	}
 	if len(o.refs.Apps) == 0 && len(o.refs.Fields) == 0 && len(o.refs.Spaces) == 0 {
 		o.refs.Apps = []int64{seed.Apps[0].AppID}

@@ -12,30 +12,21 @@ package trigger
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"net/url"
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/podio"
+	"github.com/devhookhq/devhook/internal/usage"
 )
 
 // ErrUsage marks an error in how trigger was called: an unknown event or
 // parameter, a bad URL or a combination of options that does not go
-// together. Run returns it before sending anything.
-var ErrUsage = errors.New("usage")
+// together. Run returns it before sending anything. It is [usage.Err].
+var ErrUsage = usage.Err
 
-// usageError is an error that matches [ErrUsage] and reads as err.
-type usageError struct{ err error }
-
-func (e usageError) Error() string   { return e.err.Error() }
-func (e usageError) Unwrap() []error { return []error{e.err, ErrUsage} }
-
-func usagef(format string, args ...any) error {
-	return usageError{fmt.Errorf(format, args...)}
-}
+var usagef = usage.Errorf
 
 // Config says which event to make happen, and how. Exactly one of To and
 // Mock is set. The option names in Run's messages are those of `devhook
@@ -107,14 +98,14 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	ev, err := fixtures.Get(cfg.Event)
 	if err != nil {
-		return usageError{err}
+		return usage.Wrap(err)
 	}
 	set, err := fixtures.ParseSet(cfg.Set)
 	if err != nil {
-		return usageError{err}
+		return usage.Wrap(err)
 	}
 	if ev, err = ev.With(set); err != nil {
-		return usageError{err}
+		return usage.Wrap(err)
 	}
 	switch {
 	case cfg.To != "" && cfg.Mock != "":
