@@ -278,7 +278,7 @@ func (s *Server) serveDeliveries(w http.ResponseWriter, r *http.Request) {
 
 // decodeControl reads a control route's JSON body strictly.
 func decodeControl(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxControlBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return invalid("Invalid JSON body: %v", err)

@@ -284,6 +284,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Rate-Limit-Remaining", ceiling)
 	parts := splitPath(r.URL.Path)
 	if len(parts) > 0 && parts[0] == "_mock" {
+		held, err := s.reserveControl(r)
+		defer s.bodies.give(held)
+		if err != nil {
+			s.refuseBusy(w, r, err, maxControlBody)
+			return
+		}
 		s.serveControl(w, r, parts[1:])
 		return
 	}
@@ -296,18 +302,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if rt.upload {
 		maxBody = s.maxFileBytes() + multipartSlack
 	}
-	var body []byte
-	var err error
-	if r.Body != nil && r.Body != http.NoBody { // a GET has none: no buffer to allocate
-		body, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	}
+	body, held, err := s.readBody(r, maxBody) // reserved against MaxBodyBytesInFlight: inflight.go
+	defer s.bodies.give(held)
 	if err != nil {
-		writeError(w, r, invalid("Could not read the request body: %v", err))
-		return
-	}
-	if int64(len(body)) > maxBody {
-		writeError(w, r, errorf(http.StatusRequestEntityTooLarge, codeTooLarge,
-			"Request body too large: more than %d bytes", maxBody))
+		if errors.Is(err, errBusy) {
+			s.refuseBusy(w, r, err, maxBody)
+		} else {
+			writeError(w, r, err)
+		}
 		return
 	}
 	if d := jsonDepth(body); d > MaxJSONDepth {
@@ -437,6 +439,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	}
 	return w.ResponseWriter.Write(b)
 }
+
+// Unwrap lets http.ResponseController reach the connection (refuseBusy).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) rateCeiling() int {
 	if s.RateLimit > 0 {

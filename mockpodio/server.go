@@ -108,6 +108,11 @@ type Server struct {
 	// MaxFileBytes caps the file of an upload (POST /file/); a larger one
 	// gets 413. 0 means DefaultMaxFileBytes (10 MiB).
 	MaxFileBytes int64
+	// MaxBodyBytesInFlight bounds the request body bytes held at once
+	// across all API and control requests; a request whose body does not
+	// fit gets 503 in Podio's error shape, unread, and changes nothing.
+	// 0 means [DefaultMaxBodyBytesInFlight] (64 MiB).
+	MaxBodyBytesInFlight int64
 	// QueueDelay delays every delivery by this much, plus a random part up
 	// to QueueJitter, to emulate Podio's queue at peak times. 0 means none.
 	QueueDelay time.Duration
@@ -237,6 +242,8 @@ type Server struct {
 
 	kit   kitState  // the test kit's state: testkit.go
 	loops loopState // open deliveries by object, for loop signals: loops.go
+
+	bodies bodyBudget // request body bytes held, against MaxBodyBytesInFlight: inflight.go
 }
 
 // NewServer starts and returns a Server listening on a loopback port. The

@@ -186,6 +186,28 @@ func Cap(r Record) Record {
 	return r
 }
 
+// Shed returns r without its headers or bodies, for a delivery kept when
+// there is no room for them (devhook up's records queue, internal/session):
+// the request body's whole size and SHA-256 stay (BodySize, BodySHA256,
+// BodyTruncated), a response body is dropped (BodyTruncated), and path and
+// query keep at most 1 KiB, as a rejected record's do.
+func Shed(r Record) Record {
+	r.Request.Header = nil
+	r.Request.Path = cut(r.Request.Path)
+	r.Request.Query = cut(r.Request.Query)
+	if r.Request.BodyTruncated {
+		r.Request.Body = nil // BodySize and BodySHA256 already describe the whole
+	} else {
+		r.Request = capBody(r.Request, 0)
+	}
+	r.Response.Header = nil
+	if len(r.Response.Body) > 0 {
+		r.Response.Body = nil
+		r.Response.BodyTruncated = true
+	}
+	return r
+}
+
 // CapBody returns q with a body longer than [MaxBody] cut to a copy of its
 // first MaxBody bytes, BodySize and BodySHA256 describing the whole, as
 // [Cap] keeps a delivery's request body.

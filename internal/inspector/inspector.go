@@ -13,7 +13,10 @@
 //
 //	GET  /                   the page
 //	GET  /api/state          the [State] as JSON
-//	GET  /api/deliveries     the records as JSON, oldest first by time (?limit=N: the newest N)
+//	GET  /api/deliveries     the records as JSON, oldest first by time: the newest that
+//	                         fit in [DefaultPageBytes] (?limit=N: at most the newest N;
+//	                         ?before=ID: older than record ID; X-Next-Before names the
+//	                         next page)
 //	GET  /api/stream         events "delivery" (a record) and "state" (the State)
 //	POST /api/replay/{id}    replay a record; answers the new record. A JSON
 //	                         body {"header": {...}, "body": "..."} replaces the
@@ -149,6 +152,8 @@ type Server struct {
 	initOnce sync.Once
 	handler  http.Handler
 
+	maxPageBytes int // 0 means DefaultPageBytes: pagebound.go
+
 	mu      sync.Mutex               // guards streams, closed
 	streams map[chan []byte]struct{} // one per open /api/stream
 	closed  bool
@@ -267,21 +272,13 @@ func (s *Server) serveState(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.state())
 }
 
-// serveDeliveries answers the records, oldest first by time; ?limit=N keeps the
-// newest N.
-func (s *Server) serveDeliveries(w http.ResponseWriter, r *http.Request) {
-	recs := byTime(s.records())
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("inspector: bad limit %q: want a count", v))
-			return
-		}
-		if n < len(recs) {
-			recs = recs[len(recs)-n:]
-		}
+// parseCount parses a count: a whole number, 0 or more.
+func parseCount(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("bad count %q", v)
 	}
-	writeJSON(w, http.StatusOK, recs)
+	return n, nil
 }
 
 // serveAssets serves the embedded script and style sheet with their types

@@ -16,8 +16,9 @@ import (
 	"github.com/devhookhq/devhook/internal/deliverylog"
 )
 
-// maxRows bounds the deliveries the page renders; the script keeps the same
-// bound. /api/deliveries has them all.
+// maxRows bounds the deliveries the page renders, as does DefaultPageBytes;
+// the script keeps the same count bound. /api/deliveries pages through them
+// all.
 const maxRows = 500
 
 var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMap{
@@ -56,10 +57,17 @@ type pageData struct {
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 	recs := byTime(s.records())
 	d := pageData{State: s.state(), Replay: s.src.Replay != nil}
+	all := len(recs)
 	if len(recs) > maxRows {
-		d.More = len(recs) - maxRows
 		recs = recs[len(recs)-maxRows:]
 	}
+	// As many as /api/deliveries answers at once (pagebound.go).
+	recs, _, err := newestWithin(recs, s.pageBytes())
+	if err != nil {
+		http.Error(w, "inspector: render page: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	d.More = all - len(recs)
 	d.Records = recs
 	slices.Reverse(d.Records)
 

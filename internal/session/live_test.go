@@ -221,9 +221,16 @@ func (l *live) fire(t *testing.T, item int64, from int) (session.Delivery, int) 
 	if _, err := l.mock.FireEvent("app", 42, "item.create", map[string]string{"item_id": fmt.Sprint(item)}); err != nil {
 		t.Fatal(err)
 	}
-	return awaitEv(t, l, from, func(d session.Delivery) bool {
+	d, next := awaitEv(t, l, from, func(d session.Delivery) bool {
 		return d.Record.Type == "item.create" && strings.Contains(string(d.Record.Request.Body), fmt.Sprintf("item_id=%d&", item))
 	})
+	// The mock delivers up to HookConcurrency events at once and applies
+	// each outcome when its exchange ends: wait for this one, so that the
+	// next event's outcome cannot be applied before it.
+	awaitMockDelivery(t, l, func(md mockpodio.Delivery) bool {
+		return md.Type == "item.create" && md.Params["item_id"] == fmt.Sprint(item) && md.Outcome != ""
+	})
+	return d, next
 }
 
 // awaitMock waits until the mock's record of hook id satisfies ok.

@@ -113,6 +113,9 @@ type Config struct {
 	// BufferEvents and BufferBytes bound the events held while the app is
 	// down; zero means DefaultBufferEvents and DefaultBufferBytes.
 	BufferEvents, BufferBytes int
+	// QueueBytes bounds the records waiting to be logged and reported
+	// (queue.go); zero means DefaultQueueBytes.
+	QueueBytes int64
 	// NoReverify turns off asking Podio to verify a hook it made inactive
 	// once the app answers again.
 	NoReverify bool
@@ -141,6 +144,7 @@ type Session struct {
 	// the relay has answered, in order, so the next request on the
 	// connection does not wait for the log, the inspector or the terminal.
 	records outbox.Outbox
+	queue   queueBytes // the bytes of the records waiting in records: queue.go
 
 	feed    *feed.Feed
 	relay   *relay.Handler
@@ -369,7 +373,12 @@ func (s *Session) onRelayEvent(ev deliverylog.Record) {
 	// After the relay has answered; in order, so the rules see the
 	// deliveries as they came and the lines follow them.
 	s.records.WaitRoom()
+	ev, size, notice := s.queue.admit(ev, s.cfg.QueueBytes)
 	s.records.Push(func() {
+		defer s.queue.release(size)
+		if notice != "" {
+			s.emit(Warning{Text: notice})
+		}
 		if ev.Outcome == deliverylog.OutcomeQueued && s.buffer != nil {
 			id, count := s.buffer.add(ev, func() string { return s.logRecord(ev).ID })
 			ev.ID = id
@@ -437,6 +446,9 @@ func (s *Session) shutdown() error {
 		s.relay.Close()
 	}
 	s.records.Wait() // every relayed request logged and reported
+	if notice := s.queue.summary(); notice != "" {
+		s.emit(Warning{Text: notice})
+	}
 	s.bg.Wait()
 	if s.buffer != nil {
 		if left := s.buffer.left(); len(left) > 0 {
