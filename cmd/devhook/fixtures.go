@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/render"
 )
 
 type fixturesListOptions struct{}
@@ -64,24 +61,7 @@ these examples.`,
 }
 
 func runFixturesList(_ context.Context, _ fixturesListOptions, stdout io.Writer) error {
-	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "TYPE\tREF TYPES\tPARAMS\tDESCRIPTION")
-	for _, s := range fixtures.Specs() {
-		ev, err := fixtures.Get(s.Type)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Type, orDash(strings.Join(s.RefTypes, ",")),
-			orDash(strings.Join(s.Params, ",")), ev.Description)
-	}
-	return tw.Flush()
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
+	return render.Fixtures(stdout)
 }
 
 func runFixturesShow(_ context.Context, opts fixturesShowOptions, stdout io.Writer) error {
@@ -92,16 +72,5 @@ func runFixturesShow(_ context.Context, opts fixturesShowOptions, stdout io.Writ
 	if err != nil {
 		return err
 	}
-	spec, _ := fixtures.Lookup(ev.Type)
-	params, err := json.MarshalIndent(ev.Params, "", "  ")
-	if err != nil {
-		return err
-	}
-	where := "ref types: none (Podio sends it to every new hook)"
-	if len(spec.RefTypes) > 0 {
-		where = "ref types: " + strings.Join(spec.RefTypes, ", ")
-	}
-	_, err = fmt.Fprintf(stdout, "%s: %s\n%s\n\nparams:\n%s\n\nform body (POST, Content-Type: application/x-www-form-urlencoded):\n%s\n",
-		ev.Type, ev.Description, where, params, ev.Body())
-	return err
+	return render.Fixture(stdout, ev)
 }

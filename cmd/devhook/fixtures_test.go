@@ -34,6 +34,12 @@ func TestFixturesList(t *testing.T) {
 		t.Fatalf("fixtures list = %d (%v), want 0", code, err)
 	}
 	want := [][]string{{"TYPE", "REF", "TYPES", "PARAMS", "DESCRIPTION"}}
+	orDash := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
 	for _, s := range fixtures.Specs() {
 		ev, err := fixtures.Get(s.Type)
 		if err != nil {
