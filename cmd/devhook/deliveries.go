@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/render"
 )
@@ -49,20 +46,9 @@ Give an ID to devhook replay to send one again.`,
 }
 
 func runDeliveries(ctx context.Context, opts deliveriesOptions, stdout, stderr io.Writer) error {
-	if opts.last < 0 {
-		return usagef("--last must be 0 (all) or more, not %d", opts.last)
-	}
-	if opts.hook < 0 {
-		return usagef("--hook wants a positive id, not %d", opts.hook)
-	}
-	if opts.typ != "" {
-		if _, err := fixtures.Get(opts.typ); err != nil {
-			msg := fmt.Sprintf("--type %q is not an event type", opts.typ)
-			if ue, ok := errors.AsType[*fixtures.UnknownEventError](err); ok && ue.Suggestion != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", ue.Suggestion)
-			}
-			return usagef("%s; see %s fixtures list", msg, selfCommand())
-		}
+	q := deliverylog.Query{Type: opts.typ, HookID: opts.hook, Last: opts.last}
+	if err := q.Check(selfCommand()); err != nil {
+		return err
 	}
 	dir, err := deliverylog.Dir()
 	if err != nil {
@@ -72,8 +58,8 @@ func runDeliveries(ctx context.Context, opts deliveriesOptions, stdout, stderr i
 	if err != nil {
 		return fmt.Errorf("read delivery log: %w", err)
 	}
-	warnSkippedLines(stderr, c.Skipped)
-	recs := deliverylog.Query{Type: opts.typ, HookID: opts.hook, Last: opts.last}.Select(c.Records)
+	render.Skipped(stderr, c.Skipped)
+	recs := q.Select(c.Records)
 	if len(recs) == 0 {
 		// Keep stdout valid JSON lines in --json mode.
 		w := stdout
@@ -88,25 +74,7 @@ func runDeliveries(ctx context.Context, opts deliveriesOptions, stdout, stderr i
 		return nil
 	}
 	if opts.json {
-		for _, r := range recs {
-			b, err := render.JSON(r)
-			if err != nil {
-				return fmt.Errorf("encode delivery %s: %w", r.ID, err)
-			}
-			fmt.Fprintf(stdout, "%s\n", b)
-		}
-		return nil
+		return render.JSONLines(stdout, recs)
 	}
 	return render.Table(stdout, recs)
-}
-
-// warnSkippedLines tells about log lines that did not parse, typically one torn
-// by a crash.
-func warnSkippedLines(w io.Writer, skipped []deliverylog.Skipped) {
-	if len(skipped) == 0 {
-		return
-	}
-	s := skipped[0]
-	fmt.Fprintf(w, "devhook: warning: skipped %d unreadable line(s) of the delivery log, the first at %s line %d (%v)\n",
-		len(skipped), filepath.Base(s.File), s.Line, s.Err)
 }
