@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"github.com/devhookhq/devhook/internal/asyncwriter"
 	"github.com/devhookhq/devhook/internal/deliverylog"
 	"github.com/devhookhq/devhook/internal/feed"
-	"github.com/devhookhq/devhook/internal/httpguard"
 	"github.com/devhookhq/devhook/internal/render"
 	"github.com/devhookhq/devhook/mockpodio"
 )
@@ -163,7 +161,7 @@ func runMock(ctx context.Context, opts mockOptions, stdout, stderr io.Writer) er
 	}
 	f := openMockFeed(s, opts, stderr)
 	defer f.Close() // after s.Close, which waits for the deliveries
-	if err := startMockServer(s, opts.addr, "addr", false, stderr); err != nil {
+	if err := s.StartOn(opts.addr, "addr", false, stderr); err != nil {
 		return err
 	}
 	s.WriteBanner(stdout, opts.seedFile)
@@ -188,33 +186,4 @@ func openMockFeed(s *mockpodio.Server, opts mockOptions, stderr io.Writer) *feed
 		AllowedHosts: opts.allowHosts})
 	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(d.Record()) }
 	return f
-}
-
-// startMockServer starts s, built by newMockServer, on addr: on a free
-// loopback port instead when addr is taken and fallback is set, saying so
-// on stderr. flag names the option that sets addr. It warns on stderr when
-// the address is reachable beyond loopback.
-func startMockServer(s *mockpodio.Server, addr, flag string, fallback bool, stderr io.Writer) error {
-	l, taken, err := httpguard.Listen(addr, fallback)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w (--%s 127.0.0.1:0 picks a free port)", addr, err, flag)
-	}
-	if taken != nil {
-		fmt.Fprintf(stderr, "devhook: warning: %s is taken (%v): the mock listens on http://%s instead; give that URL to --mock\n", addr, taken, l.Addr())
-	}
-	s.Listener = l
-	if err := s.Start(); err != nil {
-		l.Close()
-		if se, ok := errors.AsType[*mockpodio.StateError](err); ok {
-			return fmt.Errorf("state %s: %w", se.Path, se.Err)
-		}
-		if errors.Is(err, mockpodio.ErrStateInUse) {
-			return fmt.Errorf("state %s: another mock has it open", s.StateFile)
-		}
-		return err
-	}
-	if httpguard.Exposed(l.Addr()) {
-		fmt.Fprintf(stderr, "devhook: warning: listening on %s, reachable from other machines; use 127.0.0.1 to keep it local\n", l.Addr())
-	}
-	return nil
 }

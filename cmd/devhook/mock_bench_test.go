@@ -42,7 +42,7 @@ func benchmarkMockDelivery(b *testing.B, k int) {
 		b.Fatal(err)
 	}
 	f := openMockFeed(s, opts, io.Discard)
-	if err := startMockServer(s, "127.0.0.1:0", "addr", false, io.Discard); err != nil {
+	if err := s.StartOn("127.0.0.1:0", "addr", false, io.Discard); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() {

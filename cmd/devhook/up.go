@@ -186,7 +186,7 @@ func startUpMock(opts upOptions, onLoop func(mockpodio.LoopSignal), stderr io.Wr
 		return nil, err
 	}
 	s.OnLoop = onLoop
-	if err := startMockServer(s, opts.mockAddr, "mock-addr", !opts.mockSet, stderr); err != nil {
+	if err := s.StartOn(opts.mockAddr, "mock-addr", !opts.mockSet, stderr); err != nil {
 		return nil, err
 	}
 	return s, nil
