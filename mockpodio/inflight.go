@@ -6,7 +6,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"sync"
+
+	"github.com/devhookhq/devhook/internal/bodybudget"
 )
 
 // DefaultMaxBodyBytesInFlight bounds the request body bytes the mock holds
@@ -19,45 +20,6 @@ const DefaultMaxBodyBytesInFlight = 64 << 20
 // maxControlBody bounds the JSON body of a /_mock/ control route
 // (decodeControl).
 const maxControlBody = 1 << 20
-
-// bodyChunk is the reservation, and read, step for a body whose length is
-// not declared.
-const bodyChunk = 32 << 10
-
-// bodyBudget counts the request body bytes the mock holds, against its
-// bound. Bytes are reserved before they are read and given back when the
-// request's answer is written, so concurrent large bodies cannot take more
-// memory than the bound, whatever their number.
-type bodyBudget struct {
-	mu   sync.Mutex // guards used
-	used int64
-}
-
-// take reserves n bytes out of max and reports whether they fitted; it
-// never waits.
-func (b *bodyBudget) take(n, max int64) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.used+n > max {
-		return false
-	}
-	b.used += n
-	return true
-}
-
-// give returns n bytes taken earlier.
-func (b *bodyBudget) give(n int64) {
-	b.mu.Lock()
-	b.used -= n
-	b.mu.Unlock()
-}
-
-// inUse returns the bytes taken and not given back.
-func (b *bodyBudget) inUse() int64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.used
-}
 
 func (s *Server) maxBodyBytesInFlight() int64 {
 	if s.MaxBodyBytesInFlight > 0 {
@@ -117,49 +79,27 @@ func (a *answerBuffer) WriteHeader(status int)      { a.status = status }
 func (a *answerBuffer) Write(b []byte) (int, error) { return a.body.Write(b) }
 
 // readBody reads r's body, at most limit bytes, reserving every byte in
-// s.bodies before it is read. A body whose declared length is over limit
-// gets 413 unread; one whose declared length does not fit in the budget
-// gets busy's 503 before any of it is read (the caller answers it with
-// refuseBusy); one of unknown length is read a chunk at a time, each
-// reserved first. It returns the body and the bytes reserved, which the
+// s.bodies before it is read (internal/bodybudget). A body whose declared
+// length is over limit gets 413 unread; one whose declared length does not
+// fit in the budget gets busy's 503 before any of it is read (the caller
+// answers it with refuseBusy); one of unknown length is refused as soon as
+// it passes either. It returns the body and the bytes reserved, which the
 // caller gives back once it no longer holds the body (also on error).
 func (s *Server) readBody(r *http.Request, limit int64) (body []byte, held int64, err error) {
 	if r.Body == nil || r.Body == http.NoBody { // a GET has none: no buffer to allocate
 		return nil, 0, nil
 	}
 	max := s.maxBodyBytesInFlight()
-	if r.ContentLength > limit {
-		return nil, 0, errTooLarge(limit)
+	body, held, err = s.bodies.Read(r, limit, max)
+	switch {
+	case errors.Is(err, bodybudget.ErrTooLarge):
+		return nil, held, errTooLarge(limit)
+	case errors.Is(err, bodybudget.ErrBusy):
+		return nil, held, busy(max)
+	case err != nil:
+		return nil, held, invalid("Could not read the request body: %v", err)
 	}
-	if r.ContentLength >= 0 {
-		if !s.bodies.take(r.ContentLength, max) {
-			return nil, 0, busy(max)
-		}
-		body = make([]byte, r.ContentLength)
-		if _, err := io.ReadFull(r.Body, body); err != nil {
-			return nil, r.ContentLength, invalid("Could not read the request body: %v", err)
-		}
-		return body, r.ContentLength, nil
-	}
-	for {
-		step := min(int64(bodyChunk), limit+1-int64(len(body)))
-		if !s.bodies.take(step, max) {
-			return nil, held, busy(max)
-		}
-		held += step
-		body = append(body, make([]byte, step)...)
-		n, err := io.ReadFull(r.Body, body[len(body)-int(step):])
-		body = body[:len(body)-int(step)+n]
-		if int64(len(body)) > limit {
-			return nil, held, errTooLarge(limit)
-		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return body, held, nil
-		}
-		if err != nil {
-			return nil, held, invalid("Could not read the request body: %v", err)
-		}
-	}
+	return body, held, nil
 }
 
 func errTooLarge(limit int64) error {
@@ -173,7 +113,7 @@ func (s *Server) reserveControl(r *http.Request) (held int64, err error) {
 	if r.ContentLength >= 0 && r.ContentLength < n {
 		n = r.ContentLength
 	}
-	if max := s.maxBodyBytesInFlight(); !s.bodies.take(n, max) {
+	if max := s.maxBodyBytesInFlight(); !s.bodies.Take(n, max) {
 		return 0, busy(max)
 	}
 	return n, nil

@@ -130,8 +130,8 @@ func TestBodiesInFlightBounded(t *testing.T) {
 	}
 }
 
-// TestChunkedBodyReserved: a body of unknown length is reserved a chunk
-// at a time as it is read: one that passes what is free gets 503 and
+// TestChunkedBodyReserved: a body of unknown length is reserved as its
+// buffer grows (internal/bodybudget): one that passes what is free gets 503 and
 // stores nothing; one that fits is served and gives its bytes back.
 func TestChunkedBodyReserved(t *testing.T) {
 	const budget = 64 << 10

@@ -285,7 +285,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	parts := splitPath(r.URL.Path)
 	if len(parts) > 0 && parts[0] == "_mock" {
 		held, err := s.reserveControl(r)
-		defer s.bodies.give(held)
+		defer s.bodies.Give(held)
 		if err != nil {
 			s.refuseBusy(w, r, err, maxControlBody)
 			return
@@ -303,7 +303,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		maxBody = s.maxFileBytes() + multipartSlack
 	}
 	body, held, err := s.readBody(r, maxBody) // reserved against MaxBodyBytesInFlight: inflight.go
-	defer s.bodies.give(held)
+	defer s.bodies.Give(held)
 	if err != nil {
 		if errors.Is(err, errBusy) {
 			s.refuseBusy(w, r, err, maxBody)

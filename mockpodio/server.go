@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/bodybudget"
 	"github.com/devhookhq/devhook/internal/clock"
 	"github.com/devhookhq/devhook/internal/hookrules"
 	"github.com/devhookhq/devhook/internal/httpguard"
@@ -243,7 +244,7 @@ type Server struct {
 	kit   kitState  // the test kit's state: testkit.go
 	loops loopState // open deliveries by object, for loop signals: loops.go
 
-	bodies bodyBudget // request body bytes held, against MaxBodyBytesInFlight: inflight.go
+	bodies bodybudget.Budget // request body bytes held, against MaxBodyBytesInFlight: inflight.go
 }
 
 // NewServer starts and returns a Server listening on a loopback port. The

@@ -1,9 +1,7 @@
 package relay
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,86 +12,6 @@ import (
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
 )
-
-// countingReader counts the bytes read from it.
-type countingReader struct {
-	r io.Reader
-	n int
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += n
-	return n, err
-}
-
-// TestReadBody: a body is read only into room reserved in the budget; a
-// declared length that does not fit, or is over the limit, is refused
-// before any of it is read; a body of unknown length is refused as soon
-// as it passes what is free, or the limit.
-func TestReadBody(t *testing.T) {
-	const limit = 100 << 10
-	tests := []struct {
-		name     string
-		size     int
-		chunked  bool  // no Content-Length
-		used     int64 // of the budget's 256 KiB, before
-		wantErr  error
-		readNone bool // refused before reading
-	}{
-		{"known length", 50 << 10, false, 0, nil, false},
-		{"known length at the limit", limit, false, 0, nil, false},
-		{"known length over the limit", limit + 1, false, 0, errTooLarge, true},
-		{"known length, budget full", 50 << 10, false, 220 << 10, errBusy, true},
-		{"chunked", 70 << 10, true, 0, nil, false},
-		{"chunked at the limit", limit, true, 0, nil, false},
-		{"chunked over the limit", limit + 1, true, 0, errTooLarge, false},
-		{"chunked, budget full", 70 << 10, true, 200 << 10, errBusy, false},
-		{"empty", 0, false, 0, nil, false},
-		{"empty chunked", 0, true, 0, nil, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			want := bytes.Repeat([]byte("x"), tt.size)
-			src := &countingReader{r: bytes.NewReader(want)}
-			r := httptest.NewRequest("POST", "/", src)
-			r.ContentLength = int64(tt.size)
-			if tt.chunked {
-				r.ContentLength = -1
-			}
-			b := &budget{max: 256 << 10}
-			b.take(tt.used)
-			body, held, err := readBody(r, limit, b)
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("err = %v, want %v", err, tt.wantErr)
-			}
-			if got := b.inUse(); got != tt.used+held {
-				t.Errorf("budget in use %d, want %d before + %d held", got, tt.used, held)
-			}
-			if b.inUse() > b.max {
-				t.Errorf("budget in use %d, past its %d", b.inUse(), b.max)
-			}
-			if err == nil {
-				if !bytes.Equal(body, want) {
-					t.Errorf("body %d bytes, want %d", len(body), len(want))
-				}
-				if held < int64(len(body)) || held > int64(max(2*len(body), readChunk)) {
-					t.Errorf("held %d for a body of %d", held, len(body))
-				}
-			}
-			if tt.readNone && src.n != 0 {
-				t.Errorf("read %d bytes of a body refused by its length", src.n)
-			}
-			if !tt.chunked && tt.wantErr == errBusy && held != 0 {
-				t.Errorf("held %d for a refused body", held)
-			}
-			b.give(held)
-			if got := b.inUse(); got != tt.used {
-				t.Errorf("after give: in use %d, want %d", got, tt.used)
-			}
-		})
-	}
-}
 
 // heldApp is a local app that holds every request until release is
 // closed, after sending its body's length on arrived.
@@ -174,7 +92,7 @@ func TestBodiesInFlightBounded(t *testing.T) {
 	if held == 0 || held*size > budgetBytes {
 		t.Errorf("%d bodies of %d bytes at the app at once, want 1 to %d", held, size, budgetBytes/size)
 	}
-	if used := h.bodies.inUse(); used > budgetBytes {
+	if used := h.bodies.InUse(); used > budgetBytes {
 		t.Errorf("%d body bytes in flight, past %d", used, budgetBytes)
 	}
 	for range refused {
@@ -198,7 +116,7 @@ func TestBodiesInFlightBounded(t *testing.T) {
 		}
 	}
 	srv.Close() // waits for the handlers to return
-	if used := h.bodies.inUse(); used != 0 {
+	if used := h.bodies.InUse(); used != 0 {
 		t.Errorf("%d body bytes still counted in flight after every request ended", used)
 	}
 }
@@ -230,7 +148,7 @@ func TestAckedBodiesStayInFlight(t *testing.T) {
 			t.Errorf("acked forward: outcome %s, want forwarded", rec.Outcome)
 		}
 	}
-	if used := h.bodies.inUse(); used != 0 {
+	if used := h.bodies.InUse(); used != 0 {
 		t.Errorf("%d body bytes counted after the acked forwards ended", used)
 	}
 	if s := post(3); s != http.StatusOK {
@@ -260,7 +178,7 @@ func TestTooLargeBodyNotKept(t *testing.T) {
 		t.Errorf("the local app got %d requests", n)
 	}
 	srv.Close()
-	if used := h.bodies.inUse(); used != 0 {
+	if used := h.bodies.InUse(); used != 0 {
 		t.Errorf("%d body bytes still counted", used)
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/devhookhq/devhook/fixtures"
+	"github.com/devhookhq/devhook/internal/bodybudget"
 	"github.com/devhookhq/devhook/internal/deliverylog"
 )
 
@@ -229,7 +230,8 @@ type Handler struct {
 	client *http.Client
 	slow   time.Duration // effective SlowWarning; <= 0 disables
 
-	bodies budget // request body bytes held, against MaxBodyBytesInFlight
+	bodies    bodybudget.Budget // request body bytes held, against maxBodies
+	maxBodies int64             // Config.MaxBodyBytesInFlight or its default
 
 	mu       sync.Mutex     // guards closed, inflight; wg.Add happens under mu
 	closed   bool           // set by Close; later requests get 503
@@ -269,7 +271,7 @@ func New(cfg Config) (*Handler, error) {
 		h.mark = m
 	}
 	h.inflight = map[*deliverylog.Record]time.Time{}
-	h.bodies.max = cmp.Or(cfg.MaxBodyBytesInFlight, DefaultMaxBodyBytesInFlight)
+	h.maxBodies = cmp.Or(cfg.MaxBodyBytesInFlight, DefaultMaxBodyBytesInFlight)
 	if h.cfg.Now == nil {
 		h.cfg.Now = time.Now
 	}
@@ -349,26 +351,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	body, held, err := readBody(r, maxRequestBody, &h.bodies)
+	body, held, err := h.bodies.Read(r, maxRequestBody, h.maxBodies)
 	handedOff := false // an acked forward gives the bytes back when it ends
 	defer func() {
 		if !handedOff {
-			h.bodies.give(held)
+			h.bodies.Give(held)
 		}
 	}()
 	ev.Request.Body = body
 	if err != nil {
 		ev.Request.BodySize = max(r.ContentLength, 0) // what was declared; the body is not kept
 		switch {
-		case errors.Is(err, errTooLarge):
+		case errors.Is(err, bodybudget.ErrTooLarge):
 			h.finish(w, &ev, start, http.StatusRequestEntityTooLarge,
 				fmt.Sprintf("request body larger than %d bytes", maxRequestBody), "devhook: request body too large\n")
-		case errors.Is(err, errBusy):
+		case errors.Is(err, bodybudget.ErrBusy):
 			// Read the body through a small buffer and drop it, so that
 			// the sender gets the answer rather than a reset connection.
 			io.Copy(io.Discard, io.LimitReader(r.Body, maxRequestBody))
 			h.finish(w, &ev, start, http.StatusServiceUnavailable,
-				fmt.Sprintf("busy: the request bodies in flight would pass %d bytes (%d in use)", h.bodies.max, h.bodies.inUse()),
+				fmt.Sprintf("busy: the request bodies in flight would pass %d bytes (%d in use)", h.maxBodies, h.bodies.InUse()),
 				"devhook: too many request bytes in flight, try again\n")
 		default:
 			h.finish(w, &ev, start, http.StatusBadRequest,
@@ -544,7 +546,7 @@ func (h *Handler) ack(w http.ResponseWriter, ev *deliverylog.Record, start time.
 				ev.Outcome = deliverylog.OutcomeQueued
 				ev.Status = http.StatusOK
 			}
-			h.bodies.give(held) // before the record is reported, whose body is cut
+			h.bodies.Give(held) // before the record is reported, whose body is cut
 			h.emit(nil, ev)
 			return
 		}
@@ -558,7 +560,7 @@ func (h *Handler) ack(w http.ResponseWriter, ev *deliverylog.Record, start time.
 		if err != nil {
 			ev.Error = fmt.Sprintf("read local response body: %v", err)
 		}
-		h.bodies.give(held)
+		h.bodies.Give(held)
 		h.emit(nil, ev)
 	}()
 	return true
