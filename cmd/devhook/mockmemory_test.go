@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"regexp"
 	"sync"
 	"testing"
@@ -38,41 +36,16 @@ func TestMockMemoryBounded(t *testing.T) {
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("needs /proc to read the peak resident memory")
 	}
-	bin := os.Getenv("DEVHOOK_MEM_BIN")
-	if bin == "" {
-		var err error
-		if bin, err = exec.LookPath("devhook"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command(bin, "mock", "--addr", "127.0.0.1:0")
-	cmd.Env = os.Environ()
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
 	api := make(chan string, 1)
-	go func() {
-		listening := regexp.MustCompile(`Podio API on (http://127\.0\.0\.1:\d+)`)
-		sc := bufio.NewScanner(out)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case api <- m[1]:
-				default:
-				}
+	listening := regexp.MustCompile(`Podio API on (http://127\.0\.0\.1:\d+)`)
+	cmd := startMemBinary(t, func(line string) {
+		if m := listening.FindStringSubmatch(line); m != nil {
+			select {
+			case api <- m[1]:
+			default:
 			}
 		}
-	}()
+	}, "mock", "--addr", "127.0.0.1:0")
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	var base string

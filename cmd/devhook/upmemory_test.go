@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -63,49 +61,24 @@ func TestUpMemoryBounded(t *testing.T) {
 	}))
 	t.Cleanup(app.Close)
 
-	bin := os.Getenv("DEVHOOK_MEM_BIN")
-	if bin == "" {
-		var err error
-		if bin, err = exec.LookPath("devhook"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command(bin, "up", "--mock", "--event", "item.create", "--forward-to", app.URL+"/hook")
-	cmd.Env = os.Environ()
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
 	public, inspector := make(chan string, 1), make(chan string, 1)
 	delivered := make(chan struct{}, memLoadRequests) // a line per delivery forwarded
-	go func() {
-		deliveryLine := regexp.MustCompile(`\sitem\.create  hook 101  item_id=\d+  -> 200\b`)
-		forwarding := regexp.MustCompile(`^Forwarding\s+(http://127\.0\.0\.1:\d+/\S+)\s+->`)
-		inspecting := regexp.MustCompile(`^Inspector\s+(http://127\.0\.0\.1:\d+)`)
-		sc := bufio.NewScanner(out)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			if deliveryLine.MatchString(sc.Text()) {
-				delivered <- struct{}{}
-			}
-			for re, ch := range map[*regexp.Regexp]chan string{forwarding: public, inspecting: inspector} {
-				if m := re.FindStringSubmatch(sc.Text()); m != nil {
-					select {
-					case ch <- m[1]:
-					default:
-					}
+	deliveryLine := regexp.MustCompile(`\sitem\.create  hook 101  item_id=\d+  -> 200\b`)
+	forwarding := regexp.MustCompile(`^Forwarding\s+(http://127\.0\.0\.1:\d+/\S+)\s+->`)
+	inspecting := regexp.MustCompile(`^Inspector\s+(http://127\.0\.0\.1:\d+)`)
+	cmd := startMemBinary(t, func(line string) {
+		if deliveryLine.MatchString(line) {
+			delivered <- struct{}{}
+		}
+		for re, ch := range map[*regexp.Regexp]chan string{forwarding: public, inspecting: inspector} {
+			if m := re.FindStringSubmatch(line); m != nil {
+				select {
+				case ch <- m[1]:
+				default:
 				}
 			}
 		}
-	}()
+	}, "up", "--mock", "--event", "item.create", "--forward-to", app.URL+"/hook")
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	var url, inspectURL string
