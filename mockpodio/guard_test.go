@@ -1,11 +1,7 @@
 package mockpodio_test
 
 import (
-	"bufio"
-	"context"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -15,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/devhookhq/devhook/internal/httpguard"
+	"github.com/devhookhq/devhook/internal/httpguard/guardtest"
 	"github.com/devhookhq/devhook/mockpodio"
 )
 
@@ -147,46 +144,16 @@ func TestListenerLimits(t *testing.T) {
 		}
 	})
 	limits := httpguard.Limits{ReadHeaderTimeout: time.Second, ReadTimeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond, MaxHeaderBytes: 1 << 16}
-	// closed reports how long until the server closed conn, bounded by ctx.
-	awaitClosed := func(t *testing.T, conn net.Conn) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-		defer cancel()
-		done := make(chan error, 1)
-		go func() {
-			_, err := io.Copy(io.Discard, conn) // returns once the server closes
-			done <- err
-		}()
-		select {
-		case <-done:
-		case <-ctx.Done():
-			conn.Close()
-			t.Fatal("the server kept the connection open")
-		}
-	}
 	t.Run("slow body", func(t *testing.T) {
 		s := newServer(t, func(s *mockpodio.Server) { mockpodio.SetListenLimits(s, limits) })
-		conn, err := net.Dial("tcp", s.Listener.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
+		conn := guardtest.Dial(t, s.Listener.Addr().String())
 		fmt.Fprintf(conn, "POST /_mock/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
-		awaitClosed(t, conn)
+		guardtest.AwaitServerClose(t, conn, "mock")
 	})
 	t.Run("idle", func(t *testing.T) {
 		s := newServer(t, func(s *mockpodio.Server) { mockpodio.SetListenLimits(s, limits) })
-		conn, err := net.Dial("tcp", s.Listener.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
+		conn := guardtest.Dial(t, s.Listener.Addr().String())
 		fmt.Fprintf(conn, "GET /_mock/stats HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		awaitClosed(t, conn)
+		guardtest.AwaitIdleClose(t, conn, "mock")
 	})
 }
