@@ -7,8 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,28 +14,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/devhookhq/devhook/internal/browsertest"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/devhookhq/devhook/mockpodio"
 )
-
-// chromium returns the path of a Chromium, or skips the test when there is
-// none; under CI=true (CI installs one) a missing Chromium fails it.
-func chromium(t *testing.T) string {
-	t.Helper()
-	names := []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
-	for _, name := range names {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := fmt.Sprintf("no Chromium installed (looked for %s in PATH); on Debian: apt-get install -y chromium", strings.Join(names, ", "))
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
 
 // tapListener keeps the first bytes of every connection it accepts, so a
 // test can see which requests reached the server and with which headers.
@@ -113,7 +95,7 @@ window.attack = (async () => {
 // another origin, and nothing changes: no fault, no event, no wipe, no
 // item, the state file as it was.
 func TestCrossSitePageInBrowser(t *testing.T) {
-	exe := chromium(t)
+	exe := browsertest.Chromium(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 
@@ -147,34 +129,8 @@ func TestCrossSitePageInBrowser(t *testing.T) {
 	}))
 	t.Cleanup(page.Close)
 
-	var output lockedBuffer
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-breakpad", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.CombinedOutput(&output),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	defer func() {
-		if t.Failed() {
-			t.Logf("browser output:\n%s", output.String())
-		}
-	}()
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start %s: %v", exe, err)
-	}
+	bctx, stopBrowser := browsertest.Start(ctx, t, exe, nil)
+	defer stopBrowser()
 	sctx, cancelStep := context.WithTimeout(bctx, 30*time.Second)
 	defer cancelStep()
 	if err := chromedp.Do(sctx, chromedp.Navigate(page.URL)); err != nil {
@@ -221,23 +177,4 @@ func TestCrossSitePageInBrowser(t *testing.T) {
 	if res.Status != http.StatusOK || strings.Contains(res.Raw, "from a page") || !strings.Contains(res.Raw, "keep me") {
 		t.Errorf("items after the page: %d %s", res.Status, res.Raw)
 	}
-}
-
-// lockedBuffer collects the browser's output, which it writes from another
-// goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex // guards buf
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

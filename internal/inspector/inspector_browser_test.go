@@ -1,14 +1,12 @@
 package inspector_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,51 +16,14 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/devhookhq/devhook/internal/browsertest"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/devhookhq/devhook/internal/inspector"
 )
 
 var screenshotDir = flag.String("screenshot", "", "also write the browser test's screenshot to this `directory`")
-
-// chromiumNames are the executables the browser test looks for, in order.
-var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
-
-// findChromium returns the path of a Chromium, or skips the test when there
-// is none; under CI=true a missing Chromium fails it.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range chromiumNames {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := fmt.Sprintf("no Chromium installed (looked for %s in PATH); on Debian: apt-get install -y chromium", strings.Join(chromiumNames, ", "))
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// lockedBuffer collects the browser's output, which it writes from another
-// goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex // guards buf
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // pageErrors collects the page's uncaught exceptions and error log entries
 // (a script error, a resource that failed to load, a Content-Security-Policy
@@ -108,7 +69,7 @@ func (p *pageErrors) list() []string {
 // hook.verify's Replay explains itself, and the manual-clock badge shows
 // only with a manual clock.
 func TestBrowser(t *testing.T) {
-	exe := findChromium(t)
+	exe := browsertest.Chromium(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 
@@ -163,44 +124,10 @@ func TestBrowser(t *testing.T) {
 	url := "http://" + ln.Addr().String() + "/"
 
 	// The browser: a fresh profile, no network but loopback.
-	var output lockedBuffer
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-breakpad", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1366, 900), // a laptop screen
-		chromedp.CombinedOutput(&output),
-	)
-	defer cancelAlloc()
 	var perrs pageErrors
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithListener(perrs.listen))
-	defer cancelBrowser()
-	defer func() {
-		if t.Failed() {
-			// Without the noise of a machine with no D-Bus.
-			var lines []string
-			for line := range strings.Lines(output.String()) {
-				if !strings.Contains(line, "dbus") {
-					lines = append(lines, line)
-				}
-			}
-			t.Logf("browser output:\n%s", strings.Join(lines, ""))
-		}
-	}()
-	// The first Do starts the browser, bound to bctx: no shorter timeout.
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start %s: %v", exe, err)
-	}
+	bctx, stopBrowser := browsertest.Start(ctx, t, exe, []chromedp.ExecAllocatorOption{chromedp.WindowSize(1366, 900)}, // a laptop screen
+		chromedp.WithListener(perrs.listen))
+	defer stopBrowser()
 
 	// do runs one step, bounded so a failure names the step.
 	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
