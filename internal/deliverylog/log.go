@@ -81,12 +81,17 @@ type Log struct {
 	maxFiles int
 	run      string
 
-	mu     sync.Mutex // guards f, fi, seq, closed
+	mu     sync.Mutex // guards f, fi, seq, closed, buf
+	buf    []byte     // the last line's array, reused for the next
 	f      *os.File
 	fi     os.FileInfo // f's identity, to tell whether it is still the current file
 	seq    int64
 	closed bool
 }
+
+// maxKeptBuffer bounds the line buffer a Log keeps between appends: a
+// record with large bodies gets a buffer of its own.
+const maxKeptBuffer = 64 << 10
 
 // NewRun returns a new random run id: 6 lowercase letters and digits.
 func NewRun() string {
@@ -154,11 +159,14 @@ func (l *Log) Append(r Record) (Record, error) {
 		r.Time = time.Now()
 	}
 	r = Cap(r)
-	line, err := json.Marshal(r)
+	line, err := AppendJSON(l.buf[:0], r)
 	if err != nil {
 		return Record{}, fmt.Errorf("deliverylog: encode record %s: %w", r.ID, err)
 	}
 	line = append(line, '\n')
+	if cap(line) <= maxKeptBuffer {
+		l.buf = line
+	}
 	if err := l.makeRoomLocked(int64(len(line))); err != nil {
 		return Record{}, err
 	}
