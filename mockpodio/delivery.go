@@ -448,27 +448,65 @@ func (s *Server) recordLocked(p *pending, d Delivery) {
 		s.eventCounts[d.Outcome]++
 	}
 	s.storeLocked(d)
-	if logf, on := s.Logf, s.OnDelivery; logf != nil || on != nil {
-		// Outside the lock, in record order. d.Params is shared with the
-		// record, which never writes to it: cloning it there is safe.
-		// OnDelivery runs before the log line, so a reader who sees the
-		// line finds the record wherever OnDelivery put it.
-		s.callbacks.Push(func() {
-			if on != nil {
-				od := d
-				od.Params = maps.Clone(d.Params)
-				on(od)
-			}
-			if logf != nil {
-				msg := ""
-				if d.Error != "" {
-					msg = "  " + d.Error
-				}
-				logf("hook %d  %s  -> %s %d  %s%s", d.HookID, d.Type, d.Outcome, d.StatusCode, deliverylog.FormatLatencyMS(d.DurationMS), msg)
-			}
-		})
+	if s.Logf != nil || s.OnDelivery != nil || s.OnDeliveries != nil {
+		// Outside the lock, in record order (runCallbacks).
+		s.lines.Add(callback{delivery: true, d: d})
 	}
 	s.notifyLocked()
+}
+
+// callback is a Logf line, or a delivery for OnDelivery and its line,
+// queued to run outside the lock.
+type callback struct {
+	delivery bool
+	d        Delivery // when delivery
+	format   string   // a line's, when not delivery
+	args     []any
+}
+
+// runCallbacks runs, on the callbacks' goroutine, the lines and
+// deliveries queued in a row: OnDelivery (or OnDeliveries once) for the
+// deliveries first, then the Logf lines in order, each delivery's where
+// it was recorded. So a reader who sees a delivery's line finds its
+// record wherever the callbacks put it, and a batch's records are written
+// together. Each delivery's Params is shared with the record, which never
+// writes to it: the callbacks get clones.
+func (s *Server) runCallbacks(cs []callback) {
+	onAll, on := s.OnDeliveries, s.OnDelivery
+	if onAll != nil || on != nil {
+		var ds []Delivery
+		for _, c := range cs {
+			if c.delivery {
+				d := c.d
+				d.Params = maps.Clone(d.Params)
+				ds = append(ds, d)
+			}
+		}
+		switch {
+		case len(ds) == 0:
+		case onAll != nil:
+			onAll(ds)
+		default:
+			for _, d := range ds {
+				on(d)
+			}
+		}
+	}
+	logf := s.Logf
+	if logf == nil {
+		return
+	}
+	for _, c := range cs {
+		if !c.delivery {
+			logf(c.format, c.args...)
+			continue
+		}
+		d, msg := c.d, ""
+		if d.Error != "" {
+			msg = "  " + d.Error
+		}
+		logf("hook %d  %s  -> %s %d  %s%s", d.HookID, d.Type, d.Outcome, d.StatusCode, deliverylog.FormatLatencyMS(d.DurationMS), msg)
+	}
 }
 
 // The record is a ring: the delivery with ID k lives in

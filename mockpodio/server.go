@@ -142,6 +142,13 @@ type Server struct {
 	// before API calls and deliveries wait for room. Close returns after
 	// the last call. nil means no call.
 	OnDelivery func(Delivery)
+	// OnDeliveries, when set, is called instead of OnDelivery, with the
+	// deliveries recorded while the last call ran: the same deliveries in
+	// the same order, for a callback that does better with several at once
+	// (devhook mock writes them to its delivery log in one write). It runs
+	// as OnDelivery does, before the Logf lines queued with those
+	// deliveries; the slice is the callback's to keep.
+	OnDeliveries func([]Delivery)
 	// FaultSeed seeds the random choices of queue jitter and delivery
 	// faults, so a run can be reproduced. 0 means 1.
 	FaultSeed uint64
@@ -238,6 +245,7 @@ type Server struct {
 	hookRands                            map[*hook]*hookRand // each hook's random streams
 	delivClient                          *http.Client
 	callbacks                            outbox.Outbox                  // runs Logf and OnDelivery outside mu, in order
+	lines                                outbox.Batch[callback]         // Logf lines and deliveries for OnDelivery(ies), on callbacks
 	dirty                                map[string]map[string]struct{} // rows changed since the last save, by kind; nil without a StateFile
 	fullSave                             bool                           // the next save writes a whole snapshot (after a reset or a load)
 
@@ -385,6 +393,7 @@ func (s *Server) init() {
 		s.rng = mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 		s.changed = make(chan struct{})
 		s.closing = make(chan struct{})
+		s.lines = outbox.Batch[callback]{Outbox: &s.callbacks, Run: s.runCallbacks}
 		s.delivClient = s.HTTPClient
 		if s.delivClient == nil {
 			tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -449,8 +458,8 @@ func (s *Server) now() time.Time { return s.clock().Now().UTC() }
 // logf queues a line for Logf; args must not change afterwards. It never
 // blocks, so it may be called under mu.
 func (s *Server) logf(format string, args ...any) {
-	if logf := s.Logf; logf != nil {
-		s.callbacks.Push(func() { logf(format, args...) })
+	if s.Logf != nil {
+		s.lines.Add(callback{format: format, args: args})
 	}
 }
 

@@ -184,6 +184,12 @@ func openMockFeed(s *mockpodio.Server, opts mockOptions, stderr io.Writer) *feed
 	}
 	f := feed.Open(feed.Options{InspectAddr: opts.inspect, State: s.InspectorState, Warn: stderr, OnReplay: onReplay,
 		AllowedHosts: opts.allowHosts})
-	s.OnDelivery = func(d mockpodio.Delivery) { f.Add(d.Record()) }
+	s.OnDeliveries = func(ds []mockpodio.Delivery) {
+		rs := make([]deliverylog.Record, len(ds))
+		for i, d := range ds {
+			rs[i] = d.Record()
+		}
+		f.AddAll(rs) // one write to the delivery log for the lot
+	}
 	return f
 }

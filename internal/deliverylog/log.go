@@ -148,34 +148,80 @@ func (l *Log) Dir() string { return l.dir }
 // line would take the current file past MaxBytes. It returns r as
 // written.
 func (l *Log) Append(r Record) (Record, error) {
+	rs := [1]Record{r}
+	if _, err := l.AppendAll(rs[:]); err != nil {
+		return Record{}, err
+	}
+	return rs[0], nil
+}
+
+// AppendAll appends the records of rs in order, each as [Append] does,
+// and sets each element to its record as written. Lines that fit in the
+// current file go in one write(2), so a batch costs one system call, not
+// one per record; a crash loses at most the lines of the write under way.
+// It returns how many records were written: the first n of rs; on an
+// error, the elements from n on are not written and may have been
+// changed.
+func (l *Log) AppendAll(rs []Record) (n int, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		return Record{}, errors.New("deliverylog: append to a closed log")
+		return 0, errors.New("deliverylog: append to a closed log")
 	}
-	l.seq++
-	r.ID = l.run + "-" + strconv.FormatInt(l.seq, 10)
-	if r.Time.IsZero() {
-		r.Time = time.Now()
+	buf := l.buf[:0]
+	ends := make([]int, 0, len(rs)) // ends[i]: where rs[i]'s line ends in buf
+	var encodeErr error
+	now := time.Time{}
+	for i, r := range rs {
+		l.seq++
+		r.ID = l.run + "-" + strconv.FormatInt(l.seq, 10)
+		if r.Time.IsZero() {
+			if now.IsZero() {
+				now = time.Now()
+			}
+			r.Time = now
+		}
+		r = Cap(r)
+		line, err := AppendJSON(buf, r)
+		if err != nil {
+			encodeErr = fmt.Errorf("deliverylog: encode record %s: %w", r.ID, err)
+			rs = rs[:i]
+			break
+		}
+		buf = append(line, '\n')
+		ends = append(ends, len(buf))
+		rs[i] = r
 	}
-	r = Cap(r)
-	line, err := AppendJSON(l.buf[:0], r)
+	if cap(buf) <= maxKeptBuffer {
+		l.buf = buf
+	}
+	n, err = l.writeLinesLocked(buf, ends)
 	if err != nil {
-		return Record{}, fmt.Errorf("deliverylog: encode record %s: %w", r.ID, err)
+		return n, err
 	}
-	line = append(line, '\n')
-	if cap(line) <= maxKeptBuffer {
-		l.buf = line
+	return n, encodeErr
+}
+
+// writeLinesLocked writes buf, whose lines end at ends, to the current
+// file: as many lines in one write(2) as fit before MaxBytes, rotating
+// between writes. On an O_APPEND file each write lands whole, after every
+// line already written, whoever wrote it.
+func (l *Log) writeLinesLocked(buf []byte, ends []int) (written int, err error) {
+	for start, i := 0, 0; i < len(ends); {
+		size, err := l.makeRoomLocked(int64(ends[i] - start))
+		if err != nil {
+			return i, err
+		}
+		j := i + 1
+		for j < len(ends) && size+int64(ends[j]-start) <= l.maxBytes {
+			j++
+		}
+		if _, err := l.f.Write(buf[start:ends[j-1]]); err != nil {
+			return i, fmt.Errorf("deliverylog: write records: %w", err)
+		}
+		start, i = ends[j-1], j
 	}
-	if err := l.makeRoomLocked(int64(len(line))); err != nil {
-		return Record{}, err
-	}
-	// One write(2) on an O_APPEND file: the line lands whole, after every
-	// line already written, whoever wrote it.
-	if _, err := l.f.Write(line); err != nil {
-		return Record{}, fmt.Errorf("deliverylog: write record %s: %w", r.ID, err)
-	}
-	return r, nil
+	return len(ends), nil
 }
 
 // AppendTo appends r to the log in dir, opened for this one record (with
@@ -230,32 +276,35 @@ func (l *Log) openLocked() error {
 
 // makeRoomLocked makes l.f the directory's current file (another process
 // may have rotated it away) and rotates it when n more bytes would take it
-// past maxBytes.
-func (l *Log) makeRoomLocked(n int64) error {
+// past maxBytes. It returns the current file's size.
+func (l *Log) makeRoomLocked(n int64) (size int64, err error) {
 	size, current, err := l.currentSizeLocked()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if current && (size == 0 || size+n <= l.maxBytes) {
-		return nil
+		return size, nil
 	}
 	unlock, err := lockDir(l.dir)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer unlock()
 	// Under the lock, look again: another process may have rotated
 	// meanwhile.
 	if size, current, err = l.currentSizeLocked(); err != nil {
-		return err
+		return 0, err
 	}
 	if current && size > 0 && size+n > l.maxBytes {
 		if err := l.rotateLocked(); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	l.f.Close()
-	return l.openLocked()
+	if err := l.openLocked(); err != nil {
+		return 0, err
+	}
+	return l.fi.Size(), nil
 }
 
 // currentSizeLocked reports whether l.f is still the directory's current

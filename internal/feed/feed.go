@@ -123,18 +123,39 @@ func Open(opts Options) *Feed {
 // it could not be logged. Rejected records are kept apart from the others
 // and only the first [MaxLoggedRejected] of a run are logged.
 func (f *Feed) Add(r deliverylog.Record) deliverylog.Record {
-	r = deliverylog.Cap(r)
+	rs := [1]deliverylog.Record{r}
+	f.AddAll(rs[:])
+	return rs[0]
+}
+
+// AddAll adds the records of rs in order, as [Feed.Add] adds each, and
+// sets each element to its record as logged (or as bounded). The records
+// to log are written together ([deliverylog.Log.AppendAll]): one write
+// for a batch of deliveries instead of one each.
+func (f *Feed) AddAll(rs []deliverylog.Record) {
+	for i := range rs {
+		rs[i] = deliverylog.Cap(rs[i])
+	}
 	if f == nil {
-		return r
+		return
 	}
-	if r.Kind != deliverylog.KindRejected || f.logRejected() {
-		r = f.dlog.append(r)
+	toLog := make([]int, 0, len(rs)) // indexes in rs of the records to log
+	for i, r := range rs {
+		if r.Kind != deliverylog.KindRejected || f.logRejected() {
+			toLog = append(toLog, i)
+		}
 	}
-	f.keep(r)
+	f.dlog.appendAll(rs, toLog)
+	f.mu.Lock()
+	for _, r := range rs {
+		f.keepLocked(r)
+	}
+	f.mu.Unlock()
 	if f.insp != nil {
-		f.insp.Publish(r)
+		for _, r := range rs {
+			f.insp.Publish(r)
+		}
 	}
-	return r
 }
 
 // logRejected reports whether one more rejected record may be logged.
@@ -151,6 +172,10 @@ func (f *Feed) logRejected() bool {
 func (f *Feed) keep(r deliverylog.Record) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.keepLocked(r)
+}
+
+func (f *Feed) keepLocked(r deliverylog.Record) {
 	if r.Kind == deliverylog.KindRejected {
 		f.rejected.add(r)
 		return
@@ -287,6 +312,26 @@ func (l *logger) append(r deliverylog.Record) deliverylog.Record {
 		return r
 	}
 	return logged
+}
+
+// appendAll logs the records of rs at the indexes toLog, in one go, and
+// sets each to its record as logged; a record that could not be logged
+// stays as it was.
+func (l *logger) appendAll(rs []deliverylog.Record, toLog []int) {
+	if l == nil || len(toLog) == 0 {
+		return
+	}
+	logged := make([]deliverylog.Record, len(toLog))
+	for i, j := range toLog {
+		logged[i] = rs[j]
+	}
+	n, err := l.log.AppendAll(logged)
+	for i, j := range toLog[:n] {
+		rs[j] = logged[i]
+	}
+	if err != nil {
+		l.once.Do(func() { fmt.Fprintf(l.warn, "devhook: warning: deliveries are no longer logged: %v\n", err) })
+	}
 }
 
 // dir returns the log's directory, "" for nil.

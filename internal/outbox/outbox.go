@@ -26,6 +26,8 @@ type Outbox struct {
 	spare   []func()  // the last batch's array, reused
 	pending int       // queued and not yet finished, the running batch included
 	running bool      // the goroutine is running
+	pushes  uint64    // callbacks pushed so far, to tell which was pushed last
+	joined  int       // items run by batches of the running run, beyond one per callback
 }
 
 // Push queues f and returns at once; f runs after every callback pushed
@@ -35,13 +37,18 @@ type Outbox struct {
 // take those locks.
 func (o *Outbox) Push(f func()) {
 	o.mu.Lock()
+	o.pushLocked(f)
+	o.mu.Unlock()
+}
+
+func (o *Outbox) pushLocked(f func()) {
 	o.queue = append(o.queue, f)
 	o.pending++
+	o.pushes++
 	if !o.running {
 		o.running = true
 		go o.run()
 	}
-	o.mu.Unlock()
 }
 
 // run runs the queue in batches until it is empty.
@@ -57,7 +64,8 @@ func (o *Outbox) run() {
 		clear(batch) // let the callbacks' captures go
 		o.mu.Lock()
 		o.spare = batch[:0]
-		o.pending -= len(batch)
+		o.pending -= len(batch) + o.joined
+		o.joined = 0
 		o.initLocked()
 		o.cond.Broadcast()
 	}
@@ -105,4 +113,52 @@ func (o *Outbox) Len() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.pending
+}
+
+// Batch gathers items pushed in a row into one callback on an Outbox, for
+// a callback that does better with several at once (one write(2) for many
+// log lines). Its zero value is not usable: set Outbox and Run.
+type Batch[T any] struct {
+	// Outbox runs the batches.
+	Outbox *Outbox
+	// Run is called with each batch's items, in the order they were added.
+	Run func([]T)
+
+	open *openBatch[T] // the batch queued last, while it may still grow
+}
+
+type openBatch[T any] struct {
+	items []T
+	push  uint64 // the Outbox's pushes when it was queued
+}
+
+// Add queues item: it joins the batch queued last on the Outbox when that
+// batch has not started and nothing was pushed after it, or else starts a
+// new batch, queued as a callback. So items run in order with every other
+// callback, as if each were a callback of its own, and each counts
+// against Limit the same way. Add never blocks, and is safe for
+// concurrent use.
+func (b *Batch[T]) Add(item T) {
+	o := b.Outbox
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if ob := b.open; ob != nil && ob.push == o.pushes {
+		ob.items = append(ob.items, item)
+		o.pending++
+		return
+	}
+	ob := &openBatch[T]{items: []T{item}}
+	b.open = ob
+	o.pushLocked(func() {
+		o.mu.Lock()
+		if b.open == ob {
+			b.open = nil
+		}
+		items := ob.items
+		ob.items = nil
+		o.joined += len(items) - 1
+		o.mu.Unlock()
+		b.Run(items)
+	})
+	ob.push = o.pushes
 }
