@@ -185,8 +185,7 @@ func (l *Log) AppendAll(rs []Record) (n int, err error) {
 		line, err := AppendJSON(buf, r)
 		if err != nil {
 			encodeErr = fmt.Errorf("deliverylog: encode record %s: %w", r.ID, err)
-			rs = rs[:i]
-			break
+			break // the records before it are written
 		}
 		buf = append(line, '\n')
 		ends = append(ends, len(buf))
