@@ -1,6 +1,7 @@
 package deliverylog
 
 import (
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -121,5 +122,29 @@ func TestAppendAllClosed(t *testing.T) {
 	rs := []Record{record(1)}
 	if n, err := l.AppendAll(rs); err == nil || n != 0 {
 		t.Errorf("AppendAll on a closed log = %d, %v; want 0 and an error", n, err)
+	}
+}
+
+// TestAppendAllStopsAtAnUnencodableRecord: the records before it are
+// written and counted; it and the ones after are not.
+func TestAppendAllStopsAtAnUnencodableRecord(t *testing.T) {
+	dir := t.TempDir()
+	l := openLog(t, dir, Options{Run: "enc"})
+	bad := record(2)
+	bad.LatencyMS = math.NaN()
+	n, err := l.AppendAll([]Record{record(1), bad, record(3)})
+	if err == nil || n != 1 {
+		t.Fatalf("AppendAll = %d, %v; want 1 and an error", n, err)
+	}
+	got, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range got {
+		ids = append(ids, r.ID)
+	}
+	if diff := cmp.Diff([]string{"enc-1"}, ids); diff != "" {
+		t.Errorf("logged (-want +got):\n%s", diff)
 	}
 }
