@@ -60,18 +60,16 @@ var (
 	ErrCutShort = errors.New("answer cut short")
 )
 
-// noRedirect makes an [http.Client] return a 3xx as the answer.
-func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-
 // defaultClient sends when [Sender.Client] is nil.
 var defaultClient = &http.Client{}
 
 // Sender sends form POSTs with the package's policy. Its zero value is
 // usable: Podio's 15 s timeout on the wall clock, a shared client.
 type Sender struct {
-	// Client carries the requests. Its CheckRedirect and Timeout are not
-	// used: the Sender never follows redirects and applies Timeout. nil
-	// means a shared client on [http.DefaultTransport].
+	// Client's Transport carries the requests; the rest of Client (its
+	// CheckRedirect, Timeout and Jar) is not used: the Sender never
+	// follows redirects, applies Timeout and keeps no cookies, as Podio
+	// keeps none. nil means [http.DefaultTransport].
 	Client *http.Client
 	// Timeout bounds the whole exchange. 0 means [DefaultTimeout].
 	Timeout time.Duration
@@ -161,9 +159,13 @@ func (s *Sender) Send(ctx context.Context, r Request) Result {
 	stop := s.afterFunc(timeout, func() { cancel(cause) })
 	timedOut := func() bool { return context.Cause(ctx) == cause }
 
-	client := *cmp.Or(s.Client, defaultClient)
-	client.CheckRedirect = noRedirect
-	client.Timeout = 0
+	// The client's transport, without the client: the Sender follows no
+	// redirect and applies its own timeout, so http.Client would only add
+	// a copy of the headers per request, kept for redirects.
+	rt := cmp.Or(s.Client, defaultClient).Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
 
 	start := time.Now()
 	var resp *http.Response
@@ -173,7 +175,7 @@ func (s *Sender) Send(ctx context.Context, r Request) Result {
 			stop()
 			return Result{Err: err}
 		}
-		resp, err = client.Do(req)
+		resp, err = rt.RoundTrip(req)
 		// Another exchange's timeout can close a pooled connection just as
 		// this one takes it; this one then fails with that one's cause
 		// while its own time is not up. Send it again: each try uses up one
@@ -201,7 +203,7 @@ func (s *Sender) Send(ctx context.Context, r Request) Result {
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 		res.Location = resp.Header.Get("Location")
 	}
-	body, readErr := readBody(resp.Body, cmp.Or(s.MaxBody, DefaultMaxBody))
+	body, readErr := readBody(resp.Body, cmp.Or(s.MaxBody, DefaultMaxBody), resp.ContentLength)
 	resp.Body.Close()
 	inTime := stop()
 	res.Latency = time.Since(start)
@@ -254,9 +256,17 @@ type body struct {
 
 // readBody reads r to its end, keeping the first max bytes. It stops
 // without error after max+maxDrain bytes, and returns the error of a body
-// that ended early.
-func readBody(r io.Reader, max int) (body, error) {
-	kept, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
+// that ended early. size is the body's declared length, -1 if unknown: a
+// small body known in advance is read into a buffer of its size (most
+// receivers answer a few bytes).
+func readBody(r io.Reader, max int, size int64) (body, error) {
+	var kept []byte
+	var err error
+	if size >= 0 && size < int64(max) {
+		kept, err = readSized(io.LimitReader(r, int64(max)+1), int(size))
+	} else {
+		kept, err = io.ReadAll(io.LimitReader(r, int64(max)+1))
+	}
 	var b body
 	if len(kept) > max {
 		kept, b.truncated = kept[:max], true
@@ -268,6 +278,26 @@ func readBody(r io.Reader, max int) (body, error) {
 		_, err = io.Copy(io.Discard, io.LimitReader(r, maxDrain))
 	}
 	return b, err
+}
+
+// readSized reads r to its end, expected after size bytes, into a buffer
+// of size+1 bytes; a body longer than declared grows it (net/http reports
+// that as an error of its own).
+func readSized(r io.Reader, size int) ([]byte, error) {
+	buf := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
 }
 
 // describe shortens a transport error to what a developer needs, without
