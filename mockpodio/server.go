@@ -39,6 +39,7 @@ import (
 	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/bodybudget"
 	"github.com/devhookhq/devhook/internal/clock"
+	"github.com/devhookhq/devhook/internal/formpost"
 	"github.com/devhookhq/devhook/internal/hookrules"
 	"github.com/devhookhq/devhook/internal/httpguard"
 	"github.com/devhookhq/devhook/internal/outbox"
@@ -401,7 +402,9 @@ func (s *Server) init() {
 			// makes net/http fail rare requests, golang/go#42650).
 			tr.MaxIdleConns = 0
 			tr.MaxIdleConnsPerHost = 4096
-			s.delivClient = &http.Client{Transport: tr}
+			// Plain-HTTP hooks go through formpost's Transport: no goroutines
+			// per connection to hand each delivery between.
+			s.delivClient = &http.Client{Transport: &formpost.Transport{Fallback: tr, MaxIdlePerHost: tr.MaxIdleConnsPerHost}}
 		}
 		s.resetLocked()
 	})

@@ -740,7 +740,16 @@ func (s *Server) SaveState() error {
 	} else {
 		line, err = s.journalLineLocked()
 	}
-	ids, clock := s.stateIDsLocked(), s.manualClockLocked()
+	// The clock on disk is the reading the line or snapshot holds: a
+	// ManualClock advances without mu, so a second reading could be later
+	// than the one written, and the next save would then skip the advance.
+	ids, clock := s.stateIDsLocked(), s.savedClock
+	switch {
+	case full:
+		clock = st.Clock
+	case line != nil:
+		clock = line.Clock
+	}
 	s.mu.Unlock()
 	switch {
 	case err != nil:
