@@ -561,10 +561,7 @@ var idKeys = fixtures.IDKeys()
 // internal/deliverylog): a form POST to the hook URL, whose answer the
 // mock keeps only the status of.
 func (d Delivery) Record() deliverylog.Record {
-	path := "/"
-	if u, err := url.Parse(d.URL); err == nil && u.EscapedPath() != "" {
-		path = u.EscapedPath()
-	}
+	path := hookPath(d.URL)
 	var body []byte // nil, not empty, when there is none: as the log reads it back
 	if d.Body != "" {
 		body = []byte(d.Body)
@@ -605,4 +602,75 @@ func (d Delivery) Record() deliverylog.Record {
 		},
 		Response: deliverylog.Response{Status: d.StatusCode},
 	}
+}
+
+// hookPath returns the escaped path of a hook URL, "/" when it has none
+// or does not parse. A plain http(s) URL (the usual hook URL) is cut
+// without parsing; anything else goes through url.Parse, whose answer
+// the cut gives in the plain case (FuzzHookPath).
+func hookPath(raw string) string {
+	rest, ok := strings.CutPrefix(raw, "http://")
+	if !ok {
+		rest, ok = strings.CutPrefix(raw, "https://")
+	}
+	if ok {
+		end := strings.IndexAny(rest, "?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		slash := strings.IndexByte(rest[:end], '/')
+		if slash > 0 && plainHost(rest[:slash]) && plainPath(rest[slash:end]) && plainTail(rest[end:]) {
+			return rest[slash:end]
+		}
+	}
+	if u, err := url.Parse(raw); err == nil && u.EscapedPath() != "" {
+		return u.EscapedPath()
+	}
+	return "/"
+}
+
+// plainHost reports whether h is a host[:port] of letters, digits, '.',
+// '-' and one ':' followed by digits.
+func plainHost(h string) bool {
+	host, port, hasPort := strings.Cut(h, ":")
+	if host == "" || (hasPort && port == "") {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	for i := 0; i < len(port); i++ {
+		if c := port[i]; c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainTail reports whether url.Parse accepts q, a query and fragment,
+// whatever it holds: no control characters, no escapes to check.
+func plainTail(q string) bool {
+	for i := 0; i < len(q); i++ {
+		if c := q[i]; c < 0x20 || c == 0x7f || c == '%' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainPath reports whether url.URL.EscapedPath would give p as it is: a
+// path of the characters it never escapes, and no percent sign.
+func plainPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			continue
+		}
+		if !strings.ContainsRune("-_.~$&+,/:;=@", rune(c)) {
+			return false
+		}
+	}
+	return true
 }

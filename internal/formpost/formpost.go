@@ -139,7 +139,9 @@ func (r Result) Failure() error {
 // Post sends body to url as Podio sends an event: a POST with Content-Type
 // application/x-www-form-urlencoded.
 func (s *Sender) Post(ctx context.Context, url string, body []byte) Result {
-	return s.Send(ctx, Request{URL: url, Header: http.Header{"Content-Type": {ContentType}}, Body: body})
+	// Complete already (see newRequest): sent as it is, not copied.
+	h := http.Header{"Content-Type": {ContentType}, "User-Agent": {s.UserAgent}, "X-Idempotency-Key": nil}
+	return s.Send(ctx, Request{URL: url, Header: h, Body: body})
 }
 
 // timeoutCause is the cause of one exchange's timeout.
@@ -230,6 +232,14 @@ func newRequest(ctx context.Context, r Request, userAgent string) (*http.Request
 	req, err := http.NewRequestWithContext(ctx, cmp.Or(r.Method, http.MethodPost), r.URL, bytes.NewReader(r.Body))
 	if err != nil {
 		return nil, fmt.Errorf("bad URL: %w", err)
+	}
+	_, hasUA := r.Header["User-Agent"]
+	_, hasKey := r.Header["X-Idempotency-Key"]
+	if hasUA && hasKey {
+		// Nothing to add: the header is sent as it is (no transport
+		// writes to a request's header).
+		req.Header = r.Header
+		return req, nil
 	}
 	req.Header = r.Header.Clone()
 	if req.Header == nil {
