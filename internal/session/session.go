@@ -143,8 +143,10 @@ type Session struct {
 	// records runs the feed and the Sink for each relayed request after
 	// the relay has answered, in order, so the next request on the
 	// connection does not wait for the log, the inspector or the terminal.
-	records outbox.Outbox
-	queue   queueBytes // the bytes of the records waiting in records: queue.go
+	records     outbox.Outbox
+	relayBatch  outbox.Batch[relayed] // on records: runRelayed
+	relayedOnce sync.Once
+	queue       queueBytes // the bytes of the records waiting in records: queue.go
 
 	feed    *feed.Feed
 	relay   *relay.Handler
@@ -374,25 +376,8 @@ func (s *Session) onRelayEvent(ev deliverylog.Record) {
 	// deliveries as they came and the lines follow them.
 	s.records.WaitRoom()
 	ev, size, notice := s.queue.admit(ev, s.cfg.QueueBytes)
-	s.records.Push(func() {
-		defer s.queue.release(size)
-		if notice != "" {
-			s.emit(Warning{Text: notice})
-		}
-		if ev.Outcome == deliverylog.OutcomeQueued && s.buffer != nil {
-			id, count := s.buffer.add(ev, func() string { return s.logRecord(ev).ID })
-			ev.ID = id
-			s.emit(Delivery{Record: ev})
-			s.emit(queuedState(ev.HookID, count))
-		} else {
-			s.emit(Delivery{Record: s.logRecord(ev)})
-		}
-		s.observe(ev)
-		s.watchLoop(ev)
-		if verified {
-			s.verifiedAgain(ev.HookID)
-		}
-	})
+	s.relayedOnce.Do(func() { s.relayBatch = outbox.Batch[relayed]{Outbox: &s.records, Run: s.runRelayed} })
+	s.relayBatch.Add(relayed{ev: ev, size: size, notice: notice, verified: verified})
 	if ev.Kind == deliverylog.KindVerify && ev.HookID != 0 {
 		s.verifyMu.Lock()
 		if verified {
@@ -405,6 +390,71 @@ func (s *Session) onRelayEvent(ev deliverylog.Record) {
 		case s.verifyCh <- struct{}{}:
 		default:
 		}
+	}
+}
+
+// relayed is a request the relay handled, waiting in records.
+type relayed struct {
+	ev       deliverylog.Record
+	size     int64  // its bytes in queue
+	notice   string // a warning to print before it
+	verified bool
+}
+
+// runRelayed logs and reports the requests relayed in a row, in order.
+// The records of a stretch not held for the buffer are logged together
+// (one write), then reported one by one; a held one is logged by the
+// buffer, between the stretches around it, so the log keeps their order.
+func (s *Session) runRelayed(rs []relayed) {
+	for len(rs) > 0 {
+		n := 0
+		for n < len(rs) && !s.held(rs[n].ev) {
+			n++
+		}
+		if n == 0 {
+			s.report(rs[0], rs[0].ev)
+			rs = rs[1:]
+			continue
+		}
+		logged := make([]deliverylog.Record, n)
+		for i, r := range rs[:n] {
+			logged[i] = r.ev
+			logged[i].Request.RemoteAddr = "" // not logged
+		}
+		s.feed.AddAll(logged)
+		for i, r := range rs[:n] {
+			ev := r.ev
+			ev.ID = logged[i].ID
+			s.report(r, ev)
+		}
+		rs = rs[n:]
+	}
+}
+
+// held reports whether ev waits in the buffer for the local app.
+func (s *Session) held(ev deliverylog.Record) bool {
+	return ev.Outcome == deliverylog.OutcomeQueued && s.buffer != nil
+}
+
+// report prints r's notice and reports r, whose record is ev (logged
+// already unless held), then feeds it to the rules.
+func (s *Session) report(r relayed, ev deliverylog.Record) {
+	defer s.queue.release(r.size)
+	if r.notice != "" {
+		s.emit(Warning{Text: r.notice})
+	}
+	if s.held(ev) {
+		id, count := s.buffer.add(ev, func() string { return s.logRecord(ev).ID })
+		ev.ID = id
+		s.emit(Delivery{Record: ev})
+		s.emit(queuedState(ev.HookID, count))
+	} else {
+		s.emit(Delivery{Record: ev})
+	}
+	s.observe(ev)
+	s.watchLoop(ev)
+	if r.verified {
+		s.verifiedAgain(ev.HookID)
 	}
 }
 
