@@ -157,8 +157,7 @@ func (t *Transport) get(ctx context.Context, addr string) (c *conn, reused bool,
 		return c, true, nil
 	}
 	t.mu.Unlock()
-	var d net.Dialer
-	nc, err := d.DialContext(ctx, "tcp", addr)
+	nc, err := dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, false, err
 	}
@@ -200,6 +199,11 @@ func (t *Transport) CloseIdleConnections() {
 		ci.CloseIdleConnections()
 	}
 }
+
+// dialer connects as http.DefaultTransport's does: a connection attempt
+// gives up after 30 s whatever the request's context (which may run on a
+// manual clock), and TCP keep-alives probe every 30 s.
+var dialer = net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 
 // aLongTimeAgo is a deadline in the past: it makes blocked reads and
 // writes return at once.
