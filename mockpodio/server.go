@@ -128,8 +128,11 @@ type Server struct {
 	// deliveries strictly in the order its events fired (unless a reorder
 	// fault says otherwise), for deterministic tests.
 	HookConcurrency int
-	// HTTPClient sends deliveries. nil means a client of its own with
-	// keep-alive connections; its Timeout is not used, DeliveryTimeout is.
+	// HTTPClient's Transport sends deliveries (nil meaning
+	// http.DefaultTransport); the rest of the client is not used: no
+	// redirect is followed, DeliveryTimeout bounds each exchange, no
+	// cookies are kept. nil means a transport of the mock's own with
+	// keep-alive connections.
 	HTTPClient *http.Client
 	// Logf receives one line per API call and per delivery. nil means no
 	// log. Like OnDelivery it runs outside the server's lock, on a
