@@ -60,9 +60,6 @@ var (
 	ErrCutShort = errors.New("answer cut short")
 )
 
-// defaultClient sends when [Sender.Client] is nil.
-var defaultClient = &http.Client{}
-
 // Sender sends form POSTs with the package's policy. Its zero value is
 // usable: Podio's 15 s timeout on the wall clock, a shared client.
 type Sender struct {
@@ -164,9 +161,9 @@ func (s *Sender) Send(ctx context.Context, r Request) Result {
 	// The client's transport, without the client: the Sender follows no
 	// redirect and applies its own timeout, so http.Client would only add
 	// a copy of the headers per request, kept for redirects.
-	rt := cmp.Or(s.Client, defaultClient).Transport
-	if rt == nil {
-		rt = http.DefaultTransport
+	var rt http.RoundTripper = http.DefaultTransport
+	if s.Client != nil && s.Client.Transport != nil {
+		rt = s.Client.Transport
 	}
 
 	start := time.Now()

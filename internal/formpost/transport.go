@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/devhookhq/devhook/internal/headercheck"
 )
 
 // Transport carries one plain-HTTP request at a time per connection, on
@@ -110,12 +112,13 @@ func (t *Transport) ownAddr(req *http.Request) (string, bool) {
 		return "", false
 	}
 	for k, vs := range req.Header {
-		if !validHeaderName(k) || strings.EqualFold(k, "Host") || strings.EqualFold(k, "Accept-Encoding") || strings.EqualFold(k, "Range") ||
+		// What net/http refuses, and what it writes itself.
+		if !headercheck.ValidName(k) || strings.EqualFold(k, "Host") || strings.EqualFold(k, "Accept-Encoding") || strings.EqualFold(k, "Range") ||
 			strings.EqualFold(k, "Connection") || strings.EqualFold(k, "Transfer-Encoding") || strings.EqualFold(k, "Content-Length") {
 			return "", false
 		}
 		for _, v := range vs {
-			if strings.ContainsAny(v, "\r\n\x00") {
+			if !headercheck.ValidValue(v) {
 				return "", false
 			}
 		}
@@ -125,19 +128,6 @@ func (t *Transport) ownAddr(req *http.Request) (string, bool) {
 		host = net.JoinHostPort(strings.Trim(u.Hostname(), "[]"), "80")
 	}
 	return host, true
-}
-
-func validHeaderName(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 func closeBody(req *http.Request) {
@@ -282,7 +272,9 @@ func writeRequest(w *bufio.Writer, req *http.Request) error {
 		w.WriteString(ua)
 		w.WriteString("\r\n")
 	}
-	if req.ContentLength > 0 || (req.Method != http.MethodGet && req.Method != http.MethodHead && req.Method != http.MethodOptions && req.Method != http.MethodDelete && req.Method != http.MethodTrace) {
+	// As net/http: an empty body is announced only by the methods that
+	// expect one.
+	if req.ContentLength > 0 || req.Method == http.MethodPost || req.Method == http.MethodPut || req.Method == http.MethodPatch {
 		w.WriteString("Content-Length: ")
 		w.WriteString(strconv.FormatInt(max(req.ContentLength, 0), 10))
 		w.WriteString("\r\n")

@@ -98,6 +98,14 @@ func TestTransportSendsWhatHTTPTransportSends(t *testing.T) {
 			r, _ := http.NewRequest(http.MethodPost, url, nil)
 			return r
 		}},
+		{"empty DELETE", func(url string) *http.Request {
+			r, _ := http.NewRequest(http.MethodDelete, url, nil)
+			return r
+		}},
+		{"empty PATCH", func(url string) *http.Request {
+			r, _ := http.NewRequest(http.MethodPatch, url, nil)
+			return r
+		}},
 		{"GET", func(url string) *http.Request {
 			r, _ := http.NewRequest(http.MethodGet, url, nil)
 			return r
@@ -306,6 +314,11 @@ func TestTransportFallback(t *testing.T) {
 			r, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader("a"))
 			r.Header.Set("X-Bad", "a")
 			r.Header["X-Bad"] = []string{"a\r\nInjected: 1"}
+			return r
+		}, true},
+		{"a control character net/http would refuse", func() *http.Request {
+			r, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader("a"))
+			r.Header["X-Esc"] = []string{"\x1b[31m"}
 			return r
 		}, true},
 		{"an Accept-Encoding of the caller's", func() *http.Request {

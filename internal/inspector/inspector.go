@@ -45,6 +45,7 @@ import (
 	"time"
 
 	"github.com/devhookhq/devhook/internal/deliverylog"
+	"github.com/devhookhq/devhook/internal/headercheck"
 	"github.com/devhookhq/devhook/internal/httpguard"
 )
 
@@ -352,7 +353,7 @@ func readEdit(w http.ResponseWriter, r *http.Request) (*Edit, error) {
 		return nil, fmt.Errorf("inspector: the edit is not JSON like {\"header\": {...}, \"body\": \"...\"}: %w", err)
 	}
 	for name, values := range e.Header {
-		if !validHeaderName(name) {
+		if !headercheck.ValidName(name) {
 			return nil, fmt.Errorf("header name %q is not valid: letters, digits and - only", name)
 		}
 		for _, v := range values {
@@ -362,22 +363,6 @@ func readEdit(w http.ResponseWriter, r *http.Request) (*Edit, error) {
 		}
 	}
 	return &e, nil
-}
-
-// validHeaderName reports whether name is an HTTP token (RFC 9110 5.6.2).
-func validHeaderName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for _, c := range []byte(name) {
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // serveStream follows the deliveries and the state as Server-Sent Events:

@@ -31,6 +31,7 @@ import (
 	"github.com/devhookhq/devhook/fixtures"
 	"github.com/devhookhq/devhook/internal/bodybudget"
 	"github.com/devhookhq/devhook/internal/deliverylog"
+	"github.com/devhookhq/devhook/internal/headercheck"
 )
 
 // DefaultSlowWarning is the local response time above which an event gets a
@@ -695,7 +696,10 @@ func (h *Handler) outRequest(method, rest, rawQuery string, header http.Header, 
 	removeHopByHop(out.Header)
 	out.Header.Del("Content-Length")
 	for k, vs := range out.Header {
-		if err := checkHeader(k, vs); err != nil {
+		// net/http servers refuse such headers already; a Handler mounted
+		// behind something else may still get them, and they are the
+		// sender's fault, not the local app's.
+		if err := headercheck.Check(k, vs); err != nil {
 			return nil, err
 		}
 	}
@@ -754,25 +758,6 @@ var hopByHop = []string{
 	"Trailer",
 	"Transfer-Encoding",
 	"Upgrade",
-}
-
-// checkHeader refuses a header the HTTP client would not send: a name
-// that is not a token, or a value with control characters other than tab.
-// net/http servers refuse such headers already; a Handler mounted behind
-// something else may still get them, and they are the sender's fault, not
-// the local app's.
-func checkHeader(name string, values []string) error {
-	if name == "" || strings.ContainsFunc(name, func(r rune) bool {
-		return r > 0x7e || r <= ' ' || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", r)
-	}) {
-		return fmt.Errorf("invalid header name %q", name)
-	}
-	for _, v := range values {
-		if strings.ContainsFunc(v, func(r rune) bool { return (r < ' ' && r != '\t') || r == 0x7f }) {
-			return fmt.Errorf("invalid value of header %s", name)
-		}
-	}
-	return nil
 }
 
 // removeHopByHop deletes hop-by-hop headers from h, including those named
